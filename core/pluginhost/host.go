@@ -1,0 +1,147 @@
+//go:build linux
+
+// Package pluginhost starts phase plugins as child processes over
+// hashicorp/go-plugin, keeps one long-lived process per plugin for a whole
+// run, restarts a plugin that crashed, and makes sure no process or socket
+// file outlives the host:
+//
+//   - Close kills every plugin and removes the per-run socket directory;
+//   - each child runs in its own process group (a terminal's Ctrl-C reaches
+//     only the host, which then shuts down in order) with Pdeathsig set, so the
+//     kernel signals it if the host dies without running Close; the SDK's
+//     server then removes its own socket file and exits.
+package pluginhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// BuiltinArg is the hidden first argument with which probe re-executes
+// itself to serve a built-in plugin: `probe __plugin dns`.
+const BuiltinArg = "__plugin"
+
+// Spec says how to start one plugin.
+type Spec struct {
+	// Name is the phase the plugin serves, as used in targets' chains.
+	Name string
+	// Path is the plugin executable; empty for a built-in.
+	Path string
+	// Args are extra arguments for Path.
+	Args []string
+}
+
+// Options configure a Host. The zero value is usable.
+type Options struct {
+	Logger hclog.Logger
+	// Builtin returns the command serving the named built-in plugin. The
+	// default re-executes this binary with BuiltinArg.
+	Builtin func(name string) (*exec.Cmd, error)
+	// StartTimeout bounds a plugin's start (default 10s; go-plugin's own
+	// default of a minute hides a hung plugin for far too long).
+	StartTimeout time.Duration
+	// MaxRestarts bounds how often one plugin is restarted after a crash
+	// during a run (default 3).
+	MaxRestarts int
+}
+
+// Host owns the plugin processes of one run.
+type Host struct {
+	opts Options
+	dir  string
+
+	mu      sync.Mutex
+	plugins []*Plugin
+	closed  bool
+}
+
+// New creates a host and its private socket directory.
+func New(opts Options) (*Host, error) {
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Builtin == nil {
+		opts.Builtin = SelfBuiltin
+	}
+	if opts.StartTimeout == 0 {
+		opts.StartTimeout = 10 * time.Second
+	}
+	if opts.MaxRestarts == 0 {
+		opts.MaxRestarts = 3
+	}
+	dir, err := os.MkdirTemp("", "probe-run-")
+	if err != nil {
+		return nil, fmt.Errorf("creating the plugin socket directory: %w", err)
+	}
+	return &Host{opts: opts, dir: dir}, nil
+}
+
+// Dir is the per-run directory holding the plugins' unix sockets.
+func (h *Host) Dir() string { return h.dir }
+
+// SelfBuiltin serves a built-in plugin by re-executing the running binary.
+func SelfBuiltin(name string) (*exec.Cmd, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("locating the probe binary to serve built-in plugin %q: %w", name, err)
+	}
+	return exec.Command(self, BuiltinArg, name), nil
+}
+
+// Start starts the plugins concurrently and returns them in spec order.
+// If any fails to start, the ones that did are left for Close.
+func (h *Host) Start(ctx context.Context, specs []Spec) ([]*Plugin, error) {
+	out := make([]*Plugin, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	for i, spec := range specs {
+		p := &Plugin{spec: spec, host: h}
+		if err := h.track(p); err != nil {
+			return nil, err
+		}
+		out[i] = p
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.start(ctx)
+		}()
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
+}
+
+func (h *Host) track(p *Plugin) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errors.New("plugin host is closed")
+	}
+	h.plugins = append(h.plugins, p)
+	return nil
+}
+
+// Close stops every plugin (gracefully, then by force) and removes the
+// socket directory. It is safe to call more than once.
+func (h *Host) Close() error {
+	h.mu.Lock()
+	plugins := h.plugins
+	h.plugins, h.closed = nil, true
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range plugins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.stop()
+		}()
+	}
+	wg.Wait()
+	return os.RemoveAll(h.dir)
+}

@@ -1,0 +1,112 @@
+//go:build linux
+
+package wire
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/probe-net/probe/internal/fdpass"
+)
+
+// socketOf reports whether c is a kernel socket that can be passed as is.
+func socketOf(c net.Conn) (syscall.Conn, bool) {
+	switch s := c.(type) {
+	case *net.TCPConn:
+		return s, true
+	case *net.UnixConn:
+		return s, true
+	}
+	return nil, false
+}
+
+// bridge hands on a connection that has no descriptor of its own (a TLS
+// session, say). It creates a stream socket pair, sends one end under id and
+// pumps bytes between the other end and conn until either side closes. Then
+// it closes conn and in, the connection conn was built on.
+//
+// The pump ends when every holder of the sent end has closed it (the host
+// closes its handle when the probe ends), or when the peer closes conn.
+func bridge(ch *fdpass.Channel, id uint64, in, conn net.Conn) error {
+	local, remote, err := streamPair()
+	if err != nil {
+		closeQuietly(conn)
+		closeQuietly(in)
+		return err
+	}
+	if err := ch.Send(id, remote); err != nil {
+		closeQuietly(remote)
+		closeQuietly(local)
+		closeQuietly(conn)
+		closeQuietly(in)
+		return err
+	}
+	closeQuietly(remote) // the host holds it now
+	go pump(local, conn, in)
+	return nil
+}
+
+func pump(local *net.UnixConn, conn, in net.Conn) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { // host -> peer
+		defer wg.Done()
+		_, _ = io.Copy(conn, local)
+		closeWrite(conn)
+	}()
+	go func() { // peer -> host
+		defer wg.Done()
+		_, _ = io.Copy(local, conn)
+		_ = local.CloseWrite()
+	}()
+	wg.Wait()
+	closeQuietly(conn)
+	closeQuietly(local)
+	if in != nil {
+		closeQuietly(in)
+	}
+}
+
+// closeWrite half-closes c where the type allows (a *tls.Conn sends
+// close_notify), else closes it.
+func closeWrite(c net.Conn) {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+		return
+	}
+	closeQuietly(c)
+}
+
+func streamPair() (local, remote *net.UnixConn, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bridge: socketpair: %w", err)
+	}
+	local, err = unixConn(fds[0], "bridge-local")
+	if err != nil {
+		unix.Close(fds[1])
+		return nil, nil, err
+	}
+	remote, err = unixConn(fds[1], "bridge-remote")
+	if err != nil {
+		local.Close()
+		return nil, nil, err
+	}
+	return local, remote, nil
+}
+
+func unixConn(fd int, name string) (*net.UnixConn, error) {
+	f := os.NewFile(uintptr(fd), name)
+	defer f.Close()
+	c, err := net.FileConn(f)
+	if err != nil {
+		return nil, fmt.Errorf("bridge: %w", err)
+	}
+	return c.(*net.UnixConn), nil
+}

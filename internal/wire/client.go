@@ -1,0 +1,127 @@
+//go:build linux
+
+package wire
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"github.com/probe-net/probe/internal/fdpass"
+	"github.com/probe-net/probe/internal/phasev1"
+	"github.com/probe-net/probe/sdk"
+)
+
+// Client is the host's handle on one phase plugin.
+type Client struct {
+	rpc     phasev1.PhaseClient
+	channel *fdpass.Channel
+}
+
+// Call is the input of one phase run, as the host sees it.
+type Call struct {
+	Target     sdk.Target
+	Addresses  []netip.Addr
+	Conn       syscall.Conn // sent over the fd channel; the host keeps its handle
+	Attributes sdk.Attributes
+}
+
+// Reply is the output of one phase run, as the host sees it.
+type Reply struct {
+	Duration   time.Duration
+	Addresses  []netip.Addr
+	Conn       net.Conn // the host's handle on the connection handed back
+	Attributes sdk.Attributes
+	Failure    *sdk.Error // the phase failed; the plugin itself is fine
+}
+
+// Describe asks the plugin what it is.
+func (c *Client) Describe(ctx context.Context) (sdk.Description, error) {
+	resp, err := c.rpc.Describe(ctx, &phasev1.DescribeRequest{})
+	if err != nil {
+		return sdk.Description{}, err
+	}
+	return describeFromProto(resp)
+}
+
+// Configure sends the plugin its config, a JSON object. The problems it
+// reports come back as *sdk.AttributeError (Attribute empty when the problem
+// is not about one attribute); err is for a failed call.
+func (c *Client) Configure(ctx context.Context, configJSON []byte) (problems []*sdk.AttributeError, err error) {
+	resp, err := c.rpc.Configure(ctx, &phasev1.ConfigureRequest{ConfigJson: configJSON})
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range resp.GetProblems() {
+		problems = append(problems, &sdk.AttributeError{Attribute: p.GetAttribute(), Err: errors.New(p.GetMessage())})
+	}
+	return problems, nil
+}
+
+// Run runs the phase once. An error means the call failed (the plugin
+// crashed, hung past the deadline or broke protocol); a phase that ran and
+// failed is reported in Reply.Failure.
+func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
+	req := &phasev1.RunRequest{
+		Target:    targetToProto(call.Target),
+		Addresses: addrsToProto(call.Addresses),
+		OutConnId: nextConnID(),
+	}
+	attrs, err := attrsToProto(call.Attributes)
+	if err != nil {
+		return Reply{}, err
+	}
+	req.Attributes = attrs
+	if call.Conn != nil {
+		if c.channel == nil {
+			return Reply{}, errors.New("no fd channel to this plugin")
+		}
+		req.ConnId = nextConnID()
+		if err := c.channel.Send(req.ConnId, call.Conn); err != nil {
+			return Reply{}, err
+		}
+	}
+	resp, err := c.rpc.Run(ctx, req)
+	if err != nil {
+		c.discard(req.OutConnId)
+		return Reply{}, err
+	}
+	return c.reply(ctx, req.OutConnId, resp)
+}
+
+func (c *Client) reply(ctx context.Context, outID uint64, resp *phasev1.RunResponse) (Reply, error) {
+	addrs, err := addrsFromProto(resp.GetAddresses())
+	if err != nil {
+		c.discard(outID)
+		return Reply{}, fmt.Errorf("plugin reply: %w", err)
+	}
+	r := Reply{
+		Duration:   time.Duration(resp.GetDurationNs()),
+		Addresses:  addrs,
+		Attributes: attrsFromProto(resp.GetAttributes()),
+	}
+	if f := resp.GetFailure(); f != nil {
+		r.Failure = &sdk.Error{Kind: sdk.ErrorKind(f.GetKind()), Err: errors.New(f.GetMessage())}
+	}
+	if resp.GetHasConn() {
+		if c.channel == nil {
+			return Reply{}, errors.New("plugin handed back a connection but there is no fd channel")
+		}
+		conn, err := c.channel.Receive(ctx, outID)
+		if err != nil {
+			return Reply{}, fmt.Errorf("plugin reply: %w", err)
+		}
+		r.Conn = conn
+	}
+	return r, nil
+}
+
+func (c *Client) discard(id uint64) {
+	if c.channel != nil {
+		c.channel.Discard(id)
+	}
+}

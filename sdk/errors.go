@@ -1,0 +1,105 @@
+package sdk
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"syscall"
+)
+
+// ErrorKind classifies why a phase failed. Kinds are stable strings; output
+// and exit codes rely on them.
+type ErrorKind string
+
+// Error kinds. Plugins may use others; these are the ones probe knows.
+const (
+	KindTimeout     ErrorKind = "timeout"     // deadline passed
+	KindCanceled    ErrorKind = "canceled"    // the run was interrupted
+	KindRefused     ErrorKind = "refused"     // connection refused (RST)
+	KindUnreachable ErrorKind = "unreachable" // no route, network down
+	KindNXDomain    ErrorKind = "nxdomain"    // the name does not exist
+	KindServFail    ErrorKind = "servfail"    // the resolver failed
+	KindNoAddress   ErrorKind = "no_address"  // the name has no address of the wanted family
+	KindDNS         ErrorKind = "dns"         // any other DNS failure
+	KindCertificate ErrorKind = "certificate" // peer certificate rejected
+	KindTLS         ErrorKind = "tls"         // any other TLS failure
+	KindHTTPStatus  ErrorKind = "http_status" // unexpected HTTP status
+	KindProtocol    ErrorKind = "protocol"    // the peer spoke something unexpected
+	KindReset       ErrorKind = "reset"       // connection reset or closed early
+	KindPlugin      ErrorKind = "plugin"      // the plugin crashed, hung or broke protocol
+	KindInput       ErrorKind = "input"       // the phase lacked what it needs (no conn, no address)
+	KindInternal    ErrorKind = "internal"    // anything else
+)
+
+// Error is a classified phase failure.
+type Error struct {
+	Kind ErrorKind
+	Err  error
+}
+
+func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error of the given kind; %w is honoured.
+func Errorf(kind ErrorKind, format string, args ...any) error {
+	return &Error{Kind: kind, Err: fmt.Errorf(format, args...)}
+}
+
+// Classify returns the kind of err: the Kind of the first *Error in its
+// chain, else a kind inferred from well-known causes.
+func Classify(err error) ErrorKind {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Kind
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+		return KindTimeout
+	case errors.Is(err, context.Canceled):
+		return KindCanceled
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindRefused
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return KindUnreachable
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return KindReset
+	case isCertificateError(err):
+		return KindCertificate
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return KindTimeout
+	}
+	return KindInternal
+}
+
+func isCertificateError(err error) bool {
+	var (
+		unknown  x509.UnknownAuthorityError
+		invalid  x509.CertificateInvalidError
+		hostname x509.HostnameError
+		verify   *tls.CertificateVerificationError
+	)
+	return errors.As(err, &unknown) || errors.As(err, &invalid) ||
+		errors.As(err, &hostname) || errors.As(err, &verify)
+}
+
+// AttributeError rejects one config attribute. Attribute is the attribute's
+// name, optionally followed by an index or key path ("servers[1]").
+type AttributeError struct {
+	Attribute string
+	Err       error
+}
+
+func (e *AttributeError) Error() string { return e.Attribute + ": " + e.Err.Error() }
+func (e *AttributeError) Unwrap() error { return e.Err }
+
+// AttributeErrorf returns an *AttributeError.
+func AttributeErrorf(attribute, format string, args ...any) error {
+	return &AttributeError{Attribute: attribute, Err: fmt.Errorf(format, args...)}
+}

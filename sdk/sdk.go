@@ -1,0 +1,125 @@
+// Package sdk is the public surface for writing probe phase plugins.
+//
+// A phase is one step of a probe: resolve a name, dial a socket, handshake
+// TLS, send a request. Each phase runs in its own process; probe starts it,
+// hands it its config once, then calls Run for every target and iteration.
+// Implement Phase and call server.Serve (package sdk/server) from main:
+//
+//	func main() { server.Serve(myphase.New()) }
+//
+// Connections cross process boundaries as file descriptors. A phase that
+// needs a connection finds it in Request.Conn; a phase that produces one
+// returns it in Result.Conn. Any net.Conn may be returned: a plain socket is
+// handed on as it is, anything else (a *tls.Conn, say) is bridged through a
+// socket pair that the plugin process pumps until the host lets go of it.
+//
+// Timing is the phase's own job: Result.Duration is the time spent on the
+// phase's work, measured with the monotonic clock inside the plugin. Never
+// report timestamps; they mean nothing in another process.
+package sdk
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Phase is implemented by every phase plugin.
+type Phase interface {
+	// Describe says what the plugin is and which config attributes it takes.
+	Describe() Description
+	// Configure receives the plugin's config, decoded and type-checked
+	// against Description.Config. Return AttributeErrors (joined with
+	// errors.Join) to reject values; each is shown at the attribute's
+	// position in the targets file.
+	Configure(cfg Config) error
+	// Run runs the phase once. The context carries the probe's deadline,
+	// which the SDK also sets on Request.Conn. Return a Result together with
+	// a non-nil error when there is something to report about a failure (how
+	// long it took, a status code). Classify errors with Errorf where the
+	// cause is known.
+	Run(ctx context.Context, req *Request) (*Result, error)
+}
+
+// Description identifies a plugin and declares its config schema.
+type Description struct {
+	Name    string
+	Version string
+	Summary string
+	Config  []Attribute
+}
+
+// Attribute declares one config attribute.
+type Attribute struct {
+	Name        string
+	Type        Type
+	Required    bool
+	Description string
+}
+
+// Target is what is being probed.
+type Target struct {
+	Name     string
+	Host     string
+	Port     int
+	Protocol string
+}
+
+// HostPort returns "host:port", bracketing IPv6 literals.
+func (t Target) HostPort() string {
+	return net.JoinHostPort(t.Host, strconv.Itoa(t.Port))
+}
+
+// Request is the input of one Run call.
+type Request struct {
+	Target Target
+	// Addresses produced by the resolve phase (or the target's IP literal).
+	Addresses []netip.Addr
+	// Conn is the connection produced by the previous connection-carrying
+	// phase, or nil. The SDK closes this process's handle on it after Run
+	// returns, unless Run returned a Result.Conn built on top of it, in
+	// which case it is closed when that connection is released.
+	Conn net.Conn
+	// Attributes reported by the earlier phases of this probe (read-only).
+	Attributes Attributes
+}
+
+// Result is the output of one Run call.
+type Result struct {
+	// Duration is the phase's own measurement of its work. If it is zero,
+	// the SDK reports the wall time of Run instead.
+	Duration  time.Duration
+	Addresses []netip.Addr
+	// Conn is handed on to the next phase; its lifetime then belongs to the SDK.
+	Conn       net.Conn
+	Attributes Attributes
+}
+
+// Attributes are typed facts a phase reports, such as "tls.version" or
+// "http.status". Keys are "<phase>.<name>" by convention. Values must be
+// string, bool, int, int64, float64, time.Duration or []string; anything else
+// is rejected when the result crosses the process boundary.
+type Attributes map[string]any
+
+// Clone returns a shallow copy; nil stays nil.
+func (a Attributes) Clone() Attributes {
+	if a == nil {
+		return nil
+	}
+	out := make(Attributes, len(a))
+	for k, v := range a {
+		out[k] = v
+	}
+	return out
+}
+
+// Set stores v under key, creating the map if needed, and returns it.
+func (a Attributes) Set(key string, v any) Attributes {
+	if a == nil {
+		a = Attributes{}
+	}
+	a[key] = v
+	return a
+}

@@ -1,0 +1,90 @@
+//go:build linux
+
+// Package server turns an sdk.Phase into a plugin process. A plugin's main
+// is one call:
+//
+//	func main() { server.Serve(myphase.New()) }
+package server
+
+import (
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+
+	"github.com/probe-net/probe/internal/fdpass"
+	"github.com/probe-net/probe/internal/wire"
+	"github.com/probe-net/probe/sdk"
+)
+
+// EnvLogLevel sets the plugin's log level (trace, debug, info, warn, error).
+// The host sets it to its own level.
+const EnvLogLevel = "PROBE_PLUGIN_LOG_LEVEL"
+
+// EnvRunDir names the per-run directory holding the plugin's unix socket;
+// the host sets it. A plugin whose host died removes its socket from there.
+const EnvRunDir = "PROBE_RUN_DIR"
+
+// Serve serves phase over go-plugin until the host stops it. It never
+// returns normally; run by hand it prints an explanation and exits 1.
+func Serve(phase sdk.Phase) {
+	logger := hclog.New(&hclog.LoggerOptions{
+		Name:       phase.Describe().Name,
+		Level:      hclog.LevelFromString(os.Getenv(EnvLogLevel)),
+		Output:     os.Stderr, // created before Serve redirects stderr
+		JSONFormat: true,
+	})
+	var ch *fdpass.Channel
+	if os.Getenv(fdpass.EnvChannel) != "" {
+		var err error
+		ch, err = fdpass.FromFile(os.NewFile(fdpass.ChildFD, "probe-fd-channel"))
+		if err != nil {
+			logger.Error("cannot open the fd channel", "error", err)
+			os.Exit(1)
+		}
+	}
+	cleanUpIfOrphaned(logger)
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  wire.Handshake,
+		VersionedPlugins: wire.PluginSet(&wire.GRPCPlugin{Impl: withLogger{phase, logger}, ServerChannel: ch}),
+		GRPCServer:       plugin.DefaultGRPCServer,
+		Logger:           logger,
+	})
+	os.Exit(0)
+}
+
+// cleanUpIfOrphaned handles the SIGTERM the kernel sends when the host dies
+// (the host sets Pdeathsig): the host can no longer remove this process's
+// socket file, so the process does it before exiting.
+func cleanUpIfOrphaned(logger hclog.Logger) {
+	parent := os.Getppid()
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	go func() {
+		<-sig
+		if os.Getppid() != parent {
+			removeRunDir(os.Getenv(EnvRunDir))
+			logger.Warn("host process died; plugin exiting")
+		}
+		os.Exit(1)
+	}()
+}
+
+// removeRunDir removes the socket files in dir and then dir itself, if empty.
+// It touches nothing whose name does not look like go-plugin's.
+func removeRunDir(dir string) {
+	if dir == "" || !strings.HasPrefix(filepath.Base(dir), "probe-run-") {
+		return
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "plugin") {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+	_ = os.Remove(dir)
+}
