@@ -32,6 +32,9 @@ const BuiltinArg = "__plugin"
 type Spec struct {
 	// Name is the phase the plugin serves, as used in targets' chains.
 	Name string
+	// Builtin names the built-in plugin serving this phase when Path is
+	// empty; empty means Name.
+	Builtin string
 	// Path is the plugin executable; empty for a built-in.
 	Path string
 	// Args are extra arguments for Path.

@@ -10,9 +10,12 @@ import (
 	"os/exec"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/probe-net/probe/internal/fdpass"
 	"github.com/probe-net/probe/internal/wire"
@@ -82,7 +85,11 @@ func (p *Plugin) launch(ctx context.Context) error {
 		return err
 	}
 	cmd.ExtraFiles = []*os.File{childEnd} // fd 3 in the child
-	cmd.Env = append(os.Environ(),
+	env := cmd.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	cmd.Env = append(env,
 		fdpass.EnvChannel+"=1",
 		plugin.EnvUnixSocketDir+"="+p.host.dir,
 		server.EnvRunDir+"="+p.host.dir,
@@ -122,7 +129,11 @@ func (p *Plugin) launch(ctx context.Context) error {
 
 func (p *Plugin) command() (*exec.Cmd, error) {
 	if p.spec.Path == "" {
-		return p.host.opts.Builtin(p.spec.Name)
+		name := p.spec.Builtin
+		if name == "" {
+			name = p.spec.Name
+		}
+		return p.host.opts.Builtin(name)
 	}
 	return newCommand(p.spec.Path, p.spec.Args)
 }
@@ -167,16 +178,28 @@ func (p *Plugin) Run(ctx context.Context, call wire.Call) (wire.Reply, error) {
 		return wire.Reply{}, err
 	}
 	reply, err := phase.Run(ctx, call)
-	if err != nil && p.exited() {
+	if status.Code(err) == codes.Unavailable && p.awaitExit(exitGrace) {
 		return reply, fmt.Errorf("plugin %q (pid %d) exited: %w", p.spec.Name, p.PID(), err)
 	}
 	return reply, err
 }
 
-func (p *Plugin) exited() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.client != nil && p.client.Exited()
+// exitGrace is how long a failed call waits for go-plugin to notice that the
+// process died: the RPC socket breaks a moment before the exit is reaped.
+const exitGrace = time.Second
+
+// awaitExit reports whether the process has exited, waiting up to d for it.
+func (p *Plugin) awaitExit(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		p.mu.Lock()
+		exited := p.client != nil && p.client.Exited()
+		p.mu.Unlock()
+		if exited || time.Now().After(deadline) {
+			return exited
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // live returns a client to a running process, restarting a crashed one.

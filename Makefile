@@ -1,0 +1,54 @@
+# probe — build, test, demo. `make help` lists the targets.
+
+GO       ?= go
+BIN      := bin
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X github.com/probe-net/probe/internal/cli.Version=$(VERSION)
+
+# Pinned code generators for `make proto` (protoc itself comes from the OS:
+# apt-get install protobuf-compiler).
+PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
+PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
+PROTO              := internal/phasev1/phase.proto
+
+.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## build bin/probe, the example plugin and the testbed
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probe ./cmd/probe
+	$(GO) build -o $(BIN)/probe-plugin-statichosts ./examples/plugins/statichosts
+	$(GO) build -o $(BIN)/probe-testbed ./examples/testbed/cmd/probe-testbed
+
+demo: build ## start the loopback testbed and probe it end to end (no network needed)
+	$(BIN)/probe-testbed -- $(BIN)/probe run examples/testbed.hcl
+
+test: vet fmt-check ## vet, format check and the whole test suite
+	$(GO) test -count=1 -timeout 10m ./...
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+proto-tools: ## install the pinned protoc plugins
+	$(GO) install $(PROTOC_GEN_GO)
+	$(GO) install $(PROTOC_GEN_GO_GRPC)
+
+proto: ## regenerate internal/phasev1 from phase.proto
+	PATH="$$($(GO) env GOPATH)/bin:$$PATH" protoc \
+		--go_out=. --go_opt=module=github.com/probe-net/probe \
+		--go-grpc_out=. --go-grpc_opt=module=github.com/probe-net/probe \
+		$(PROTO)
+
+proto-check: proto ## fail if the committed generated code differs from phase.proto
+	@git diff --exit-code -- internal/phasev1 || \
+		(echo "internal/phasev1 is stale: run 'make proto' and commit the result"; exit 1)
+
+bench: ## run the benchmarks (see BENCHMARKS.md for method and recorded results)
+	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,92 @@
+package config
+
+import (
+	"slices"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// File is a loaded targets file.
+type File struct {
+	Path    string
+	Run     Run
+	Plugins []Plugin // in file order
+	Targets []Target // in file order, defaults applied
+}
+
+// Run says how many times and how the targets are probed.
+type Run struct {
+	Count       int           // probes per target, >= 1
+	Interval    time.Duration // pause between rounds, >= 0
+	Sequential  bool          // run the targets of a round one after another
+	Concurrency int           // max targets in flight when parallel, >= 1
+}
+
+// Plugin is a plugin block: it replaces a built-in phase or declares a new one.
+type Plugin struct {
+	Name    string
+	Builtin string // name of the built-in serving it; "" when Path is set
+	Path    string // resolved relative to the file's directory
+	Args    []string
+	// Config is the body of the config block, nil when there is none. It
+	// carries the file's variables and functions: decode it with
+	// DecodePluginConfig.
+	Config hcl.Body
+	Range  hcl.Range // the block's definition range
+}
+
+// Target is one thing to probe.
+type Target struct {
+	Name, Host, Protocol string
+	Port                 int
+	Timeout              time.Duration // budget for one probe (the whole chain)
+	Phases               []string      // explicit chain, or the protocol's default chain
+	Explicit             bool          // Phases came from the file
+	Range                hcl.Range     // the block's definition range
+}
+
+// Builtins are the phases probe ships with.
+var Builtins = []string{"dns", "tcp", "tls", "http"}
+
+// Protocols are the values of a target's protocol attribute.
+var Protocols = []string{"tcp", "tls", "http", "https"}
+
+// Defaults that apply when the file does not say otherwise.
+const (
+	DefaultProtocol    = "https"
+	DefaultTimeout     = 5 * time.Second
+	DefaultCount       = 1
+	DefaultConcurrency = 16
+)
+
+// ChainFor returns the default phase chain of a protocol, or nil for an
+// unknown protocol. The slice is the caller's.
+func ChainFor(protocol string) []string {
+	switch protocol {
+	case "tcp":
+		return []string{"dns", "tcp"}
+	case "tls":
+		return []string{"dns", "tcp", "tls"}
+	case "http":
+		return []string{"dns", "tcp", "http"}
+	case "https":
+		return []string{"dns", "tcp", "tls", "http"}
+	}
+	return nil
+}
+
+// DefaultPort returns the port a protocol uses when the target sets none, or
+// 0 when the protocol has no default (tcp).
+func DefaultPort(protocol string) int {
+	switch protocol {
+	case "http":
+		return 80
+	case "https", "tls":
+		return 443
+	}
+	return 0
+}
+
+// IsBuiltin reports whether name is one of Builtins.
+func IsBuiltin(name string) bool { return slices.Contains(Builtins, name) }

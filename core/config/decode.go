@@ -1,0 +1,390 @@
+package config
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+)
+
+var fileSchema = &hcl.BodySchema{
+	Blocks: []hcl.BlockHeaderSchema{
+		{Type: "run"},
+		{Type: "defaults"},
+		{Type: "plugin", LabelNames: []string{"name"}},
+		{Type: "target", LabelNames: []string{"name"}},
+	},
+}
+
+var runSchema = attributes("count", "interval", "sequential", "concurrency")
+
+var defaultsSchema = attributes("port", "protocol", "timeout", "phases")
+
+var targetSchema = &hcl.BodySchema{
+	Attributes: append([]hcl.AttributeSchema{{Name: "host", Required: true}}, defaultsSchema.Attributes...),
+}
+
+var pluginSchema = &hcl.BodySchema{
+	Attributes: attributes("path", "builtin", "args").Attributes,
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "config"}},
+}
+
+func attributes(names ...string) *hcl.BodySchema {
+	s := &hcl.BodySchema{}
+	for _, n := range names {
+		s.Attributes = append(s.Attributes, hcl.AttributeSchema{Name: n})
+	}
+	return s
+}
+
+// decoder is the second pass: everything but the variable blocks. It
+// collects diagnostics as it goes so that one load reports every problem.
+type decoder struct {
+	ctx    *hcl.EvalContext
+	dir    string          // the file's directory
+	phases map[string]bool // built-ins and declared plugins
+	diags  hcl.Diagnostics
+}
+
+func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagnostics) {
+	ctx, rest, diags := decodeVariables(body, opts)
+	if diags.HasErrors() {
+		sortDiagnostics(diags)
+		return nil, diags
+	}
+	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}}
+	content, diags := rest.Content(fileSchema)
+	blocks := map[string]hcl.Blocks{}
+	for _, b := range content.Blocks {
+		blocks[b.Type] = append(blocks[b.Type], b)
+	}
+	d.diags = diags
+	file := &File{Path: path}
+	file.Run = d.run(d.atMostOne(blocks["run"]))
+	file.Plugins = d.plugins(blocks["plugin"])
+	defaults := d.defaults(d.atMostOne(blocks["defaults"]))
+	file.Targets = d.targets(blocks["target"], defaults)
+	sortDiagnostics(d.diags)
+	return file, d.diags
+}
+
+func (d *decoder) errorf(subject hcl.Range, summary, format string, args ...any) {
+	d.diags = append(d.diags, errorAt(&subject, summary, format, args...))
+}
+
+func (d *decoder) unique(blocks hcl.Blocks) hcl.Blocks {
+	blocks, d.diags = uniqueBlocks(blocks, d.diags)
+	return blocks
+}
+
+// atMostOne returns the first block (or nil), reporting any others.
+func (d *decoder) atMostOne(blocks hcl.Blocks) *hcl.Block {
+	if blocks = d.unique(blocks); len(blocks) == 0 {
+		return nil
+	}
+	return blocks[0]
+}
+
+func (d *decoder) content(body hcl.Body, schema *hcl.BodySchema) *hcl.BodyContent {
+	c, diags := body.Content(schema)
+	d.diags = append(d.diags, diags...)
+	if c == nil {
+		return &hcl.BodyContent{}
+	}
+	return c
+}
+
+// attr decodes the named attribute into val (a pointer) and returns the
+// attribute, or nil when it is absent or its value does not decode.
+func (d *decoder) attr(c *hcl.BodyContent, name string, val any) *hcl.Attribute {
+	a, ok := c.Attributes[name]
+	if !ok {
+		return nil
+	}
+	if !d.decode(a.Expr, val) {
+		return nil
+	}
+	return a
+}
+
+// decode decodes expr into val (a pointer) with gohcl's conversions and
+// messages. An expression that fails to evaluate is reported once, not
+// again as an unsuitable value.
+func (d *decoder) decode(expr hcl.Expression, val any) bool {
+	_, diags := expr.Value(d.ctx)
+	if !diags.HasErrors() {
+		diags = gohcl.DecodeExpression(expr, d.ctx, val)
+	}
+	d.diags = append(d.diags, diags...)
+	return !diags.HasErrors()
+}
+
+// duration decodes a duration attribute written as a string ("2s").
+// Negative values are errors, and so is zero when positive is set.
+func (d *decoder) duration(c *hcl.BodyContent, name string, positive bool) (time.Duration, bool) {
+	var s string
+	a := d.attr(c, name, &s)
+	if a == nil {
+		return 0, false
+	}
+	v, err := time.ParseDuration(s)
+	switch {
+	case err != nil:
+		d.errorf(a.Expr.Range(), "Invalid duration",
+			`%s = %q is not a duration: write a number and a unit, such as "2s" or "500ms".`, name, s)
+	case positive && v <= 0:
+		d.errorf(a.Expr.Range(), "Invalid duration",
+			`%s = %q must be greater than zero, such as "2s" or "500ms".`, name, s)
+	case v < 0:
+		d.errorf(a.Expr.Range(), "Invalid duration",
+			`%s = %q must not be negative; write "0s" for none.`, name, s)
+	}
+	return v, true
+}
+
+// atLeastOne decodes an integer attribute that must be >= 1.
+func (d *decoder) atLeastOne(c *hcl.BodyContent, name string, n *int) {
+	if a := d.attr(c, name, n); a != nil && *n < 1 {
+		d.errorf(a.Expr.Range(), "Invalid "+name, "%s = %d; it must be at least 1.", name, *n)
+	}
+}
+
+func (d *decoder) run(b *hcl.Block) Run {
+	r := Run{Count: DefaultCount, Concurrency: DefaultConcurrency}
+	if b == nil {
+		return r
+	}
+	c := d.content(b.Body, runSchema)
+	d.atLeastOne(c, "count", &r.Count)
+	d.atLeastOne(c, "concurrency", &r.Concurrency)
+	d.attr(c, "sequential", &r.Sequential)
+	r.Interval, _ = d.duration(c, "interval", false)
+	return r
+}
+
+func (d *decoder) plugins(blocks hcl.Blocks) []Plugin {
+	for _, name := range Builtins {
+		d.phases[name] = true
+	}
+	var plugins []Plugin
+	for _, b := range d.unique(blocks) {
+		plugins = append(plugins, d.plugin(b))
+		d.phases[b.Labels[0]] = true
+	}
+	return plugins
+}
+
+func (d *decoder) plugin(b *hcl.Block) Plugin {
+	p := Plugin{Name: b.Labels[0], Range: b.DefRange}
+	c := d.content(b.Body, pluginSchema)
+	path := d.attr(c, "path", &p.Path)
+	builtin := d.attr(c, "builtin", &p.Builtin)
+	switch {
+	case path != nil && builtin != nil:
+		d.errorf(builtin.NameRange, "Conflicting plugin source",
+			"plugin %q sets both path and builtin; set one of them.", p.Name)
+	case builtin != nil && !IsBuiltin(p.Builtin):
+		d.errorf(builtin.Expr.Range(), "Unknown built-in",
+			"builtin = %q is not a built-in phase; the built-ins are %s.", p.Builtin, strings.Join(Builtins, ", "))
+	case path == nil && builtin == nil && !IsBuiltin(p.Name):
+		d.errorf(b.DefRange, "Missing plugin source",
+			"plugin %q is not a built-in phase: set path (an executable) or builtin (a built-in that serves it).", p.Name)
+	case path == nil && builtin == nil:
+		p.Builtin = p.Name
+	}
+	if path != nil {
+		p.Builtin = ""
+		p.Path = d.pluginPath(path, p.Path)
+	}
+	if args := d.attr(c, "args", &p.Args); args != nil && path == nil {
+		d.errorf(args.NameRange, "Unexpected args",
+			"plugin %q: args are passed to an external plugin; set path too, or remove args.", p.Name)
+	}
+	p.Config = d.config(c.Blocks)
+	return p
+}
+
+// pluginPath resolves a plugin path against the file's directory. The
+// result is absolute, so it never becomes a $PATH lookup.
+func (d *decoder) pluginPath(a *hcl.Attribute, path string) string {
+	if path == "" {
+		d.errorf(a.Expr.Range(), "Invalid path", "path must not be empty.")
+		return ""
+	}
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(d.dir, path)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return path
+}
+
+// config checks that a plugin's config block holds only attributes whose
+// values evaluate, and returns its body with the evaluation context.
+func (d *decoder) config(blocks hcl.Blocks) hcl.Body {
+	if blocks = d.unique(blocks); len(blocks) == 0 {
+		return nil
+	}
+	body := blocks[0].Body
+	attrs, diags := body.JustAttributes()
+	d.diags = append(d.diags, diags...)
+	for _, a := range attrs {
+		_, diags := a.Expr.Value(d.ctx)
+		d.diags = append(d.diags, diags...)
+	}
+	return &evalBody{Body: body, ctx: d.ctx}
+}
+
+// settings are the attributes a target and the defaults block share.
+type settings struct {
+	protocol  string
+	port      int
+	timeout   time.Duration
+	phases    []string
+	hasPhases bool
+}
+
+// or fills what s leaves unset from fallback.
+func (s settings) or(fallback settings) settings {
+	if s.protocol == "" {
+		s.protocol = fallback.protocol
+	}
+	if s.port == 0 {
+		s.port = fallback.port
+	}
+	if s.timeout == 0 {
+		s.timeout = fallback.timeout
+	}
+	if !s.hasPhases {
+		s.phases, s.hasPhases = fallback.phases, fallback.hasPhases
+	}
+	return s
+}
+
+func (d *decoder) defaults(b *hcl.Block) settings {
+	fallback := settings{protocol: DefaultProtocol, timeout: DefaultTimeout}
+	if b == nil {
+		return fallback
+	}
+	return d.settings(d.content(b.Body, defaultsSchema), "defaults").or(fallback)
+}
+
+func (d *decoder) settings(c *hcl.BodyContent, owner string) settings {
+	var s settings
+	if a := d.attr(c, "protocol", &s.protocol); a != nil && !slices.Contains(Protocols, s.protocol) {
+		d.errorf(a.Expr.Range(), "Invalid protocol",
+			"protocol = %q is not one of %s.", s.protocol, strings.Join(Protocols, ", "))
+	}
+	if a := d.attr(c, "port", &s.port); a != nil && (s.port < 1 || s.port > 65535) {
+		d.errorf(a.Expr.Range(), "Invalid port", "port = %d is outside 1..65535.", s.port)
+	}
+	s.timeout, _ = d.duration(c, "timeout", true)
+	if a, ok := c.Attributes["phases"]; ok {
+		s.phases, s.hasPhases = d.phaseList(a, owner), true
+	}
+	return s
+}
+
+// phaseList decodes and checks an explicit chain. Problems point at the
+// offending element when the chain is written as a list.
+func (d *decoder) phaseList(a *hcl.Attribute, owner string) []string {
+	names, ranges := d.stringList(a.Expr)
+	if names != nil && len(names) == 0 {
+		d.errorf(a.Expr.Range(), "Invalid phases", "%s: phases must name at least one phase.", owner)
+	}
+	for i, name := range names {
+		switch {
+		case !d.phases[name]:
+			d.errorf(ranges[i], "Unknown phase",
+				"%s: unknown phase %q; declare it with a plugin %q block.", owner, name, name)
+		case slices.Index(names, name) < i:
+			d.errorf(ranges[i], "Duplicate phase", "%s: phase %q is listed twice.", owner, name)
+		}
+	}
+	return names
+}
+
+// stringList decodes a list of strings with each element's range (the whole
+// expression's when it is not a literal list). It returns nil on errors.
+func (d *decoder) stringList(expr hcl.Expression) ([]string, []hcl.Range) {
+	elems, diags := hcl.ExprList(expr)
+	if diags.HasErrors() {
+		var names []string
+		if !d.decode(expr, &names) {
+			return nil, nil
+		}
+		ranges := make([]hcl.Range, len(names))
+		for i := range ranges {
+			ranges[i] = expr.Range()
+		}
+		return append([]string{}, names...), ranges
+	}
+	names := make([]string, len(elems))
+	ranges := make([]hcl.Range, len(elems))
+	for i, e := range elems {
+		ranges[i] = e.Range()
+		if !d.decode(e, &names[i]) {
+			return nil, nil
+		}
+	}
+	return names, ranges
+}
+
+func (d *decoder) targets(blocks hcl.Blocks, defaults settings) []Target {
+	var targets []Target
+	for _, b := range d.unique(blocks) {
+		targets = append(targets, d.target(b, defaults))
+	}
+	return targets
+}
+
+func (d *decoder) target(b *hcl.Block, defaults settings) Target {
+	t := Target{Name: b.Labels[0], Range: b.DefRange}
+	owner := fmt.Sprintf("target %q", t.Name)
+	c := d.content(b.Body, targetSchema)
+	if a := d.attr(c, "host", &t.Host); a != nil {
+		if problem := hostProblem(t.Host); problem != "" {
+			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, problem)
+		}
+	}
+	s := d.settings(c, owner).or(defaults)
+	t.Protocol, t.Port, t.Timeout = s.protocol, s.port, s.timeout
+	if t.Port == 0 {
+		t.Port = DefaultPort(t.Protocol)
+	}
+	if t.Port == 0 && ChainFor(t.Protocol) != nil {
+		d.errorf(b.DefRange, "Missing port",
+			"%s: protocol %q has no default port; set port.", owner, t.Protocol)
+	}
+	t.Phases, t.Explicit = slices.Clone(s.phases), s.hasPhases
+	if !t.Explicit {
+		t.Phases = ChainFor(t.Protocol)
+	}
+	return t
+}
+
+// hostProblem says what is wrong with a host, or "" when nothing is.
+func hostProblem(host string) string {
+	switch {
+	case strings.TrimSpace(host) == "":
+		return "host must not be empty"
+	case strings.Contains(host, "://") || strings.ContainsAny(host, "/?#"):
+		return fmt.Sprintf("host must be a name or IP address, not a URL (%q)", host)
+	case strings.ContainsAny(host, " \t\r\n"):
+		return fmt.Sprintf("host must be a name or IP address; %q contains spaces", host)
+	case strings.Contains(host, ":") && !isIP(host):
+		return fmt.Sprintf("host must be a name or IP address without a port (%q); set port instead", host)
+	}
+	return ""
+}
+
+func isIP(host string) bool {
+	_, err := netip.ParseAddr(host)
+	return err == nil
+}

@@ -1,0 +1,4 @@
+target "web" {
+  host    = "www.probe.test"
+  timeout = "2 seconds"
+}

@@ -1,0 +1,3 @@
+run {
+  concurrency = 0
+}

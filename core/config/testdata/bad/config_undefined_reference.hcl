@@ -1,0 +1,5 @@
+plugin "dns" {
+  config {
+    servers = [var.dns_server]
+  }
+}

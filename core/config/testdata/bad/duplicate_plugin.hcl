@@ -1,0 +1,7 @@
+plugin "dns" {
+  builtin = "dns"
+}
+
+plugin "dns" {
+  path = "./bin/dns"
+}

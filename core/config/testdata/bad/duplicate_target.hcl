@@ -1,0 +1,7 @@
+target "web" {
+  host = "www.probe.test"
+}
+
+target "web" {
+  host = "www2.probe.test"
+}

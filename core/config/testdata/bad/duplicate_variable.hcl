@@ -1,0 +1,7 @@
+variable "domain" {
+  default = "probe.test"
+}
+
+variable "domain" {
+  default = "example.test"
+}

@@ -1,0 +1,3 @@
+plugin "dns" {
+  path = ""
+}

@@ -1,0 +1,3 @@
+target "" {
+  host = "www.probe.test"
+}

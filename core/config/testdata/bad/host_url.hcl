@@ -1,0 +1,3 @@
+target "web" {
+  host = "https://www.probe.test"
+}

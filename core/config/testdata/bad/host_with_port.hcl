@@ -1,0 +1,3 @@
+target "web" {
+  host = "www.probe.test:8080"
+}

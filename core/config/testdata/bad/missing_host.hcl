@@ -1,0 +1,3 @@
+target "web" {
+  port = 80
+}

@@ -1,0 +1,3 @@
+run {
+  interval = "-200ms"
+}

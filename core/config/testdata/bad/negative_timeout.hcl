@@ -1,0 +1,3 @@
+defaults {
+  timeout = "-1s"
+}

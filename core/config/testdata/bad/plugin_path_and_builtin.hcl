@@ -1,0 +1,4 @@
+plugin "dns" {
+  path    = "./bin/dns"
+  builtin = "dns"
+}

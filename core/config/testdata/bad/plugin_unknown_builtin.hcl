@@ -1,0 +1,3 @@
+plugin "mycheck" {
+  builtin = "ftp"
+}

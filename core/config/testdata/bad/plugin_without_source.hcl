@@ -1,0 +1,5 @@
+plugin "mycheck" {
+  config {
+    expect = 200
+  }
+}

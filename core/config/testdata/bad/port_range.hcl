@@ -1,0 +1,4 @@
+target "web" {
+  host = "www.probe.test"
+  port = 70000
+}

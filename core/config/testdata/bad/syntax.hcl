@@ -1,0 +1,2 @@
+target "web" {
+  host = "www.probe.test"

@@ -1,0 +1,4 @@
+target "db" {
+  host     = "db.probe.test"
+  protocol = "tcp"
+}

@@ -1,0 +1,6 @@
+defaults {
+  timeout = "1s"
+}
+defaults {
+  protocol = "http"
+}

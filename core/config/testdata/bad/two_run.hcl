@@ -1,0 +1,7 @@
+run {
+  count = 2
+}
+
+run {
+  count = 3
+}

@@ -1,0 +1,7 @@
+variable "domain" {
+  default = "probe.test"
+}
+
+target "web" {
+  host = "www.${var.domian}"
+}

@@ -1,0 +1,3 @@
+probe "web" {
+  host = "www.probe.test"
+}

@@ -1,0 +1,3 @@
+defaults {
+  phases = ["dns", "tcp", "ping"]
+}

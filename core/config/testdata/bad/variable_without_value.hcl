@@ -1,0 +1,7 @@
+variable "dns_server" {
+  description = "resolver to use"
+}
+
+target "web" {
+  host = "www.probe.test"
+}

@@ -1,0 +1,113 @@
+package output
+
+import (
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/sdk"
+)
+
+// JSONSchema identifies the document layout; it changes only incompatibly.
+const JSONSchema = "probe.run/v1"
+
+type jsonReport struct {
+	Schema      string       `json:"schema"`
+	Interrupted bool         `json:"interrupted,omitempty"`
+	Targets     []jsonTarget `json:"targets"`
+}
+
+type jsonTarget struct {
+	Name       string         `json:"name"`
+	Host       string         `json:"host"`
+	Port       int            `json:"port"`
+	Protocol   string         `json:"protocol"`
+	Probes     int            `json:"probes"`
+	OK         int            `json:"ok"`
+	Phases     []jsonPhase    `json:"phases"`
+	Total      jsonSummary    `json:"total"`
+	Attributes map[string]any `json:"attributes,omitempty"`
+}
+
+type jsonPhase struct {
+	Phase  string `json:"phase"`
+	Plugin string `json:"plugin,omitempty"`
+	jsonSummary
+}
+
+type jsonSummary struct {
+	Count      int         `json:"count"`
+	OK         int         `json:"ok"`
+	Failed     int         `json:"failed"`
+	Skipped    int         `json:"skipped"`
+	MinMS      *float64    `json:"min_ms"`
+	MeanMS     *float64    `json:"mean_ms"`
+	P50MS      *float64    `json:"p50_ms"`
+	P90MS      *float64    `json:"p90_ms"`
+	P99MS      *float64    `json:"p99_ms"`
+	MaxMS      *float64    `json:"max_ms"`
+	OverheadMS *float64    `json:"overhead_mean_ms"`
+	Errors     []jsonError `json:"errors"`
+}
+
+type jsonError struct {
+	Kind    string `json:"kind"`
+	Message string `json:"message"`
+	Count   int    `json:"count"`
+}
+
+// WriteJSON writes the report as one indented JSON document. Durations are
+// milliseconds as floats; figures over no successful run are null.
+func WriteJSON(w io.Writer, r Report) error {
+	doc := jsonReport{Schema: JSONSchema, Interrupted: r.Interrupted, Targets: []jsonTarget{}}
+	for i, st := range r.Stats {
+		t := r.Targets[i]
+		jt := jsonTarget{
+			Name: st.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+			Probes: st.Probes, OK: st.OK, Phases: []jsonPhase{},
+			Total: summary(st.Total), Attributes: attributes(st.LastAttr),
+		}
+		for _, p := range st.Phases {
+			jt.Phases = append(jt.Phases, jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary)})
+		}
+		doc.Targets = append(doc.Targets, jt)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+func summary(s stats.Summary) jsonSummary {
+	out := jsonSummary{Count: s.Count, OK: s.OK, Failed: s.Failed, Skipped: s.Skipped, Errors: []jsonError{}}
+	if s.OK > 0 {
+		out.MinMS, out.MeanMS, out.P50MS = ms(s.Min), ms(s.Mean), ms(s.P50)
+		out.P90MS, out.P99MS, out.MaxMS = ms(s.P90), ms(s.P99), ms(s.Max)
+		out.OverheadMS = ms(s.MeanOverhead)
+	}
+	for _, e := range s.Errors {
+		out.Errors = append(out.Errors, jsonError{Kind: string(e.Kind), Message: e.Message, Count: e.Count})
+	}
+	return out
+}
+
+func ms(d time.Duration) *float64 {
+	v := float64(d) / float64(time.Millisecond)
+	return &v
+}
+
+// attributes converts durations to milliseconds so the document has one unit.
+func attributes(a sdk.Attributes) map[string]any {
+	if len(a) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(a))
+	for k, v := range a {
+		if d, ok := v.(time.Duration); ok {
+			out[k+"_ms"] = *ms(d)
+			continue
+		}
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,21 @@
+// Package output renders run statistics: a table for people and a JSON
+// document for programs. Renderers only read stats; they measure nothing.
+package output
+
+import (
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/stats"
+)
+
+// Report is everything a renderer needs about a finished run.
+type Report struct {
+	Targets []plan.Target  // for host, port, protocol
+	Stats   []stats.Target // in the same order
+	// Interrupted is set when the run was cut short (SIGINT/SIGTERM).
+	Interrupted bool
+}
+
+// NewReport pairs targets with their statistics.
+func NewReport(targets []plan.Target, st []stats.Target) Report {
+	return Report{Targets: targets, Stats: st}
+}

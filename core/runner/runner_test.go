@@ -1,0 +1,262 @@
+//go:build linux
+
+package runner_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/sdk"
+	"github.com/probe-net/probe/sdk/server"
+)
+
+// The test binary doubles as the plugin: with PROBE_TEST_PHASE set it serves
+// that test phase instead of running tests.
+func TestMain(m *testing.M) {
+	if name := os.Getenv("PROBE_TEST_PHASE"); name != "" {
+		server.Serve(testPhases[name])
+		return
+	}
+	os.Exit(m.Run())
+}
+
+var testPhases = map[string]sdk.Phase{
+	"dial":  dialPhase{},
+	"crash": crashPhase{},
+	"hang":  hangPhase{},
+	"check": checkPhase{},
+}
+
+type base struct{ name string }
+
+func (b base) Describe() sdk.Description { return sdk.Description{Name: b.name, Version: "test"} }
+func (base) Configure(sdk.Config) error  { return nil }
+
+// dialPhase dials the target and hands the socket on.
+type dialPhase struct{ base }
+
+func (dialPhase) Describe() sdk.Description { return sdk.Description{Name: "dial", Version: "test"} }
+func (dialPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	var d net.Dialer
+	start := time.Now()
+	c, err := d.DialContext(ctx, "tcp", netJoin(req))
+	if err != nil {
+		return &sdk.Result{Duration: time.Since(start)}, err
+	}
+	return &sdk.Result{Duration: time.Since(start), Conn: c, Attributes: sdk.Attributes{"dial.local": c.LocalAddr().String()}}, nil
+}
+
+func netJoin(req *sdk.Request) string {
+	if len(req.Addresses) > 0 {
+		return net.JoinHostPort(req.Addresses[0].String(), strconv.Itoa(req.Target.Port))
+	}
+	return req.Target.HostPort()
+}
+
+// crashPhase kills its own process when a marker file exists, removing the
+// marker first, so exactly one call crashes.
+type crashPhase struct{ base }
+
+func (crashPhase) Describe() sdk.Description { return sdk.Description{Name: "crash", Version: "test"} }
+func (crashPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	marker := os.Getenv("PROBE_TEST_CRASH_MARKER")
+	if err := os.Remove(marker); err == nil {
+		os.Exit(3)
+	}
+	return &sdk.Result{Duration: time.Microsecond, Attributes: sdk.Attributes{"crash.pid": os.Getpid()}}, nil
+}
+
+// hangPhase ignores its deadline and blocks reading the connection.
+type hangPhase struct{ base }
+
+func (hangPhase) Describe() sdk.Description { return sdk.Description{Name: "hang", Version: "test"} }
+func (hangPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	_ = req.Conn.SetDeadline(time.Time{}) // defeat the SDK's deadline on purpose
+	buf := make([]byte, 1)
+	_, err := req.Conn.Read(buf) // returns only when the host shuts the socket down
+	return nil, fmt.Errorf("read returned: %v", err)
+}
+
+// checkPhase reports the connection's local address, proving it received
+// the very socket the dial phase made.
+type checkPhase struct{ base }
+
+func (checkPhase) Describe() sdk.Description { return sdk.Description{Name: "check", Version: "test"} }
+func (checkPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	if req.Conn == nil {
+		return nil, sdk.Errorf(sdk.KindInput, "no connection")
+	}
+	return &sdk.Result{Attributes: sdk.Attributes{"check.local": req.Conn.LocalAddr().String()}}, nil
+}
+
+func testOptions(t *testing.T, env ...string) pluginhost.Options {
+	return pluginhost.Options{
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
+		Builtin: func(name string) (*exec.Cmd, error) {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), append(env, "PROBE_TEST_PHASE="+name)...)
+			return cmd, nil
+		},
+		StartTimeout: 10 * time.Second,
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// listener accepts connections and holds them open until the test ends.
+func listener(t *testing.T) (port int, accepted *atomic.Int64) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted = &atomic.Int64{}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port, accepted
+}
+
+func newPlan(count int, targets ...plan.Target) *plan.Plan {
+	p := &plan.Plan{Targets: targets}
+	p.Run.Count, p.Run.Concurrency = count, 4
+	seen := map[string]bool{}
+	for _, t := range targets {
+		for _, ph := range t.Phases {
+			if !seen[ph] {
+				seen[ph] = true
+				p.Plugins = append(p.Plugins, plan.Plugin{Spec: pluginhost.Spec{Name: ph}})
+			}
+		}
+	}
+	return p
+}
+
+func target(name string, port int, timeout time.Duration, phases ...string) plan.Target {
+	return plan.Target{
+		Target:  sdk.Target{Name: name, Host: "127.0.0.1", Port: port, Protocol: "tcp"},
+		Timeout: timeout,
+		Phases:  phases,
+	}
+}
+
+func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, diags := runner.Start(ctx, p, testOptions(t, env...))
+	t.Cleanup(func() { s.Close() })
+	if diags.HasErrors() {
+		t.Fatalf("start: %v", diags)
+	}
+	return s
+}
+
+func collect(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out []sample.Sample
+	runner.Run(ctx, p, s, func(smp sample.Sample) { out = append(out, smp) })
+	return out
+}
+
+func TestOneConnectionCrossesPluginProcesses(t *testing.T) {
+	port, accepted := listener(t)
+	p := newPlan(1, target("t", port, 5*time.Second, "dial", "check"))
+	s := start(t, p)
+	samples := collect(t, p, s)
+	if len(samples) != 1 || !samples[0].OK() {
+		t.Fatalf("samples = %+v", samples)
+	}
+	dial, check := samples[0].Phases[0], samples[0].Phases[1]
+	if dial.Attributes["dial.local"] != check.Attributes["check.local"] {
+		t.Errorf("check phase saw socket %v, dial phase made %v", check.Attributes["check.local"], dial.Attributes["dial.local"])
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("server accepted %d connections, want 1", n)
+	}
+	infos := s.Plugins()
+	if len(infos) != 2 || infos[0].PID == infos[1].PID || infos[0].PID == os.Getpid() || infos[0].PID == 0 {
+		t.Errorf("plugins should run in separate processes: %+v", infos)
+	}
+}
+
+func TestCrashedPluginIsRestartedAndRunContinues(t *testing.T) {
+	marker := t.TempDir() + "/crash-once"
+	if err := os.WriteFile(marker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := newPlan(3, target("t", 9, 5*time.Second, "crash"))
+	p.Run.Sequential = true
+	s := start(t, p, "PROBE_TEST_CRASH_MARKER="+marker)
+	firstPID := s.Plugins()[0].PID
+	samples := collect(t, p, s)
+	if len(samples) != 3 {
+		t.Fatalf("got %d samples, want 3", len(samples))
+	}
+	if f := samples[0].Failure(); f == nil || f.Error.Kind != sdk.KindPlugin {
+		t.Fatalf("round 0 should fail with kind plugin: %+v", samples[0].Phases)
+	}
+	for _, smp := range samples[1:] {
+		if !smp.OK() {
+			t.Fatalf("round %d after restart failed: %+v", smp.Round, smp.Phases)
+		}
+	}
+	info := s.Plugins()[0]
+	if info.Restarts != 1 || info.PID == firstPID {
+		t.Errorf("restarts = %d, pid %d (was %d); want one restart with a new pid", info.Restarts, info.PID, firstPID)
+	}
+}
+
+func TestHungPluginTimesOutWithoutSinkingTheRun(t *testing.T) {
+	port, _ := listener(t)
+	p := newPlan(2,
+		target("hangs", port, 300*time.Millisecond, "dial", "hang"),
+		target("fine", port, 5*time.Second, "dial", "check"),
+	)
+	s := start(t, p)
+	samples := collect(t, p, s)
+	if len(samples) != 4 {
+		t.Fatalf("got %d samples, want 4", len(samples))
+	}
+	for _, smp := range samples {
+		switch smp.Target {
+		case "hangs":
+			f := smp.Failure()
+			if f == nil || f.Name != "hang" || f.Error.Kind != sdk.KindTimeout {
+				t.Errorf("hanging target: %+v", smp.Phases)
+			}
+		case "fine":
+			if !smp.OK() {
+				t.Errorf("healthy target failed: %+v", smp.Phases)
+			}
+		}
+	}
+}

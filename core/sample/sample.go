@@ -1,0 +1,76 @@
+// Package sample holds what one probe of one target produced: the result of
+// each phase in its chain. Runners emit samples; stats and output sinks
+// consume them. Samples carry durations, never monotonic timestamps from
+// another process.
+package sample
+
+import (
+	"time"
+
+	"github.com/probe-net/probe/sdk"
+)
+
+// Status is the outcome of one phase.
+type Status string
+
+// Phase outcomes. A phase that did not run because an earlier one failed is
+// absent from the sample.
+const (
+	OK      Status = "ok"
+	Failed  Status = "failed"
+	Skipped Status = "skipped" // not needed, e.g. dns for an IP literal
+)
+
+// Error is a classified failure.
+type Error struct {
+	Kind    sdk.ErrorKind `json:"kind"`
+	Message string        `json:"message"`
+}
+
+func (e *Error) Error() string { return string(e.Kind) + ": " + e.Message }
+
+// Phase is one phase's result within a probe.
+type Phase struct {
+	Name   string // the phase's slot in the chain ("dns")
+	Plugin string // the plugin that served it ("dns 0.1.0", "statichosts 0.1.0")
+	Status Status
+	// Duration is the plugin's own measurement of its work.
+	Duration time.Duration
+	// Wall is the host's measurement of the whole call (RPC, descriptor
+	// passing, the phase's work). Wall - Duration is the framework's overhead.
+	Wall       time.Duration
+	Error      *Error
+	Attributes sdk.Attributes
+	Note       string // why it was skipped
+}
+
+// Sample is one probe of one target.
+type Sample struct {
+	Target string
+	Round  int       // 0-based round number
+	Start  time.Time // host wall clock, for display only
+	Phases []Phase
+	Wall   time.Duration // host time for the whole chain
+}
+
+// Failure returns the failed phase, or nil if the probe succeeded.
+func (s Sample) Failure() *Phase {
+	for i := range s.Phases {
+		if s.Phases[i].Status == Failed {
+			return &s.Phases[i]
+		}
+	}
+	return nil
+}
+
+// OK reports whether every phase that ran succeeded.
+func (s Sample) OK() bool { return s.Failure() == nil }
+
+// Total is the sum of the phases' own durations.
+func (s Sample) Total() time.Duration {
+	var d time.Duration
+	for _, p := range s.Phases {
+		d += p.Duration
+	}
+	return d
+}

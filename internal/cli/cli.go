@@ -1,0 +1,139 @@
+//go:build linux
+
+// Package cli implements the probe command line: argument parsing, exit
+// codes and wiring config → plan → run → stats → output. main is one call.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/spf13/cobra"
+
+	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/plugins"
+	"github.com/probe-net/probe/sdk/server"
+)
+
+// Exit codes.
+const (
+	ExitOK          = 0   // every probe succeeded
+	ExitProbeFailed = 1   // at least one probe failed
+	ExitUsage       = 2   // bad flags, arguments or targets file
+	ExitRuntime     = 3   // probe itself could not run: a plugin did not start, an I/O error
+	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM
+)
+
+// Version is the probe version, set at build time with -ldflags.
+var Version = "0.1.0-dev"
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func exit(code int, format string, args ...any) error {
+	return &exitError{code: code, err: fmt.Errorf(format, args...)}
+}
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) >= 1 && args[0] == pluginhost.BuiltinArg {
+		return servePlugin(args[1:], stderr)
+	}
+	root := newRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err.Error() != "" {
+			fmt.Fprintln(stderr, "probe:", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown command or flag, wrong argument count.
+	fmt.Fprintf(stderr, "probe: %v\nRun 'probe --help' for usage.\n", err)
+	return ExitUsage
+}
+
+// servePlugin is the hidden entry point of a built-in plugin process.
+func servePlugin(args []string, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "usage: probe %s NAME (started by probe itself)\n", pluginhost.BuiltinArg)
+		return ExitUsage
+	}
+	phase, ok := plugins.Builtin(args[0])
+	if !ok {
+		fmt.Fprintf(stderr, "probe: no built-in plugin %q (built-ins: %s)\n", args[0], strings.Join(plugins.Names, ", "))
+		return ExitUsage
+	}
+	server.Serve(phase)
+	return ExitOK
+}
+
+type globals struct {
+	stdout, stderr io.Writer
+	verbose        int
+}
+
+func newRoot(stdout, stderr io.Writer) *cobra.Command {
+	g := &globals{stdout: stdout, stderr: stderr}
+	root := &cobra.Command{
+		Use:   "probe",
+		Short: "Measure DNS, TCP, TLS and HTTP phases per target, with each phase a plugin",
+		Long: `probe measures how long each phase of a connection takes — DNS resolution,
+TCP connect, TLS handshake, the first HTTP round trip — for every target in a
+targets file, and prints per-phase statistics.
+
+Each phase runs in its own plugin process; one real connection travels the
+chain. Any phase can be replaced from the targets file.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       Version,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().CountVarP(&g.verbose, "verbose", "v", "log more (-v debug, -vv trace); PROBE_LOG=debug does the same")
+	root.AddCommand(newRunCmd(g), newVersionCmd(g))
+	return root
+}
+
+// logger logs to stderr at the level from -v or PROBE_LOG (default warn).
+func (g *globals) logger() hclog.Logger {
+	level := hclog.Warn
+	if env := os.Getenv("PROBE_LOG"); env != "" {
+		level = hclog.LevelFromString(env)
+		if level == hclog.NoLevel {
+			level = hclog.Warn
+		}
+	}
+	switch {
+	case g.verbose >= 2:
+		level = hclog.Trace
+	case g.verbose == 1 && level > hclog.Debug:
+		level = hclog.Debug
+	}
+	return hclog.New(&hclog.LoggerOptions{Name: "probe", Level: level, Output: g.stderr})
+}
+
+func newVersionCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the probe version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintf(g.stdout, "probe %s (plugin protocol %d)\n", Version, pluginProtocol)
+			return nil
+		},
+	}
+}
