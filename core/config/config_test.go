@@ -500,10 +500,9 @@ func TestWriteDiagnostics(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"Error: Unknown phase",
-		"on testdata/bad/unknown_phase.hcl line 3, in target \"web\":",
-		`3:   phases = ["dns", "tcp", "http", "mycheck"]`,
-		`target "web": unknown phase "mycheck"; declare it with a plugin "mycheck" block.`,
+		`testdata/bad/unknown_phase.hcl:3:35: error: Unknown phase: target "web": unknown phase "mycheck"; declare it with a plugin "mycheck" block` + "\n",
+		`    3 |   phases = ["dns", "tcp", "http", "mycheck"]` + "\n",
+		`      |                                   ^^^^^^^^^` + "\n",
 	} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, buf.String())
@@ -513,7 +512,7 @@ func TestWriteDiagnostics(t *testing.T) {
 	if err := l.WriteDiagnostics(&buf, diags, true); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "\x1b[31mError\x1b[0m") {
+	if !strings.Contains(buf.String(), "\x1b[1;31merror\x1b[0m") {
 		t.Errorf("colored output lacks the colored severity:\n%q", buf.String())
 	}
 }
@@ -528,7 +527,7 @@ func TestLoaderShowsLatestSource(t *testing.T) {
 	if err := l.WriteDiagnostics(&buf, diags, false); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "3:   port = 0") {
+	if !strings.Contains(buf.String(), "    3 |   port = 0") {
 		t.Errorf("output does not show the second source:\n%s", buf.String())
 	}
 }

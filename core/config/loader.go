@@ -93,17 +93,13 @@ func (l *Loader) parse(filename string, src []byte) (*hcl.File, hcl.Diagnostics)
 // WriteDiagnostics renders diags with the source lines they point at. With
 // color (a terminal), text is also wrapped at 100 columns.
 func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool) error {
-	var width uint
-	if color {
-		width = 100
-	}
 	l.mu.Lock()
 	files := make(map[string]*hcl.File, len(l.files))
 	for name, f := range l.files {
 		files[name] = f
 	}
 	l.mu.Unlock()
-	return hcl.NewDiagnosticTextWriter(w, files, width, color).WriteDiagnostics(diags)
+	return writeDiagnostics(w, diags, files, color)
 }
 
 // Format returns src in HCL's canonical layout (what `probe fmt` writes).

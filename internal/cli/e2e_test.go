@@ -246,7 +246,7 @@ func TestBadConfigExitsTwoWithPosition(t *testing.T) {
 	if r.code != 2 {
 		t.Fatalf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "bad.hcl:3,") && !strings.Contains(r.stderr, "bad.hcl:3:") {
+	if !strings.Contains(r.stderr, "bad.hcl:3:") {
 		t.Errorf("error does not point at line 3:\n%s", r.stderr)
 	}
 }
@@ -268,7 +268,7 @@ target "x" {
 	if r.code != 2 {
 		t.Fatalf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stderr, "badplugin.hcl:3,") || !strings.Contains(r.stderr, "transport") {
+	if !strings.Contains(r.stderr, "badplugin.hcl:3:17: error: Invalid plugin config") || !strings.Contains(r.stderr, "transport") {
 		t.Errorf("error should name the transport attribute at line 3:\n%s", r.stderr)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // dialPhase dials the target and hands the socket on.
 type dialPhase struct{}
 
-func (dialPhase) Describe() sdk.Description   { return sdk.Description{Name: "dial", Version: "test"} }
+func (dialPhase) Describe() sdk.Description  { return sdk.Description{Name: "dial", Version: "test"} }
 func (dialPhase) Configure(sdk.Config) error { return nil }
 func (dialPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	var d net.Dialer
@@ -37,7 +37,7 @@ func (dialPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error)
 // (bridged by the SDK, since a *tls.Conn has no descriptor).
 type tlsPhase struct{ roots *tls.Config }
 
-func (tlsPhase) Describe() sdk.Description   { return sdk.Description{Name: "tls", Version: "test"} }
+func (tlsPhase) Describe() sdk.Description  { return sdk.Description{Name: "tls", Version: "test"} }
 func (tlsPhase) Configure(sdk.Config) error { return nil }
 func (p tlsPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	tc := tls.Client(req.Conn, p.roots)

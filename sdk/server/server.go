@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -59,19 +60,33 @@ func Serve(phase sdk.Phase) {
 
 // cleanUpIfOrphaned handles the SIGTERM the kernel sends when the host dies
 // (the host sets Pdeathsig): the host can no longer remove this process's
-// socket file, so the process does it before exiting.
+// socket file, so the process does it before exiting. Pdeathsig fires when
+// the host's forking thread exits, which during a SIGKILL can come just
+// before this process is reparented; hence the short wait for a new parent.
+// A SIGTERM from anyone else while the host lives just ends the process.
 func cleanUpIfOrphaned(logger hclog.Logger) {
 	parent := os.Getppid()
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
 	go func() {
 		<-sig
-		if os.Getppid() != parent {
+		if reparented(parent, 2*time.Second) {
 			removeRunDir(os.Getenv(EnvRunDir))
-			logger.Warn("host process died; plugin exiting")
 		}
 		os.Exit(1)
 	}()
+}
+
+// reparented waits up to d for this process's parent to stop being parent.
+func reparented(parent int, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for os.Getppid() == parent {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
 }
 
 // removeRunDir removes the socket files in dir and then dir itself, if empty.

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a command's
+// output copier and the test's reads.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// runAsync runs run in the background and returns its exit code channel.
+func runAsync(args []string, stdout, stderr *syncBuffer) <-chan int {
+	code := make(chan int, 1)
+	go func() { code <- run(args, strings.NewReader(""), stdout, stderr) }()
+	return code
+}
+
+// waitFor polls cond for up to 5 seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func exitCodeWithin(t *testing.T, code <-chan int) int {
+	t.Helper()
+	select {
+	case c := <-code:
+		return c
+	case <-time.After(10 * time.Second):
+		t.Fatal("probe-testbed did not exit")
+		return -1
+	}
+}
+
+func TestCommandGetsVariablesAndItsExitCodeIsKept(t *testing.T) {
+	dir := t.TempDir()
+	var stdout, stderr syncBuffer
+	script := `test -f "$PROBE_VAR_ca_file" || exit 1
+printf '%s %s %s %s\n' "$PROBE_VAR_dns_server" "$PROBE_VAR_http_port" "$PROBE_VAR_https_port" "$PROBE_VAR_tcp_port"
+exit 3`
+	code := run([]string{"--dir", dir, "--", "sh", "-c", script}, strings.NewReader(""), &stdout, &stderr)
+	if code != 3 {
+		t.Fatalf("exit code %d, want 3 (stderr %q)", code, stderr.String())
+	}
+	fields := strings.Fields(stdout.String())
+	if len(fields) != 4 || !strings.HasPrefix(fields[0], "127.0.0.1:") {
+		t.Errorf("command printed %q, want the DNS address and three ports", stdout.String())
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ca.pem")); err != nil {
+		t.Errorf("--dir: %v", err)
+	}
+}
+
+func TestSignalIsForwardedToTheCommand(t *testing.T) {
+	ready := filepath.Join(t.TempDir(), "ready")
+	var stdout, stderr syncBuffer
+	script := `trap 'exit 7' TERM; touch "$0"; while :; do sleep 0.05; done`
+	code := runAsync([]string{"--", "sh", "-c", script, ready}, &stdout, &stderr)
+	waitFor(t, "the command to start", func() bool { _, err := os.Stat(ready); return err == nil })
+	// run has registered for SIGTERM before starting the command, so this
+	// reaches run, not the default handler.
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if c := exitCodeWithin(t, code); c != 7 {
+		t.Errorf("exit code %d, want 7 from the command's TERM trap (stderr %q)", c, stderr.String())
+	}
+}
+
+func TestWithoutCommandPrintsExportsAndServesUntilSignal(t *testing.T) {
+	var stdout, stderr syncBuffer
+	code := runAsync(nil, &stdout, &stderr)
+	waitFor(t, "the export lines", func() bool { return strings.Contains(stderr.String(), "Ctrl-C stops") })
+	out := stdout.String()
+	for _, name := range []string{"ca_file", "dns_server", "http_port", "https_port", "tcp_port"} {
+		if !strings.Contains(out, "export PROBE_VAR_"+name+"=") {
+			t.Errorf("output lacks PROBE_VAR_%s:\n%s", name, out)
+		}
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if c := exitCodeWithin(t, code); c != 0 {
+		t.Errorf("exit code %d after SIGINT, want 0", c)
+	}
+}
+
+func TestUsageAndBadInvocations(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"-h"}, 0, "usage: probe-testbed [--dir DIR] [-- COMMAND [ARGS...]]"},
+		{[]string{"--bogus"}, 2, "flag provided but not defined: -bogus"},
+		{[]string{"--", "/nonexistent/command"}, 127, "probe-testbed: fork/exec /nonexistent/command: no such file or directory"},
+	}
+	for _, tt := range tests {
+		var stdout, stderr syncBuffer
+		code := run(tt.args, strings.NewReader(""), &stdout, &stderr)
+		if code != tt.code || !strings.Contains(stderr.String(), tt.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr.String(), tt.code, tt.stderr)
+		}
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"127.0.0.1:5353":   "127.0.0.1:5353",
+		"/tmp/a b/ca.pem":  "'/tmp/a b/ca.pem'",
+		"/tmp/it's/ca.pem": `'/tmp/it'\''s/ca.pem'`,
+		"":                 "''",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -1,0 +1,192 @@
+package testbed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Zone is the zone the testbed DNS server is authoritative for. The .test
+// TLD is reserved for testing (RFC 6761) and never resolves on the Internet.
+const Zone = "probe.test."
+
+// answerTTL is the TTL of every record the server returns.
+const answerTTL = 60
+
+// zone holds the testbed's records by owner name (lower case, fully
+// qualified).
+type zone map[string][]dns.RR
+
+func newZone() zone {
+	z := zone{}
+	for _, rr := range []string{
+		"probe.test. SOA ns.probe.test. hostmaster.probe.test. 1 3600 600 86400 60",
+		"www.probe.test. A 127.0.0.1",
+		"secure.probe.test. A 127.0.0.1",
+		"alias.probe.test. CNAME www.probe.test.",
+		"v6.probe.test. AAAA ::1",
+	} {
+		r, err := dns.NewRR(fmt.Sprintf("$TTL %d\n%s", answerTTL, rr))
+		if err != nil {
+			panic(fmt.Sprintf("testbed zone record %q: %v", rr, err)) // a bug in the literal above
+		}
+		name := r.Header().Name
+		z[name] = append(z[name], r)
+	}
+	return z
+}
+
+// answer resolves one question inside the zone, following CNAMEs that stay
+// in the zone. It returns the rcode and the answer records.
+func (z zone) answer(q dns.Question) (int, []dns.RR) {
+	name := strings.ToLower(q.Name)
+	switch {
+	case !dns.IsSubDomain(Zone, name):
+		return dns.RcodeRefused, nil
+	case name == "servfail."+Zone:
+		return dns.RcodeServerFailure, nil
+	}
+	var answer []dns.RR
+	for hops := 0; hops < 8; hops++ { // bounded: no CNAME loops
+		rrs, ok := z[name]
+		if !ok {
+			if hops == 0 {
+				return dns.RcodeNameError, nil
+			}
+			return dns.RcodeSuccess, answer
+		}
+		answer = append(answer, matching(rrs, q.Qtype)...)
+		cname, isAlias := rrs[0].(*dns.CNAME)
+		if !isAlias || q.Qtype == dns.TypeCNAME {
+			return dns.RcodeSuccess, answer
+		}
+		name = strings.ToLower(cname.Target)
+	}
+	return dns.RcodeServerFailure, nil
+}
+
+// matching returns the records of type qtype among rrs, and any CNAME
+// (which answers every type).
+func matching(rrs []dns.RR, qtype uint16) []dns.RR {
+	var out []dns.RR
+	for _, rr := range rrs {
+		t := rr.Header().Rrtype
+		if t == qtype || t == dns.TypeCNAME || qtype == dns.TypeANY {
+			out = append(out, dns.Copy(rr))
+		}
+	}
+	return out
+}
+
+// dnsHandler answers queries from the zone and records them.
+type dnsHandler struct {
+	zone     zone
+	counters *counters
+}
+
+func (h *dnsHandler) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.Authoritative = true
+	if len(req.Question) != 1 {
+		m.Rcode = dns.RcodeFormatError
+		_ = w.WriteMsg(m)
+		return
+	}
+	q := req.Question[0]
+	h.counters.addQuery(DNSQuery{Name: q.Name, Type: dns.TypeToString[q.Qtype], Net: w.RemoteAddr().Network()})
+	m.Rcode, m.Answer = h.zone.answer(q)
+	if m.Rcode == dns.RcodeRefused {
+		m.Authoritative = false
+	}
+	if len(m.Answer) == 0 && (m.Rcode == dns.RcodeSuccess || m.Rcode == dns.RcodeNameError) {
+		m.Ns = []dns.RR{dns.Copy(h.zone[Zone][0])} // the SOA, for negative caching
+	}
+	if req.IsEdns0() != nil {
+		m.SetEdns0(1232, false)
+	}
+	_ = w.WriteMsg(m)
+}
+
+// dnsServers is the UDP and TCP server pair listening on one port.
+type dnsServers struct {
+	addr     string
+	udp, tcp *dns.Server
+}
+
+// startDNS starts the DNS server on 127.0.0.1, UDP and TCP on the same
+// port. It binds UDP first on a free port, then TCP on that port, retrying
+// with a fresh port when the TCP port is taken.
+func startDNS(h dns.Handler, c *counters) (*dnsServers, error) {
+	var errs []error
+	for attempt := 0; attempt < 5; attempt++ {
+		pc, ln, err := bindDNS(c)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s := &dnsServers{
+			addr: pc.LocalAddr().String(),
+			udp:  &dns.Server{PacketConn: pc, Handler: h},
+			tcp:  &dns.Server{Listener: ln, Handler: h, ReadTimeout: 5 * time.Second},
+		}
+		if err := s.activate(); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("starting the DNS server: %w", errors.Join(errs...))
+}
+
+func bindDNS(c *counters) (net.PacketConn, net.Listener, error) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, err
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		pc.Close()
+		return nil, nil, err
+	}
+	return pc, &countingListener{Listener: ln, server: ServerDNS, counters: c}, nil
+}
+
+// activate serves both servers and waits until they are listening.
+func (s *dnsServers) activate() error {
+	errc := make(chan error, 2)
+	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+		started := make(chan struct{})
+		srv.NotifyStartedFunc = func() { close(started) }
+		go func() { errc <- srv.ActivateAndServe() }()
+		select {
+		case <-started:
+		case err := <-errc:
+			s.close()
+			return fmt.Errorf("starting the DNS server: %w", err)
+		case <-time.After(5 * time.Second):
+			s.close()
+			return errors.New("starting the DNS server: timed out")
+		}
+	}
+	return nil
+}
+
+func (s *dnsServers) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+		if err := srv.ShutdownContext(ctx); err != nil && !strings.Contains(err.Error(), "server not started") {
+			errs = append(errs, err)
+		}
+	}
+	// A server that never started still holds its socket.
+	s.udp.PacketConn.Close()
+	s.tcp.Listener.Close()
+	return errors.Join(errs...)
+}

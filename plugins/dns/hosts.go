@@ -1,0 +1,81 @@
+package dnsphase
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// hostsTable maps a lower-case name without trailing dot to its addresses,
+// in file order.
+type hostsTable map[string][]netip.Addr
+
+// loadHosts reads a file in /etc/hosts format. It is read once, when the
+// phase is configured.
+func loadHosts(path string) (hostsTable, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	table, err := parseHosts(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return table, nil
+}
+
+// parseHosts parses "address name [alias...]" lines; '#' starts a comment.
+// A line whose address does not parse is an error rather than skipped: a
+// typo in a pinned address should not fall through to DNS unnoticed.
+func parseHosts(r io.Reader) (hostsTable, error) {
+	table := hostsTable{}
+	scanner := bufio.NewScanner(r)
+	for line := 1; scanner.Scan(); line++ {
+		text, _, _ := strings.Cut(scanner.Text(), "#")
+		fields := strings.Fields(text)
+		if len(fields) == 0 {
+			continue
+		}
+		addr, err := netip.ParseAddr(fields[0])
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %q is not an IP address", line, fields[0])
+		}
+		if len(fields) == 1 {
+			return nil, fmt.Errorf("line %d: address %s has no host name", line, fields[0])
+		}
+		for _, name := range fields[1:] {
+			key := hostsKey(name)
+			table[key] = append(table[key], addr)
+		}
+	}
+	return table, scanner.Err()
+}
+
+func hostsKey(name string) string {
+	return strings.ToLower(strings.TrimSuffix(name, "."))
+}
+
+// lookup returns name's addresses of the wanted address types.
+func (h hostsTable) lookup(name string, qtypes []uint16) []netip.Addr {
+	var out []netip.Addr
+	for _, addr := range h[hostsKey(name)] {
+		if slices.Contains(qtypes, addrQtype(addr)) {
+			out = append(out, addr)
+		}
+	}
+	return out
+}
+
+func addrQtype(addr netip.Addr) uint16 {
+	if addr.Unmap().Is4() {
+		return dns.TypeA
+	}
+	return dns.TypeAAAA
+}

@@ -1,0 +1,427 @@
+//go:build linux
+
+package dnsphase
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/probe-net/probe/sdk"
+	"github.com/probe-net/probe/sdk/sdktest"
+)
+
+func TestDescribe(t *testing.T) {
+	d := sdktest.New(t, New()).Describe(t)
+	if d.Name != Name || d.Version != Version || d.Summary == "" {
+		t.Fatalf("description = %+v", d)
+	}
+	var names []string
+	for _, a := range d.Config {
+		names = append(names, a.Name)
+	}
+	want := []string{"servers", "transport", "timeout", "attempts", "families", "prefer", "edns0_size",
+		"search", "ndots", "hosts_file", "tls_server_name", "ca_file", "bootstrap", "cache"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("config attributes = %v, want %v", names, want)
+	}
+}
+
+func TestResolvesBothFamiliesConcurrently(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}})
+
+	res := mustResolve(t, h, "www.probe.test")
+	if got := addrList(res); got != "[2001:db8::1 192.0.2.1]" {
+		t.Errorf("addresses = %s, want the IPv6 one first", got)
+	}
+	want := sdk.Attributes{
+		"dns.source": "server", "dns.server": addr, "dns.transport": "udp", "dns.rcode": "NOERROR",
+		"dns.answers": []string{"2001:db8::1", "192.0.2.1"}, "dns.ttl": int64(300),
+		"dns.attempts": int64(2), "dns.cached": false, "dns.truncated_retry": false,
+	}
+	if !reflect.DeepEqual(res.Attributes, want) {
+		t.Errorf("attributes = %v\nwant         %v", res.Attributes, want)
+	}
+	var types []string
+	for _, q := range zone.queries() {
+		types = append(types, q.qtype+"/"+q.network)
+	}
+	slices.Sort(types)
+	if !reflect.DeepEqual(types, []string{"A/udp", "AAAA/udp"}) {
+		t.Errorf("server saw %v, want one A and one AAAA query over udp", types)
+	}
+}
+
+func TestPreferAndFamilies(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "prefer": "ipv4"})
+	if got := addrList(mustResolve(t, h, "www.probe.test")); got != "[192.0.2.1 2001:db8::1]" {
+		t.Errorf("prefer ipv4: addresses = %s", got)
+	}
+
+	zone = newTestZone(t)
+	addr = startDNS(t, zone)
+	h = configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "families": []string{"ipv4"}})
+	if got := addrList(mustResolve(t, h, "www.probe.test")); got != "[192.0.2.1]" {
+		t.Errorf("families [ipv4]: addresses = %s", got)
+	}
+	if q := zone.queries(); len(q) != 1 || q[0].qtype != "A" {
+		t.Errorf("families [ipv4]: server saw %v, want a single A query", q)
+	}
+}
+
+func TestFollowsCNAMEChains(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}})
+
+	res := mustResolve(t, h, "alias.probe.test")
+	if got := addrList(res); got != "[2001:db8::1 192.0.2.1]" {
+		t.Errorf("alias: addresses = %s", got)
+	}
+	if got := res.Attributes["dns.cname"]; !reflect.DeepEqual(got, []string{"mid.probe.test", "www.probe.test"}) {
+		t.Errorf("alias: dns.cname = %v", got)
+	}
+	if got := res.Attributes["dns.ttl"]; got != int64(60) {
+		t.Errorf("alias: dns.ttl = %v, want the smallest TTL of the chain, 60", got)
+	}
+
+	// The server answers split.probe.test with the CNAME alone: the phase
+	// asks again for the target.
+	res = mustResolve(t, h, "split.probe.test")
+	if got := addrList(res); got != "[2001:db8::1 192.0.2.1]" {
+		t.Errorf("split: addresses = %s", got)
+	}
+	if got := res.Attributes["dns.cname"]; !reflect.DeepEqual(got, []string{"www.probe.test"}) {
+		t.Errorf("split: dns.cname = %v", got)
+	}
+	if got := res.Attributes["dns.attempts"]; got != int64(4) {
+		t.Errorf("split: dns.attempts = %v, want 4 (two names, two families)", got)
+	}
+}
+
+func TestCNAMELoopsAndLongChainsFail(t *testing.T) {
+	addr := startDNS(t, newTestZone(t))
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "families": []string{"ipv4"}})
+	for host, want := range map[string]string{
+		"loop1.probe.test":  fmt.Sprintf("dns: loop1.probe.test A: cname loop: loop1.probe.test is reached twice (server %s)", addr),
+		"chain0.probe.test": fmt.Sprintf("dns: chain0.probe.test A: cname chain longer than 8 (server %s)", addr),
+	} {
+		res, err := resolveHost(t, h, host)
+		if sdktest.Kind(err) != sdk.KindDNS || err.Error() != want {
+			t.Errorf("%s: err = %v (kind %q), want %q", host, err, sdktest.Kind(err), want)
+			continue
+		}
+		if res == nil || res.Duration <= 0 || res.Attributes["dns.cname"] == nil {
+			t.Errorf("%s: partial result = %+v, want a duration and the chain so far", host, res)
+		}
+	}
+}
+
+func TestErrorKinds(t *testing.T) {
+	addr := startDNS(t, newTestZone(t))
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}})
+	v6 := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "families": []string{"ipv6"}})
+	for _, tc := range []struct {
+		h       *sdktest.Harness
+		host    string
+		kind    sdk.ErrorKind
+		message string
+		rcode   string
+	}{
+		{h, "nope.probe.test", sdk.KindNXDomain, "nxdomain: nope.probe.test does not exist (server %s)", "NXDOMAIN"},
+		{h, "servfail.probe.test", sdk.KindServFail, "servfail: servfail.probe.test A: the server failed to resolve it (server %s)", "SERVFAIL"},
+		{h, "refused.probe.test", sdk.KindDNS, "dns: refused.probe.test A: answered REFUSED (server %s)", "REFUSED"},
+		{v6, "v4only.probe.test", sdk.KindNoAddress, "no_address: v4only.probe.test has no ipv6 address (server %s)", "NOERROR"},
+	} {
+		res, err := resolveHost(t, tc.h, tc.host)
+		if sdktest.Kind(err) != tc.kind {
+			t.Errorf("%s: err = %v (kind %q), want kind %q", tc.host, err, sdktest.Kind(err), tc.kind)
+			continue
+		}
+		if err.Error() != fmt.Sprintf(tc.message, addr) {
+			t.Errorf("%s: message %q, want %q", tc.host, err, fmt.Sprintf(tc.message, addr))
+		}
+		if res == nil || res.Duration <= 0 || res.Attributes["dns.rcode"] != tc.rcode || res.Attributes["dns.server"] != addr {
+			t.Errorf("%s: partial result = %+v, want rcode %s from %s", tc.host, res, tc.rcode, addr)
+		}
+	}
+	// The name exists (A) but has no AAAA: with both families it resolves.
+	if got := addrList(mustResolve(t, h, "v4only.probe.test")); got != "[192.0.2.2]" {
+		t.Errorf("v4only with both families: %s", got)
+	}
+}
+
+func TestTimeout(t *testing.T) {
+	silent, got := startSilent(t)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{silent}, "timeout": "200ms", "attempts": 1})
+	res, err := resolveHost(t, h, "www.probe.test")
+	if sdktest.Kind(err) != sdk.KindTimeout || !strings.Contains(err.Error(), "no answer within 200ms (server "+silent+")") {
+		t.Fatalf("err = %v (kind %q), want a timeout naming the server", err, sdktest.Kind(err))
+	}
+	if res == nil || res.Duration <= 0 || res.Attributes["dns.attempts"] != int64(2) {
+		t.Errorf("partial result = %+v, want a duration and 2 attempts", res)
+	}
+	if n := got.Load(); n != 2 {
+		t.Errorf("silent server got %d queries, want 2", n)
+	}
+}
+
+// TestProbeDeadlineAndCancel calls Run in-process: over the RPC layer the
+// host's own deadline ends the call first, which is not what is tested.
+func TestProbeDeadlineAndCancel(t *testing.T) {
+	silent, _ := startSilent(t)
+	p := testPhase(t)
+	if err := p.Configure(sdk.NewConfig([]byte(toJSON(t, map[string]any{"servers": []string{silent}, "timeout": "5s"})))); err != nil {
+		t.Fatal(err)
+	}
+	req := &sdk.Request{Target: sdk.Target{Host: "www.probe.test"}}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	res, err := p.Run(ctx, req)
+	if sdk.Classify(err) != sdk.KindTimeout || !strings.Contains(err.Error(), "the probe deadline passed") {
+		t.Errorf("deadline: err = %v (kind %q), want a timeout at the probe deadline", err, sdk.Classify(err))
+	}
+	if res == nil || res.Duration <= 0 {
+		t.Errorf("deadline: partial result = %+v, want a duration", res)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if _, err := p.Run(ctx, req); sdk.Classify(err) != sdk.KindCanceled {
+		t.Errorf("cancel: err = %v (kind %q), want canceled", err, sdk.Classify(err))
+	}
+}
+
+func TestRetriesThenMovesToNextServer(t *testing.T) {
+	silent, got := startSilent(t)
+	good := startDNS(t, newTestZone(t))
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{silent, good}, "timeout": "200ms", "attempts": 2,
+	})
+	res := mustResolve(t, h, "www.probe.test")
+	if res.Attributes["dns.server"] != good {
+		t.Errorf("dns.server = %v, want %s", res.Attributes["dns.server"], good)
+	}
+	if got := res.Attributes["dns.attempts"]; got != int64(6) {
+		t.Errorf("dns.attempts = %v, want 6 (per family: 2 to the silent server, 1 to the good one)", got)
+	}
+	if n := got.Load(); n != 4 {
+		t.Errorf("silent server got %d queries, want 4", n)
+	}
+}
+
+func TestOneFamilyFailingIsReported(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		if r.Question[0].Qtype == dns.TypeA { // AAAA queries get no answer
+			zone.ServeDNS(w, r)
+		}
+	}))
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "timeout": "200ms", "attempts": 1})
+	res := mustResolve(t, h, "www.probe.test")
+	if addrList(res) != "[192.0.2.1]" {
+		t.Errorf("addresses = %s, want the A answer", addrList(res))
+	}
+	errs, _ := res.Attributes["dns.errors"].([]string)
+	if len(errs) != 1 || !strings.HasPrefix(errs[0], "timeout: www.probe.test AAAA: no answer within 200ms") {
+		t.Errorf("dns.errors = %q, want the AAAA timeout", errs)
+	}
+}
+
+func TestServFailMovesToNextServer(t *testing.T) {
+	failing := startDNS(t, dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetRcode(r, dns.RcodeServerFailure)
+		w.WriteMsg(m)
+	}))
+	good := startDNS(t, newTestZone(t))
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{failing, good}, "attempts": 3})
+	res := mustResolve(t, h, "www.probe.test")
+	if res.Attributes["dns.server"] != good || res.Attributes["dns.attempts"] != int64(4) {
+		t.Errorf("attributes = %v, want server %s after one SERVFAIL per family (4 attempts)", res.Attributes, good)
+	}
+}
+
+func TestTruncatedAnswerIsRetriedOverTCP(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "families": []string{"ipv4"}})
+	res := mustResolve(t, h, "big.probe.test")
+	if len(res.Addresses) != 100 {
+		t.Errorf("got %d addresses, want all 100", len(res.Addresses))
+	}
+	if res.Attributes["dns.truncated_retry"] != true || res.Attributes["dns.attempts"] != int64(2) {
+		t.Errorf("attributes = %v, want truncated_retry and 2 attempts", res.Attributes)
+	}
+	want := []loggedQuery{{"big.probe.test.", "A", "udp"}, {"big.probe.test.", "A", "tcp"}}
+	if got := zone.queries(); !reflect.DeepEqual(got, want) {
+		t.Errorf("server saw %v, want %v", got, want)
+	}
+}
+
+func TestTCPTransport(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "transport": "tcp"})
+	res := mustResolve(t, h, "www.probe.test")
+	if res.Attributes["dns.transport"] != "tcp" || len(res.Addresses) != 2 {
+		t.Errorf("result = %+v", res)
+	}
+	for _, q := range zone.queries() {
+		if q.network != "tcp" {
+			t.Errorf("query %v did not use tcp", q)
+		}
+	}
+}
+
+func TestEDNS0(t *testing.T) {
+	sizes := make(chan int, 4)
+	addr := startDNS(t, dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		sizes <- udpSize(r)
+		m := new(dns.Msg)
+		m.SetRcode(r, dns.RcodeNameError)
+		w.WriteMsg(m)
+	}))
+	for size, want := range map[int]int{0: dns.MinMsgSize, 4096: 4096} {
+		h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "edns0_size": size, "families": []string{"ipv4"}})
+		resolveHost(t, h, "nope.probe.test")
+		if got := <-sizes; got != want {
+			t.Errorf("edns0_size %d: server saw payload size %d, want %d", size, got, want)
+		}
+	}
+}
+
+func TestSearchDomains(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{addr}, "families": []string{"ipv4"}, "search": []string{"nope.test", "probe.test"},
+	})
+	if got := addrList(mustResolve(t, h, "www")); got != "[192.0.2.1]" {
+		t.Errorf("www: addresses = %s", got)
+	}
+	mustResolve(t, h, "www.probe.test.") // fully qualified: no search
+	var names []string
+	for _, q := range zone.queries() {
+		names = append(names, q.name)
+	}
+	want := []string{"www.nope.test.", "www.probe.test.", "www.probe.test."}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("server saw %v, want %v", names, want)
+	}
+
+	_, err := resolveHost(t, h, "nothere")
+	wantErr := fmt.Sprintf("nxdomain: nothere does not exist (tried nothere.nope.test, nothere.probe.test, nothere; server %s)", addr)
+	if sdktest.Kind(err) != sdk.KindNXDomain || err.Error() != wantErr {
+		t.Errorf("err = %v, want %q", err, wantErr)
+	}
+}
+
+func TestServersFromResolvConf(t *testing.T) {
+	addr := startDNS(t, newTestZone(t))
+	p := testPhase(t)
+	p.resolvConf = writeFile(t, "resolv.conf", "nameserver "+addr+"\nsearch probe.test\noptions ndots:2\n")
+	h := configured(t, p, map[string]any{"families": []string{"ipv4"}})
+	res := mustResolve(t, h, "www")
+	if addrList(res) != "[192.0.2.1]" || res.Attributes["dns.server"] != addr {
+		t.Errorf("result = %+v, want www.probe.test from %s", res, addr)
+	}
+
+	missing := testPhase(t)
+	problems := sdktest.New(t, missing).Configure(t, `{}`)
+	want := "not set, and reading " + missing.resolvConf + " failed: open " + missing.resolvConf + ": no such file or directory"
+	if len(problems) != 1 || problems[0].Attribute != "servers" || problems[0].Err.Error() != want {
+		t.Errorf("problems = %v, want servers: %s", problems, want)
+	}
+}
+
+func TestHostsFile(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	hosts := writeFile(t, "hosts", "# pinned\n192.0.2.50 pinned.probe.test pinned\n2001:db8::50 pinned.probe.test\n")
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "hosts_file": hosts})
+	res := mustResolve(t, h, "Pinned.Probe.Test.")
+	if addrList(res) != "[2001:db8::50 192.0.2.50]" || res.Attributes["dns.source"] != "hosts" || res.Attributes["dns.attempts"] != int64(0) {
+		t.Errorf("result = %+v, want both pinned addresses from the hosts file", res)
+	}
+	mustResolve(t, h, "www.probe.test") // not in the file: asks the server
+	if q := zone.queries(); len(q) != 2 || q[0].name != "www.probe.test." {
+		t.Errorf("server saw %v, want only the two www.probe.test queries", q)
+	}
+}
+
+func TestIPLiteralSkipsQueries(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}})
+	for host, want := range map[string]string{"192.0.2.7": "[192.0.2.7]", "[2001:db8::7]": "[2001:db8::7]", "2001:db8::8": "[2001:db8::8]"} {
+		res := mustResolve(t, h, host)
+		if addrList(res) != want || res.Attributes["dns.source"] != "literal" {
+			t.Errorf("%s: result = %+v", host, res)
+		}
+	}
+	if q := zone.queries(); len(q) != 0 {
+		t.Errorf("server saw %v, want no queries", q)
+	}
+}
+
+func TestInvalidName(t *testing.T) {
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{"127.0.0.1"}})
+	for _, host := range []string{"", "bad..name"} {
+		if _, err := resolveHost(t, h, host); sdktest.Kind(err) != sdk.KindInput {
+			t.Errorf("%q: err = %v, want kind input", host, err)
+		}
+	}
+}
+
+func TestCacheHonoursTTL(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	start := time.Now()
+	var elapsed atomic.Int64 // the fake clock's advance
+	p := testPhase(t)
+	p.now = func() time.Time { return start.Add(time.Duration(elapsed.Load())) }
+	h := configured(t, p, map[string]any{"servers": []string{addr}, "cache": true})
+
+	first := mustResolve(t, h, "www.probe.test")
+	elapsed.Add(int64(100 * time.Second))
+	second := mustResolve(t, h, "www.probe.test")
+	if first.Attributes["dns.cached"] != false || second.Attributes["dns.cached"] != true {
+		t.Errorf("dns.cached = %v then %v, want false then true", first.Attributes["dns.cached"], second.Attributes["dns.cached"])
+	}
+	if second.Attributes["dns.ttl"] != int64(200) || second.Attributes["dns.attempts"] != int64(0) || addrList(second) != addrList(first) {
+		t.Errorf("cached result = %+v, want the same addresses, ttl 200, 0 attempts", second)
+	}
+	if n := len(zone.queries()); n != 2 {
+		t.Errorf("server saw %d queries, want 2 (the second run is cached)", n)
+	}
+	elapsed.Add(int64(200 * time.Second))
+	if third := mustResolve(t, h, "www.probe.test"); third.Attributes["dns.cached"] != false {
+		t.Errorf("after the TTL: dns.cached = %v, want false", third.Attributes["dns.cached"])
+	}
+	if n := len(zone.queries()); n != 4 {
+		t.Errorf("server saw %d queries, want 4 (the TTL ran out)", n)
+	}
+}
+
+func TestNoCacheByDefault(t *testing.T) {
+	zone := newTestZone(t)
+	addr := startDNS(t, zone)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}})
+	mustResolve(t, h, "www.probe.test")
+	if res := mustResolve(t, h, "www.probe.test"); res.Attributes["dns.cached"] != false || len(zone.queries()) != 4 {
+		t.Errorf("second run: cached %v, %d queries; want a fresh query", res.Attributes["dns.cached"], len(zone.queries()))
+	}
+}

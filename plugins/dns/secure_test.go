@@ -1,0 +1,145 @@
+//go:build linux
+
+package dnsphase
+
+import (
+	"crypto/tls"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/probe-net/probe/sdk"
+	"github.com/probe-net/probe/sdk/sdktest"
+)
+
+func TestDoT(t *testing.T) {
+	cert, caFile := testCert(t)
+	zone := newTestZone(t)
+	addr := startDoT(t, zone, cert)
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{addr}, "transport": "dot", "ca_file": caFile, "tls_server_name": "dns.probe.test",
+	})
+	res := mustResolve(t, h, "www.probe.test")
+	if addrList(res) != "[2001:db8::1 192.0.2.1]" || res.Attributes["dns.transport"] != "dot" || res.Attributes["dns.server"] != addr {
+		t.Errorf("result = %+v", res)
+	}
+	if q := zone.queries(); len(q) != 2 || q[0].network != "tcp" {
+		t.Errorf("server saw %v, want two queries over TLS", q)
+	}
+
+	_, err := resolveHost(t, h, "nope.probe.test")
+	if sdktest.Kind(err) != sdk.KindNXDomain {
+		t.Errorf("nxdomain over dot: err = %v", err)
+	}
+
+	// Without tls_server_name the certificate is checked against the IP.
+	h = configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "transport": "dot", "ca_file": caFile})
+	mustResolve(t, h, "www.probe.test")
+}
+
+func TestDoTRejectsUntrustedCertificate(t *testing.T) {
+	cert, _ := testCert(t)
+	_, otherCA := testCert(t)
+	addr := startDoT(t, newTestZone(t), cert)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "transport": "dot", "ca_file": otherCA, "attempts": 1})
+	_, err := resolveHost(t, h, "www.probe.test")
+	if sdktest.Kind(err) != sdk.KindDNS || !strings.Contains(err.Error(), "certificate") {
+		t.Errorf("err = %v (kind %q), want a dns error about the certificate", err, sdktest.Kind(err))
+	}
+}
+
+// dohServer is an RFC 8484 server answering from a testZone.
+type dohServer struct {
+	zone  *testZone
+	mu    sync.Mutex
+	hosts []string // Host header of each request
+	bad   []string // what was wrong with requests
+}
+
+func (d *dohServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	q := new(dns.Msg)
+	d.mu.Lock()
+	d.hosts = append(d.hosts, r.Host)
+	switch {
+	case r.Method != http.MethodPost || r.Header.Get("Content-Type") != dohMediaType:
+		d.bad = append(d.bad, r.Method+" "+r.Header.Get("Content-Type"))
+	case q.Unpack(body) != nil || q.Id != 0:
+		d.bad = append(d.bad, "message not unpackable or id not 0")
+	}
+	d.mu.Unlock()
+	if len(q.Question) == 0 || q.Question[0].Name == "http500.probe.test." {
+		http.Error(w, "no", http.StatusInternalServerError)
+		return
+	}
+	d.zone.note(q, "https")
+	packed, err := d.zone.reply(q).Pack()
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", dohMediaType)
+	w.Write(packed)
+}
+
+func startDoH(t *testing.T, cert tls.Certificate) (*dohServer, *httptest.Server) {
+	d := &dohServer{zone: newTestZone(t)}
+	srv := httptest.NewUnstartedServer(d)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return d, srv
+}
+
+func TestDoH(t *testing.T) {
+	cert, caFile := testCert(t)
+	d, srv := startDoH(t, cert)
+	url := srv.URL + "/dns-query"
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{url}, "transport": "doh", "ca_file": caFile})
+
+	res := mustResolve(t, h, "alias.probe.test")
+	if addrList(res) != "[2001:db8::1 192.0.2.1]" || res.Attributes["dns.server"] != url || res.Attributes["dns.transport"] != "doh" {
+		t.Errorf("result = %+v", res)
+	}
+	d.mu.Lock()
+	bad := d.bad
+	d.mu.Unlock()
+	if len(d.zone.queries()) != 2 || len(bad) != 0 {
+		t.Errorf("server saw %v; bad requests: %v", d.zone.queries(), bad)
+	}
+
+	_, err := resolveHost(t, h, "nope.probe.test")
+	if sdktest.Kind(err) != sdk.KindNXDomain {
+		t.Errorf("nxdomain over doh: err = %v", err)
+	}
+	_, err = resolveHost(t, h, "http500.probe.test")
+	if sdktest.Kind(err) != sdk.KindDNS || !strings.Contains(err.Error(), "http status 500") {
+		t.Errorf("http 500: err = %v (kind %q), want a dns error naming the status", err, sdktest.Kind(err))
+	}
+}
+
+func TestDoHBootstrap(t *testing.T) {
+	cert, caFile := testCert(t)
+	d, srv := startDoH(t, cert)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	url := "https://doh.probe.test:" + port + "/dns-query"
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{url}, "transport": "doh", "ca_file": caFile, "bootstrap": []string{"127.0.0.1"},
+	})
+	res := mustResolve(t, h, "www.probe.test")
+	if addrList(res) != "[2001:db8::1 192.0.2.1]" || res.Attributes["dns.server"] != url {
+		t.Errorf("result = %+v", res)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, host := range d.hosts {
+		if host != "doh.probe.test:"+port {
+			t.Errorf("request for host %q, want doh.probe.test:%s", host, port)
+		}
+	}
+}

@@ -1,0 +1,140 @@
+package dnsphase
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/netip"
+
+	"github.com/miekg/dns"
+)
+
+// exchanger sends one query to one server and returns the parsed answer.
+// It must honour ctx, deadline and cancellation alike.
+type exchanger interface {
+	exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error)
+}
+
+// wireExchanger speaks DNS over udp, tcp or tcp-tls (DoT), with a new
+// connection for every query.
+type wireExchanger struct {
+	client *dns.Client
+}
+
+func newWireExchanger(network string, cfg *settings) *wireExchanger {
+	return &wireExchanger{client: &dns.Client{Net: network, Timeout: cfg.timeout, TLSConfig: cfg.tls}}
+}
+
+func (w *wireExchanger) exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error) {
+	conn, err := w.client.DialContext(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	// The client only applies ctx's deadline; closing the connection also
+	// honours cancellation.
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+	resp, _, err := w.client.ExchangeWithConnContext(ctx, msg, conn)
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("%w (%v)", ctx.Err(), err)
+	}
+	return resp, err
+}
+
+// dohMediaType is the RFC 8484 message format.
+const dohMediaType = "application/dns-message"
+
+// dohExchanger POSTs queries to a DoH server (RFC 8484), each on a
+// connection of its own.
+type dohExchanger struct {
+	client    *http.Client
+	transport *http.Transport
+}
+
+func newDoHExchanger(cfg *settings) *dohExchanger {
+	t := &http.Transport{
+		Proxy:                  nil, // a resolver is reached directly
+		DialContext:            (&net.Dialer{}).DialContext,
+		TLSClientConfig:        cfg.tls.Clone(),
+		ForceAttemptHTTP2:      true,
+		DisableKeepAlives:      true, // a connection per query, like dot
+		DisableCompression:     true,
+		MaxResponseHeaderBytes: 64 << 10,
+	}
+	if len(cfg.bootstrap) > 0 {
+		t.DialContext = bootstrapDialer(cfg.bootstrap)
+	}
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &dohExchanger{client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t}
+}
+
+func (d *dohExchanger) closeIdle() { d.transport.CloseIdleConnections() }
+
+func (d *dohExchanger) exchange(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error) {
+	query := msg.Copy()
+	query.Id = 0 // RFC 8484 4.1: cache friendly
+	packed, err := query.Pack()
+	if err != nil {
+		return nil, fmt.Errorf("packing the query: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, server, bytes.NewReader(packed))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", dohMediaType)
+	req.Header.Set("Accept", dohMediaType)
+	resp, err := d.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return readDoHResponse(resp)
+}
+
+func readDoHResponse(resp *http.Response) (*dns.Msg, error) {
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("http status %s", resp.Status)
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != dohMediaType {
+		return nil, fmt.Errorf("content type %q, want %s", resp.Header.Get("Content-Type"), dohMediaType)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, dns.MaxMsgSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the answer: %w", err)
+	}
+	if len(body) > dns.MaxMsgSize {
+		return nil, fmt.Errorf("the answer is larger than %d bytes", dns.MaxMsgSize)
+	}
+	m := new(dns.Msg)
+	if err := m.Unpack(body); err != nil {
+		return nil, fmt.Errorf("unpacking the answer: %w", err)
+	}
+	return m, nil
+}
+
+// bootstrapDialer dials the bootstrap addresses, in order, instead of
+// resolving the DoH server's host name; the port is the URL's.
+func bootstrapDialer(ips []netip.Addr) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, err
+		}
+		var errs []error
+		for _, ip := range ips {
+			conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+			if err == nil {
+				return conn, nil
+			}
+			errs = append(errs, err)
+		}
+		return nil, fmt.Errorf("dialing bootstrap addresses: %w", errors.Join(errs...))
+	}
+}

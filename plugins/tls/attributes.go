@@ -1,0 +1,65 @@
+package tlsphase
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"math"
+	"time"
+
+	"github.com/probe-net/probe/sdk"
+)
+
+// addSession reports what the handshake negotiated.
+func addSession(attrs sdk.Attributes, st tls.ConnectionState) {
+	attrs["tls.version"] = tls.VersionName(st.Version)
+	attrs["tls.cipher"] = tls.CipherSuiteName(st.CipherSuite)
+	attrs["tls.resumed"] = st.DidResume
+	if st.CurveID != 0 { // no key exchange group (e.g. RSA key exchange)
+		attrs["tls.curve"] = st.CurveID.String()
+	}
+	if st.NegotiatedProtocol != "" {
+		attrs["tls.alpn"] = st.NegotiatedProtocol
+	}
+}
+
+// addPeer reports the server's leaf certificate; leaf may be nil.
+func addPeer(attrs sdk.Attributes, leaf *x509.Certificate) {
+	if leaf == nil {
+		return
+	}
+	attrs["tls.peer.subject"] = leaf.Subject.String()
+	attrs["tls.peer.issuer"] = leaf.Issuer.String()
+	attrs["tls.peer.sans"] = sans(leaf)
+	attrs["tls.peer.not_after"] = leaf.NotAfter.UTC().Format(time.RFC3339)
+	attrs["tls.peer.days_left"] = daysLeft(leaf.NotAfter, time.Now())
+}
+
+// sans lists the certificate's subject alternative names: DNS names, IP
+// addresses, e-mail addresses and URIs, in that order.
+func sans(c *x509.Certificate) []string {
+	out := append([]string{}, c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		out = append(out, ip.String())
+	}
+	out = append(out, c.EmailAddresses...)
+	for _, u := range c.URIs {
+		out = append(out, u.String())
+	}
+	return out
+}
+
+// daysLeft is the number of whole days until notAfter, rounded down: 0 on
+// the last day, negative once expired.
+func daysLeft(notAfter, now time.Time) int64 {
+	return int64(math.Floor(notAfter.Sub(now).Hours() / 24))
+}
+
+// unverifiedLeaf is the leaf certificate of a failed verification, or nil.
+func unverifiedLeaf(err error) *x509.Certificate {
+	var ve *tls.CertificateVerificationError
+	if errors.As(err, &ve) && len(ve.UnverifiedCertificates) > 0 {
+		return ve.UnverifiedCertificates[0]
+	}
+	return nil
+}
