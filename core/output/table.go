@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/probe-net/probe/core/stats"
@@ -11,12 +12,15 @@ import (
 // WriteTable writes one block of rows per target, then the failures.
 // Figures are milliseconds over successful runs.
 func WriteTable(w io.Writer, r Report) error {
-	tw := &tableWriter{w: w, nameWidth: nameWidth(r)}
+	tw := &tableWriter{w: w, nameWidth: nameWidth(r), phaseWidth: phaseWidth(r)}
 	tw.header()
-	for i, st := range r.Stats {
-		tw.target(st, r.Targets[i].Protocol)
+	for _, st := range r.Stats {
+		tw.target(st)
 	}
 	tw.printf("\ntimes in ms over successful probes; percentiles are nearest-rank\n")
+	if o, n := overhead(r); n > 0 {
+		tw.printf("framework overhead: %s ms mean per phase call (host time minus plugin time)\n", msText(o))
+	}
 	tw.failures(r)
 	if r.Interrupted {
 		tw.printf("\nrun interrupted: figures cover the probes that finished\n")
@@ -25,9 +29,10 @@ func WriteTable(w io.Writer, r Report) error {
 }
 
 type tableWriter struct {
-	w         io.Writer
-	nameWidth int
-	err       error
+	w          io.Writer
+	nameWidth  int
+	phaseWidth int
+	err        error
 }
 
 func (t *tableWriter) printf(format string, args ...any) {
@@ -44,12 +49,38 @@ func nameWidth(r Report) int {
 	return min(width, 24)
 }
 
+func phaseWidth(r Report) int {
+	width := len("total")
+	for _, s := range r.Stats {
+		for _, p := range s.Phases {
+			width = max(width, len(p.Name))
+		}
+	}
+	return min(width, 12)
+}
+
+// overhead is the mean framework overhead over every successful phase call.
+func overhead(r Report) (time.Duration, int) {
+	var sum time.Duration
+	n := 0
+	for _, s := range r.Stats {
+		for _, p := range s.Phases {
+			sum += p.Summary.MeanOverhead * time.Duration(p.Summary.OK)
+			n += p.Summary.OK
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	return sum / time.Duration(n), n
+}
+
 func (t *tableWriter) header() {
-	t.printf("%-*s  %-6s %7s %7s %7s %7s %7s %7s %7s\n", t.nameWidth, "TARGET", "PHASE",
+	t.printf("%-*s  %-*s %7s %7s %7s %7s %7s %7s %7s\n", t.nameWidth, "TARGET", t.phaseWidth, "PHASE",
 		"OK/N", "MIN", "MEAN", "P50", "P90", "P99", "MAX")
 }
 
-func (t *tableWriter) target(st stats.Target, protocol string) {
+func (t *tableWriter) target(st stats.Target) {
 	name := truncate(st.Name, t.nameWidth)
 	for _, p := range st.Phases {
 		t.row(name, p.Name, p.Summary)
@@ -65,14 +96,14 @@ func (t *tableWriter) target(st stats.Target, protocol string) {
 func (t *tableWriter) row(name, phase string, s stats.Summary) {
 	okn := fmt.Sprintf("%d/%d", s.OK, s.Count-s.Skipped)
 	if s.Skipped == s.Count && s.Count > 0 {
-		t.printf("%-*s  %-6s %7s  skipped\n", t.nameWidth, name, truncate(phase, 6), "-")
+		t.printf("%-*s  %-*s %7s  skipped\n", t.nameWidth, name, t.phaseWidth, truncate(phase, t.phaseWidth), "-")
 		return
 	}
 	if s.OK == 0 {
-		t.printf("%-*s  %-6s %7s %7s\n", t.nameWidth, name, truncate(phase, 6), okn, "-")
+		t.printf("%-*s  %-*s %7s %7s\n", t.nameWidth, name, t.phaseWidth, truncate(phase, t.phaseWidth), okn, "-")
 		return
 	}
-	t.printf("%-*s  %-6s %7s %7s %7s %7s %7s %7s %7s\n", t.nameWidth, name, truncate(phase, 6), okn,
+	t.printf("%-*s  %-*s %7s %7s %7s %7s %7s %7s %7s\n", t.nameWidth, name, t.phaseWidth, truncate(phase, t.phaseWidth), okn,
 		msText(s.Min), msText(s.Mean), msText(s.P50), msText(s.P90), msText(s.P99), msText(s.Max))
 }
 
@@ -85,7 +116,7 @@ func (t *tableWriter) failures(r Report) {
 					t.printf("\nfailures:\n")
 					first = false
 				}
-				t.printf("  %s %s: %s: %s (%d×)\n", st.Name, p.Name, e.Kind, e.Message, e.Count)
+				t.printf("  %s %s: %s (%d×)\n", st.Name, p.Name, describeError(string(e.Kind), e.Message), e.Count)
 			}
 		}
 	}
@@ -113,4 +144,13 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s[:n-1] + "…"
+}
+
+// describeError prefixes the message with its kind unless it already starts
+// with it, as many plugins' messages do ("nxdomain: x does not exist").
+func describeError(kind, message string) string {
+	if kind == "" || strings.HasPrefix(message, kind+":") {
+		return message
+	}
+	return kind + ": " + message
 }

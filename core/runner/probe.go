@@ -23,18 +23,20 @@ import (
 
 // chain is the state one probe carries from phase to phase.
 type chain struct {
-	addrs []netip.Addr
-	conn  net.Conn   // the connection the next phase receives
-	held  []net.Conn // every handle the host holds; closed when the probe ends
-	attrs sdk.Attributes
+	deadline time.Time // the probe's budget ends here
+	addrs    []netip.Addr
+	conn     net.Conn   // the connection the next phase receives
+	held     []net.Conn // every handle the host holds; closed when the probe ends
+	attrs    sdk.Attributes
 }
 
-// Probe runs t's chain once within t.Timeout and returns the sample.
+// Probe runs t's chain once within t.Timeout and returns the sample. Each
+// phase gets what is left of the budget; the plugin enforces it and the
+// host waits wire.TimeoutGrace longer, so a plugin's own timeout error (which
+// says what it was waiting for) wins over the host's.
 func Probe(ctx context.Context, t plan.Target, round int, phases Phases) sample.Sample {
-	ctx, cancel := context.WithTimeout(ctx, t.Timeout)
-	defer cancel()
 	s := sample.Sample{Target: t.Name, Round: round, Start: time.Now()}
-	c := &chain{attrs: sdk.Attributes{}}
+	c := &chain{attrs: sdk.Attributes{}, deadline: time.Now().Add(t.Timeout)}
 	defer c.release()
 	start := time.Now()
 	for _, name := range t.Phases {
@@ -54,7 +56,13 @@ func (c *chain) step(ctx context.Context, t plan.Target, name string, phases Pha
 		return sample.Phase{Name: name, Status: sample.Skipped, Note: "host is an IP address"}
 	}
 	res := sample.Phase{Name: name, Plugin: phases.Plugin(name)}
-	call := wire.Call{Target: t.Target, Addresses: c.addrs, Attributes: c.attrs.Clone()}
+	budget := time.Until(c.deadline)
+	if budget <= 0 {
+		res.Status = sample.Failed
+		res.Error = &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("the %s timeout ran out before phase %s", t.Timeout, name)}
+		return res
+	}
+	call := wire.Call{Target: t.Target, Addresses: c.addrs, Attributes: c.attrs.Clone(), Timeout: budget}
 	if sc, ok := c.conn.(syscall.Conn); ok {
 		call.Conn = sc
 	}
@@ -92,7 +100,7 @@ func callError(ctx context.Context, phase string, t plan.Target, err error) *sam
 	code := status.Code(err)
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), code == codes.DeadlineExceeded:
-		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("phase %s did not finish within the %s timeout", phase, t.Timeout)}
+		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("plugin did not answer within the %s timeout (hung?)", t.Timeout)}
 	case errors.Is(ctx.Err(), context.Canceled), code == codes.Canceled:
 		return &sample.Error{Kind: sdk.KindCanceled, Message: "interrupted"}
 	}

@@ -35,10 +35,11 @@ func TestMain(m *testing.M) {
 }
 
 var testPhases = map[string]sdk.Phase{
-	"dial":  dialPhase{},
-	"crash": crashPhase{},
-	"hang":  hangPhase{},
-	"check": checkPhase{},
+	"dial":    dialPhase{},
+	"crash":   crashPhase{},
+	"hang":    hangPhase{},
+	"check":   checkPhase{},
+	"patient": patientPhase{},
 }
 
 type base struct{ name string }
@@ -89,6 +90,17 @@ func (hangPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error)
 	buf := make([]byte, 1)
 	_, err := req.Conn.Read(buf) // returns only when the host shuts the socket down
 	return nil, fmt.Errorf("read returned: %v", err)
+}
+
+// patientPhase waits for its deadline and says so in its own words.
+type patientPhase struct{ base }
+
+func (patientPhase) Describe() sdk.Description {
+	return sdk.Description{Name: "patient", Version: "test"}
+}
+func (patientPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	<-ctx.Done()
+	return nil, sdk.Errorf(sdk.KindTimeout, "patient: waited for the server until the deadline")
 }
 
 // checkPhase reports the connection's local address, proving it received
@@ -258,5 +270,15 @@ func TestHungPluginTimesOutWithoutSinkingTheRun(t *testing.T) {
 				t.Errorf("healthy target failed: %+v", smp.Phases)
 			}
 		}
+	}
+}
+
+func TestPluginsOwnTimeoutErrorReachesTheSample(t *testing.T) {
+	p := newPlan(1, target("t", 9, 200*time.Millisecond, "patient"))
+	s := start(t, p)
+	samples := collect(t, p, s)
+	f := samples[0].Failure()
+	if f == nil || f.Error.Kind != sdk.KindTimeout || f.Error.Message != "patient: waited for the server until the deadline" {
+		t.Fatalf("failure = %+v, want the plugin's own timeout error", f)
 	}
 }

@@ -422,7 +422,11 @@ type RunRequest struct {
 	// Id the plugin must use if it hands a connection back.
 	OutConnId uint64 `protobuf:"varint,4,opt,name=out_conn_id,json=outConnId,proto3" json:"out_conn_id,omitempty"`
 	// Attributes reported by earlier phases of this probe.
-	Attributes    map[string]*Value `protobuf:"bytes,5,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Attributes map[string]*Value `protobuf:"bytes,5,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Time the phase may take, in nanoseconds; 0 means no limit. The host
+	// waits a little longer than this for the answer, so that the plugin's
+	// own, more precise timeout error reaches it.
+	TimeoutNs     int64 `protobuf:"varint,6,opt,name=timeout_ns,json=timeoutNs,proto3" json:"timeout_ns,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -490,6 +494,13 @@ func (x *RunRequest) GetAttributes() map[string]*Value {
 		return x.Attributes
 	}
 	return nil
+}
+
+func (x *RunRequest) GetTimeoutNs() int64 {
+	if x != nil {
+		return x.TimeoutNs
+	}
+	return 0
 }
 
 type RunResponse struct {
@@ -841,7 +852,7 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x03 \x01(\rR\x04port\x12\x1a\n" +
-	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"\xb5\x02\n" +
+	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"\xd4\x02\n" +
 	"\n" +
 	"RunRequest\x12.\n" +
 	"\x06target\x18\x01 \x01(\v2\x16.probe.phase.v1.TargetR\x06target\x12\x1c\n" +
@@ -850,7 +861,9 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\vout_conn_id\x18\x04 \x01(\x04R\toutConnId\x12J\n" +
 	"\n" +
 	"attributes\x18\x05 \x03(\v2*.probe.phase.v1.RunRequest.AttributesEntryR\n" +
-	"attributes\x1aT\n" +
+	"attributes\x12\x1d\n" +
+	"\n" +
+	"timeout_ns\x18\x06 \x01(\x03R\ttimeoutNs\x1aT\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"\xbd\x02\n" +

@@ -28,7 +28,14 @@ type Call struct {
 	Addresses  []netip.Addr
 	Conn       syscall.Conn // sent over the fd channel; the host keeps its handle
 	Attributes sdk.Attributes
+	// Timeout is the phase's budget; 0 means none. The plugin's context
+	// gets exactly this; the call itself is abandoned TimeoutGrace later.
+	Timeout time.Duration
 }
+
+// TimeoutGrace is how much longer than a phase's budget the host waits for
+// its answer before giving up on the plugin.
+const TimeoutGrace = 250 * time.Millisecond
 
 // Reply is the output of one phase run, as the host sees it.
 type Reply struct {
@@ -70,6 +77,7 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 		Target:    targetToProto(call.Target),
 		Addresses: addrsToProto(call.Addresses),
 		OutConnId: nextConnID(),
+		TimeoutNs: int64(call.Timeout),
 	}
 	attrs, err := attrsToProto(call.Attributes)
 	if err != nil {
@@ -84,6 +92,11 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 		if err := c.channel.Send(req.ConnId, call.Conn); err != nil {
 			return Reply{}, err
 		}
+	}
+	if call.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, call.Timeout+TimeoutGrace)
+		defer cancel()
 	}
 	resp, err := c.rpc.Run(ctx, req)
 	if err != nil {

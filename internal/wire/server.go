@@ -59,6 +59,11 @@ func flatten(err error) []error {
 }
 
 func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.RunResponse, error) {
+	if t := time.Duration(req.GetTimeoutNs()); t > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, t)
+		defer cancel()
+	}
 	in, err := s.request(ctx, req)
 	if err != nil {
 		return failed(sdk.KindInput, err), nil

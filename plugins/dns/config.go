@@ -84,7 +84,6 @@ type settings struct {
 	edns0Size uint16 // 0: no EDNS0
 	search    []string
 	ndots     int
-	hostsFile string
 	hosts     hostsTable
 	tls       *tls.Config // dot and doh only
 	bootstrap []netip.Addr
@@ -115,7 +114,7 @@ func parseConfig(cfg sdk.Config, resolvConf string) (*settings, error) {
 	s.edns0Size = parseEDNS0Size(raw.EDNS0Size, &errs)
 	s.ndots = parseWhole(raw.Ndots, "ndots", defaultNdots, 0, maxNdots, &errs)
 	s.search = parseSearch(raw.Search, &errs)
-	s.hostsFile, s.hosts = parseHostsFile(raw.HostsFile, &errs)
+	s.hosts = parseHostsFile(raw.HostsFile, &errs)
 	s.bootstrap = parseBootstrap(raw.Bootstrap, &errs)
 	if s.transport != "" {
 		checkTransportOptions(raw, s.transport, &errs)
@@ -260,15 +259,15 @@ func parseSearch(raw []string, errs *errorList) []string {
 	return out
 }
 
-func parseHostsFile(raw *string, errs *errorList) (string, hostsTable) {
+func parseHostsFile(raw *string, errs *errorList) hostsTable {
 	if raw == nil {
-		return "", nil
+		return nil
 	}
 	table, err := loadHosts(*raw)
 	if err != nil {
 		errs.add("hosts_file", "%v", err)
 	}
-	return *raw, table
+	return table
 }
 
 func parseBootstrap(raw []string, errs *errorList) []netip.Addr {

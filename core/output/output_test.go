@@ -1,0 +1,85 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/sdk"
+)
+
+func report() Report {
+	ok := stats.Summary{Count: 2, OK: 2, Min: time.Millisecond, Mean: 1500 * time.Microsecond,
+		P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 2 * time.Millisecond, Max: 2 * time.Millisecond}
+	failed := stats.Summary{Count: 2, Failed: 2, Errors: []stats.ErrorCount{
+		{Kind: sdk.KindNXDomain, Message: "nxdomain: x.test does not exist", Count: 2}}}
+	return Report{
+		Targets: []plan.Target{
+			{Target: sdk.Target{Name: "web", Host: "www.test", Port: 80, Protocol: "http"}},
+			{Target: sdk.Target{Name: "gone", Host: "x.test", Port: 80, Protocol: "http"}},
+		},
+		Stats: []stats.Target{
+			{Name: "web", Probes: 2, OK: 2, Phases: []stats.Phase{{Name: "tcp", Plugin: "tcp 1", Summary: ok}}, Total: ok,
+				LastAttr: sdk.Attributes{"http.ttfb": 3 * time.Millisecond, "http.status": int64(200)}},
+			{Name: "gone", Probes: 2, Phases: []stats.Phase{{Name: "dns", Summary: failed}}, Total: failed},
+		},
+	}
+}
+
+func TestJSONDocument(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, report()); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("invalid JSON: %v\n%s", err, buf.String())
+	}
+	if doc["schema"] != JSONSchema {
+		t.Errorf("schema = %v", doc["schema"])
+	}
+	targets := doc["targets"].([]any)
+	web := targets[0].(map[string]any)
+	tcp := web["phases"].([]any)[0].(map[string]any)
+	if tcp["p90_ms"] != 2.0 || tcp["mean_ms"] != 1.5 || tcp["plugin"] != "tcp 1" {
+		t.Errorf("web tcp = %v", tcp)
+	}
+	attrs := web["attributes"].(map[string]any)
+	if attrs["http.ttfb_ms"] != 3.0 || attrs["http.status"] != 200.0 {
+		t.Errorf("attributes = %v (durations should be in ms)", attrs)
+	}
+	dns := targets[1].(map[string]any)["phases"].([]any)[0].(map[string]any)
+	if dns["min_ms"] != nil || dns["failed"] != 2.0 {
+		t.Errorf("failed phase = %v (figures should be null)", dns)
+	}
+	if e := dns["errors"].([]any)[0].(map[string]any); e["kind"] != "nxdomain" || e["count"] != 2.0 {
+		t.Errorf("errors = %v", e)
+	}
+}
+
+func TestTable(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, report()); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		"TARGET  PHASE    OK/N     MIN    MEAN     P50     P90     P99     MAX\n",
+		"web     tcp       2/2   1.000   1.500   1.000   2.000   2.000   2.000\n",
+		"gone    dns       0/2       -\n",
+		"  gone dns: nxdomain: x.test does not exist (2×)\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if n := len([]rune(line)); n > 80 && !strings.HasPrefix(line, "  ") {
+			t.Errorf("line is %d columns wide: %q", n, line)
+		}
+	}
+}
