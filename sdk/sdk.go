@@ -95,6 +95,10 @@ type Result struct {
 	// Conn is handed on to the next phase; its lifetime then belongs to the SDK.
 	Conn       net.Conn
 	Attributes Attributes
+	// Reusable says the connection this phase used (Request.Conn) can carry
+	// another request, as after an HTTP keep-alive response. When the run
+	// reuses connections, the next probe of the target starts on it.
+	Reusable bool
 }
 
 // Attributes are typed facts a phase reports, such as "tls.version" or

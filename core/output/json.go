@@ -41,6 +41,7 @@ type jsonSummary struct {
 	OK         int         `json:"ok"`
 	Failed     int         `json:"failed"`
 	Skipped    int         `json:"skipped"`
+	Reused     int         `json:"reused"`
 	MinMS      *float64    `json:"min_ms"`
 	MeanMS     *float64    `json:"mean_ms"`
 	P50MS      *float64    `json:"p50_ms"`
@@ -79,7 +80,7 @@ func WriteJSON(w io.Writer, r Report) error {
 }
 
 func summary(s stats.Summary) jsonSummary {
-	out := jsonSummary{Count: s.Count, OK: s.OK, Failed: s.Failed, Skipped: s.Skipped, Errors: []jsonError{}}
+	out := jsonSummary{Count: s.Count, OK: s.OK, Failed: s.Failed, Skipped: s.Skipped, Reused: s.Reused, Errors: []jsonError{}}
 	if s.OK > 0 {
 		out.MinMS, out.MeanMS, out.P50MS = ms(s.Min), ms(s.Mean), ms(s.P50)
 		out.P90MS, out.P99MS, out.MaxMS = ms(s.P90), ms(s.P99), ms(s.Max)

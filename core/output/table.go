@@ -94,9 +94,13 @@ func (t *tableWriter) target(st stats.Target) {
 }
 
 func (t *tableWriter) row(name, phase string, s stats.Summary) {
-	okn := fmt.Sprintf("%d/%d", s.OK, s.Count-s.Skipped)
-	if s.Skipped == s.Count && s.Count > 0 {
-		t.printf("%-*s  %-*s %7s  skipped\n", t.nameWidth, name, t.phaseWidth, truncate(phase, t.phaseWidth), "-")
+	okn := fmt.Sprintf("%d/%d", s.OK, s.Ran())
+	if s.Ran() == 0 && s.Count > 0 {
+		why := "skipped"
+		if s.Reused > 0 {
+			why = "reused"
+		}
+		t.printf("%-*s  %-*s %7s  %s\n", t.nameWidth, name, t.phaseWidth, truncate(phase, t.phaseWidth), "-", why)
 		return
 	}
 	if s.OK == 0 {

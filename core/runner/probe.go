@@ -26,31 +26,84 @@ type chain struct {
 	deadline time.Time // the probe's budget ends here
 	addrs    []netip.Addr
 	conn     net.Conn   // the connection the next phase receives
-	held     []net.Conn // every handle the host holds; closed when the probe ends
+	held     []net.Conn // every handle the host holds; closed on release
 	attrs    sdk.Attributes
+	// resumeAt is the index of the first phase after the one that produced
+	// conn: where a probe reusing this chain starts.
+	resumeAt int
+	reusable bool // the last phase said conn can carry another request
 }
 
-// Probe runs t's chain once within t.Timeout and returns the sample. Each
-// phase gets what is left of the budget; the plugin enforces it and the
-// host waits wire.TimeoutGrace longer, so a plugin's own timeout error (which
-// says what it was waiting for) wins over the host's.
-func Probe(ctx context.Context, t plan.Target, round int, phases Phases) sample.Sample {
-	s := sample.Sample{Target: t.Name, Round: round, Start: time.Now()}
-	c := &chain{attrs: sdk.Attributes{}, deadline: time.Now().Add(t.Timeout)}
-	defer c.release()
-	start := time.Now()
-	for _, name := range t.Phases {
-		p := c.step(ctx, t, name, phases)
+// probeTarget runs t's chain once within t.Timeout. Each phase gets what is
+// left of the budget; the plugin enforces it and the host waits
+// wire.TimeoutGrace longer, so a plugin's own timeout error (which says what
+// it was waiting for) wins over the host's.
+func (r *run) probeTarget(ctx context.Context, t plan.Target, round int) sample.Sample {
+	if r.opts.Reuse {
+		if idle := r.pool.take(t.Name); idle != nil {
+			s, ok := r.reuse(ctx, t, round, idle)
+			if ok {
+				return s
+			}
+			fresh := r.fresh(ctx, t, round)
+			fresh.Note = s.Note
+			return fresh
+		}
+	}
+	return r.fresh(ctx, t, round)
+}
+
+// fresh probes t on a new connection.
+func (r *run) fresh(ctx context.Context, t plan.Target, round int) sample.Sample {
+	c := &chain{attrs: sdk.Attributes{}}
+	return r.runChain(ctx, t, round, c, 0)
+}
+
+// reuse probes t on the connection kept from its previous probe. It reports
+// false when that connection turned out to be stale, having released it.
+func (r *run) reuse(ctx context.Context, t plan.Target, round int, c *chain) (sample.Sample, bool) {
+	s := r.runChain(ctx, t, round, c, c.resumeAt)
+	if f := s.Failure(); f != nil && staleConn(f.Error.Kind) {
+		s.Note = fmt.Sprintf("the kept connection had gone stale (%s); probed on a new one", f.Error.Kind)
+		return s, false
+	}
+	return s, true
+}
+
+// staleConn reports whether a failure on a reused connection means only
+// that the server had closed it.
+func staleConn(kind sdk.ErrorKind) bool {
+	return kind == sdk.KindReset || kind == sdk.KindProtocol
+}
+
+// runChain runs t's phases from index start on c. Phases before start are
+// recorded as reused. The chain is kept for reuse or released.
+func (r *run) runChain(ctx context.Context, t plan.Target, round int, c *chain, start int) sample.Sample {
+	s := sample.Sample{Target: t.Name, Round: round, Start: time.Now(), Reused: start > 0}
+	c.deadline = time.Now().Add(t.Timeout)
+	c.reusable = false
+	began := time.Now()
+	for i, name := range t.Phases {
+		p := sample.Phase{Name: name, Status: sample.Reused, Note: "connection reused"}
+		if i >= start {
+			p = c.step(ctx, t, i, name, r.phases)
+		}
 		s.Phases = append(s.Phases, p)
+		r.onPhase(t, round, p)
 		if p.Status == sample.Failed {
 			break
 		}
 	}
-	s.Wall = time.Since(start)
+	s.Wall = time.Since(began)
+	if r.opts.Reuse && s.OK() && c.reusable && c.conn != nil {
+		r.pool.put(t.Name, c)
+	} else {
+		c.release()
+	}
 	return s
 }
 
-func (c *chain) step(ctx context.Context, t plan.Target, name string, phases Phases) sample.Phase {
+func (c *chain) step(ctx context.Context, t plan.Target, index int, name string, phases Phases) sample.Phase {
 	if name == plan.ResolvePhase && t.Literal.IsValid() {
 		c.addrs = []netip.Addr{t.Literal}
 		return sample.Phase{Name: name, Status: sample.Skipped, Note: "host is an IP address"}
@@ -71,32 +124,39 @@ func (c *chain) step(ctx context.Context, t plan.Target, name string, phases Pha
 	res.Wall = time.Since(start)
 	if err != nil {
 		c.abort()
-		res.Status, res.Error = sample.Failed, callError(ctx, name, t, err)
+		res.Status, res.Error = sample.Failed, callError(ctx, t, err)
 		return res
 	}
+	c.absorb(index, reply, &res)
+	return res
+}
+
+// absorb records a phase's reply in the sample and carries its outputs on.
+func (c *chain) absorb(index int, reply wire.Reply, res *sample.Phase) {
 	res.Duration, res.Attributes = reply.Duration, reply.Attributes
 	if reply.Conn != nil {
 		c.held = append(c.held, reply.Conn)
 		c.conn = reply.Conn
+		c.resumeAt = index + 1
 	}
 	if reply.Failure != nil {
 		res.Status = sample.Failed
 		res.Error = &sample.Error{Kind: reply.Failure.Kind, Message: reply.Failure.Error()}
-		return res
+		return
 	}
 	res.Status = sample.OK
+	c.reusable = reply.Reusable
 	if len(reply.Addresses) > 0 {
 		c.addrs = reply.Addresses
 	}
 	for k, v := range reply.Attributes {
 		c.attrs[k] = v
 	}
-	return res
 }
 
 // callError explains a failed call: the plugin did not answer in time, the
 // run was interrupted, or the plugin process broke.
-func callError(ctx context.Context, phase string, t plan.Target, err error) *sample.Error {
+func callError(ctx context.Context, t plan.Target, err error) *sample.Error {
 	code := status.Code(err)
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), code == codes.DeadlineExceeded:
@@ -121,4 +181,5 @@ func (c *chain) release() {
 	for _, h := range c.held {
 		_ = h.Close()
 	}
+	c.held, c.conn = nil, nil
 }

@@ -11,16 +11,23 @@ import (
 	"github.com/probe-net/probe/core/sample"
 )
 
+// Options change how a run probes. The zero value probes every target cold.
+type Options struct {
+	// OnPhase is called as each phase of each probe completes, before the
+	// probe's sample is emitted. Calls never overlap with each other or emit.
+	OnPhase func(t plan.Target, round int, p sample.Phase)
+	// Reuse keeps a target's connection after a probe whose last phase said
+	// it can carry another request, and starts the target's next probe on
+	// it, after the phase that produced it (HTTP keep-alive).
+	Reuse bool
+}
+
 // Run probes every target of p for p.Run.Count rounds and calls emit once
 // per probe, never concurrently. It returns when all rounds are done or ctx
-// is cancelled; probes in flight at cancellation are emitted as failures.
-func Run(ctx context.Context, p *plan.Plan, phases Phases, emit func(sample.Sample)) {
-	var mu sync.Mutex
-	safeEmit := func(s sample.Sample) {
-		mu.Lock()
-		defer mu.Unlock()
-		emit(s)
-	}
+// is cancelled.
+func Run(ctx context.Context, p *plan.Plan, phases Phases, opts Options, emit func(sample.Sample)) {
+	r := newRun(phases, opts, emit)
+	defer r.pool.closeAll()
 	for round := 0; round < p.Run.Count; round++ {
 		if round > 0 && !sleep(ctx, p.Run.Interval) {
 			return
@@ -33,20 +40,45 @@ func Run(ctx context.Context, p *plan.Plan, phases Phases, emit func(sample.Samp
 				if ctx.Err() != nil {
 					return
 				}
-				safeEmit(Probe(ctx, t, round, phases))
+				r.probe(ctx, t, round)
 			}
 			continue
 		}
-		runRound(ctx, p, round, phases, safeEmit)
+		r.round(ctx, p, round)
 	}
 }
 
-func runRound(ctx context.Context, p *plan.Plan, round int, phases Phases, emit func(sample.Sample)) {
-	limit := p.Run.Concurrency
-	if limit < 1 {
-		limit = 1
+// run is the state shared by the probes of one Run.
+type run struct {
+	phases Phases
+	opts   Options
+	pool   *pool
+	mu     sync.Mutex // serialises OnPhase and emit
+	emit   func(sample.Sample)
+}
+
+func newRun(phases Phases, opts Options, emit func(sample.Sample)) *run {
+	return &run{phases: phases, opts: opts, pool: newPool(), emit: emit}
+}
+
+func (r *run) probe(ctx context.Context, t plan.Target, round int) {
+	s := r.probeTarget(ctx, t, round)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.emit(s)
+}
+
+func (r *run) onPhase(t plan.Target, round int, p sample.Phase) {
+	if r.opts.OnPhase == nil {
+		return
 	}
-	sem := make(chan struct{}, limit)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.OnPhase(t, round, p)
+}
+
+func (r *run) round(ctx context.Context, p *plan.Plan, round int) {
+	sem := make(chan struct{}, max(p.Run.Concurrency, 1))
 	var wg sync.WaitGroup
 	for _, t := range p.Targets {
 		select {
@@ -59,7 +91,7 @@ func runRound(ctx context.Context, p *plan.Plan, round int, phases Phases, emit 
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			emit(Probe(ctx, t, round, phases))
+			r.probe(ctx, t, round)
 		}()
 	}
 	wg.Wait()

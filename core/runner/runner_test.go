@@ -40,6 +40,7 @@ var testPhases = map[string]sdk.Phase{
 	"hang":    hangPhase{},
 	"check":   checkPhase{},
 	"patient": patientPhase{},
+	"echo":    echoPhase{},
 }
 
 type base struct{ name string }
@@ -101,6 +102,21 @@ func (patientPhase) Describe() sdk.Description {
 func (patientPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	<-ctx.Done()
 	return nil, sdk.Errorf(sdk.KindTimeout, "patient: waited for the server until the deadline")
+}
+
+// echoPhase sends a byte over its connection and waits for the echo; the
+// connection stays usable for the next probe.
+type echoPhase struct{ base }
+
+func (echoPhase) Describe() sdk.Description { return sdk.Description{Name: "echo", Version: "test"} }
+func (echoPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	if _, err := req.Conn.Write([]byte{'x'}); err != nil {
+		return nil, sdk.Errorf(sdk.KindReset, "write: %w", err)
+	}
+	if _, err := req.Conn.Read(make([]byte, 1)); err != nil {
+		return nil, sdk.Errorf(sdk.KindReset, "read: %w", err)
+	}
+	return &sdk.Result{Reusable: true, Attributes: sdk.Attributes{"echo.local": req.Conn.LocalAddr().String()}}, nil
 }
 
 // checkPhase reports the connection's local address, proving it received
@@ -195,7 +211,7 @@ func collect(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out []sample.Sample
-	runner.Run(ctx, p, s, func(smp sample.Sample) { out = append(out, smp) })
+	runner.Run(ctx, p, s, runner.Options{}, func(smp sample.Sample) { out = append(out, smp) })
 	return out
 }
 
@@ -280,5 +296,97 @@ func TestPluginsOwnTimeoutErrorReachesTheSample(t *testing.T) {
 	f := samples[0].Failure()
 	if f == nil || f.Error.Kind != sdk.KindTimeout || f.Error.Message != "patient: waited for the server until the deadline" {
 		t.Fatalf("failure = %+v, want the plugin's own timeout error", f)
+	}
+}
+
+// echoServer echoes one byte per read; with closeAfterOne it closes each
+// connection after its first echo, so a kept connection goes stale.
+func echoServer(t *testing.T, closeAfterOne bool) (port int, accepted *atomic.Int64) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	accepted = &atomic.Int64{}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			go func() {
+				defer c.Close()
+				buf := make([]byte, 1)
+				for {
+					if _, err := c.Read(buf); err != nil {
+						return
+					}
+					if _, err := c.Write(buf); err != nil || closeAfterOne {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port, accepted
+}
+
+func runReusing(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out []sample.Sample
+	runner.Run(ctx, p, s, runner.Options{Reuse: true}, func(smp sample.Sample) { out = append(out, smp) })
+	return out
+}
+
+func TestReuseKeepsTheConnectionAcrossProbes(t *testing.T) {
+	port, accepted := echoServer(t, false)
+	p := newPlan(3, target("t", port, 5*time.Second, "dial", "echo"))
+	var phases []string
+	samples := func() []sample.Sample {
+		s := start(t, p)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		var out []sample.Sample
+		opts := runner.Options{Reuse: true, OnPhase: func(_ plan.Target, round int, ph sample.Phase) {
+			phases = append(phases, fmt.Sprintf("%d:%s:%s", round, ph.Name, ph.Status))
+		}}
+		runner.Run(ctx, p, s, opts, func(smp sample.Sample) { out = append(out, smp) })
+		return out
+	}()
+	if len(samples) != 3 {
+		t.Fatalf("got %d samples", len(samples))
+	}
+	first := samples[0].Phases[1].Attributes["echo.local"]
+	for i, smp := range samples {
+		if !smp.OK() || smp.Reused != (i > 0) {
+			t.Fatalf("round %d: ok %v, reused %v: %+v", i, smp.OK(), smp.Reused, smp.Phases)
+		}
+		if got := smp.Phases[1].Attributes["echo.local"]; got != first {
+			t.Errorf("round %d ran on %v, want the first probe's connection %v", i, got, first)
+		}
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("server accepted %d connections, want 1", n)
+	}
+	want := "0:dial:ok 0:echo:ok 1:dial:reused 1:echo:ok 2:dial:reused 2:echo:ok"
+	if got := strings.Join(phases, " "); got != want {
+		t.Errorf("OnPhase saw %q, want %q", got, want)
+	}
+}
+
+func TestStaleKeptConnectionIsReplaced(t *testing.T) {
+	port, accepted := echoServer(t, true)
+	p := newPlan(2, target("t", port, 5*time.Second, "dial", "echo"))
+	samples := runReusing(t, p, start(t, p))
+	if len(samples) != 2 || !samples[1].OK() {
+		t.Fatalf("samples = %+v", samples)
+	}
+	if samples[1].Reused || !strings.Contains(samples[1].Note, "gone stale") {
+		t.Errorf("round 1: reused %v, note %q; want a fresh probe explaining why", samples[1].Reused, samples[1].Note)
+	}
+	if n := accepted.Load(); n != 2 {
+		t.Errorf("server accepted %d connections, want 2", n)
 	}
 }

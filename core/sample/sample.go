@@ -19,6 +19,7 @@ const (
 	OK      Status = "ok"
 	Failed  Status = "failed"
 	Skipped Status = "skipped" // not needed, e.g. dns for an IP literal
+	Reused  Status = "reused"  // not run: the probe reused the connection it produced last time
 )
 
 // Error is a classified failure.
@@ -51,6 +52,12 @@ type Sample struct {
 	Start  time.Time // host wall clock, for display only
 	Phases []Phase
 	Wall   time.Duration // host time for the whole chain
+	// Reused is set when the probe ran on a connection kept from the
+	// target's previous probe.
+	Reused bool
+	// Note explains anything unusual, such as a reused connection that had
+	// gone stale and was replaced by a new one.
+	Note string
 }
 
 // Failure returns the failed phase, or nil if the probe succeeded.

@@ -17,10 +17,11 @@ import (
 
 // Summary describes a set of durations and outcomes.
 type Summary struct {
-	Count   int // ok + failed + skipped
+	Count   int // ok + failed + skipped + reused
 	OK      int
 	Failed  int
 	Skipped int
+	Reused  int // not run: the probe reused the connection this phase produced
 	// Over successful runs only; zero when OK is 0.
 	Min, Mean, P50, P90, P99, Max time.Duration
 	// MeanOverhead is the mean of (host wall time - plugin duration) over
@@ -35,6 +36,9 @@ type ErrorCount struct {
 	Message string
 	Count   int
 }
+
+// Ran is how many times the phase actually ran (ok or failed).
+func (s Summary) Ran() int { return s.OK + s.Failed }
 
 // Phase is the statistics of one phase of one target.
 type Phase struct {
@@ -130,6 +134,8 @@ func (a *acc) add(p sample.Phase) {
 		}
 	case sample.Skipped:
 		a.s.Skipped++
+	case sample.Reused:
+		a.s.Reused++
 	case sample.Failed:
 		a.s.Failed++
 		a.addError(p.Error)

@@ -18,8 +18,9 @@ import (
 // certValidity is how long the throwaway CA and leaf stay valid.
 const certValidity = 24 * time.Hour
 
-// leafNames are the DNS names the HTTPS server's certificate covers.
-var leafNames = []string{"secure.probe.test", "www.probe.test", "localhost"}
+// leafNames are the DNS names the certificate of the HTTPS server (which
+// also serves DoH) and of the DoT server covers.
+var leafNames = []string{"secure.probe.test", "www.probe.test", DNSServerName, "localhost"}
 
 // authority is a throwaway certificate authority and the leaf it signed.
 type authority struct {

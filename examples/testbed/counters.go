@@ -8,6 +8,7 @@ import (
 // Server names accepted by Accepted and Requests.
 const (
 	ServerDNS   = "dns"
+	ServerDoT   = "dot"
 	ServerHTTP  = "http"
 	ServerHTTPS = "https"
 	ServerTCP   = "tcp"
@@ -27,7 +28,7 @@ type Request struct {
 type DNSQuery struct {
 	Name string // as asked, e.g. "www.probe.test."
 	Type string // "A", "AAAA", ...
-	Net  string // "udp" or "tcp"
+	Net  string // NetUDP, NetTCP, NetTLS (DoT) or NetHTTPS (DoH)
 }
 
 // counters records what the servers saw. All methods are safe for
@@ -38,6 +39,7 @@ type counters struct {
 	handshakes int64
 	requests   map[string][]Request
 	queries    []DNSQuery
+	droppedUDP int64
 }
 
 func (c *counters) reset() {
@@ -47,6 +49,7 @@ func (c *counters) reset() {
 	c.handshakes = 0
 	c.requests = map[string][]Request{}
 	c.queries = nil
+	c.droppedUDP = 0
 }
 
 func (c *counters) addAccepted(server string) {
@@ -73,9 +76,15 @@ func (c *counters) addQuery(q DNSQuery) {
 	c.queries = append(c.queries, q)
 }
 
-// Accepted returns how many TCP connections server ("dns", "http", "https"
-// or "tcp") accepted since Start or the last Reset. For "dns" that counts
-// DNS-over-TCP connections only.
+func (c *counters) addDroppedUDP() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.droppedUDP++
+}
+
+// Accepted returns how many TCP connections server ("dns", "dot", "http",
+// "https" or "tcp") accepted since Start or the last Reset. For "dns" that
+// counts DNS-over-TCP connections only; DoH connections arrive at "https".
 func (tb *Testbed) Accepted(server string) int64 {
 	tb.counters.mu.Lock()
 	defer tb.counters.mu.Unlock()
@@ -83,8 +92,8 @@ func (tb *Testbed) Accepted(server string) int64 {
 }
 
 // Handshakes returns how many TLS handshakes the https server completed
-// (the client's Finished message received and verified). Failed handshakes
-// are not counted.
+// (the client's Finished message received and verified), DoH clients'
+// included. Failed handshakes, and those of the DoT server, are not counted.
 func (tb *Testbed) Handshakes() int64 {
 	tb.counters.mu.Lock()
 	defer tb.counters.mu.Unlock()
@@ -92,19 +101,31 @@ func (tb *Testbed) Handshakes() int64 {
 }
 
 // Requests returns a copy of the requests server ("http" or "https")
-// answered, oldest first.
+// answered, oldest first. DoH queries appear as POST requests to DoHPath
+// on "https".
 func (tb *Testbed) Requests(server string) []Request {
 	tb.counters.mu.Lock()
 	defer tb.counters.mu.Unlock()
 	return append([]Request(nil), tb.counters.requests[server]...)
 }
 
-// DNSQueries returns a copy of the questions the DNS server received,
-// oldest first.
+// DNSQueries returns a copy of the questions the DNS servers (plain, DoT
+// and DoH) answered, oldest first. Net tells the transport each came over.
+// With Options.DNSNoUDP, UDP queries are dropped unread and appear here not
+// at all: DroppedUDP counts them.
 func (tb *Testbed) DNSQueries() []DNSQuery {
 	tb.counters.mu.Lock()
 	defer tb.counters.mu.Unlock()
 	return append([]DNSQuery(nil), tb.counters.queries...)
+}
+
+// DroppedUDP returns how many UDP datagrams reached the DNS port and were
+// dropped unanswered because Options.DNSNoUDP is set. Each query attempt
+// is one datagram.
+func (tb *Testbed) DroppedUDP() int64 {
+	tb.counters.mu.Lock()
+	defer tb.counters.mu.Unlock()
+	return tb.counters.droppedUDP
 }
 
 // Reset zeroes every counter.

@@ -83,23 +83,41 @@ func matching(rrs []dns.RR, qtype uint16) []dns.RR {
 	return out
 }
 
+// Transports, as DNSQuery.Net records them.
+const (
+	NetUDP   = "udp"   // plain DNS over UDP
+	NetTCP   = "tcp"   // plain DNS over TCP
+	NetTLS   = "tls"   // DNS over TLS (RFC 7858)
+	NetHTTPS = "https" // DNS over HTTPS (RFC 8484)
+)
+
 // dnsHandler answers queries from the zone and records them.
 type dnsHandler struct {
 	zone     zone
 	counters *counters
+	net      string // recorded as DNSQuery.Net; "" takes the connection's network
 }
 
 func (h *dnsHandler) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
+	network := h.net
+	if network == "" {
+		network = w.RemoteAddr().Network() // "udp" or "tcp"
+	}
+	_ = w.WriteMsg(h.reply(req, network))
+}
+
+// reply records the question of req as received over network and returns
+// the answer.
+func (h *dnsHandler) reply(req *dns.Msg, network string) *dns.Msg {
 	m := new(dns.Msg)
 	m.SetReply(req)
 	m.Authoritative = true
 	if len(req.Question) != 1 {
 		m.Rcode = dns.RcodeFormatError
-		_ = w.WriteMsg(m)
-		return
+		return m
 	}
 	q := req.Question[0]
-	h.counters.addQuery(DNSQuery{Name: q.Name, Type: dns.TypeToString[q.Qtype], Net: w.RemoteAddr().Network()})
+	h.counters.addQuery(DNSQuery{Name: q.Name, Type: dns.TypeToString[q.Qtype], Net: network})
 	m.Rcode, m.Answer = h.zone.answer(q)
 	if m.Rcode == dns.RcodeRefused {
 		m.Authoritative = false
@@ -110,19 +128,25 @@ func (h *dnsHandler) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 	if req.IsEdns0() != nil {
 		m.SetEdns0(1232, false)
 	}
-	_ = w.WriteMsg(m)
+	return m
 }
 
-// dnsServers is the UDP and TCP server pair listening on one port.
+// dnsServers is the UDP and TCP pair listening on one port. With noUDP,
+// the UDP socket is bound but only drained by a blackhole: nothing answers.
 type dnsServers struct {
-	addr     string
-	udp, tcp *dns.Server
+	addr      string
+	pc        net.PacketConn
+	ln        net.Listener
+	udp, tcp  *dns.Server // udp is nil with noUDP
+	blackhole *blackhole  // nil unless noUDP
 }
 
 // startDNS starts the DNS server on 127.0.0.1, UDP and TCP on the same
 // port. It binds UDP first on a free port, then TCP on that port, retrying
-// with a fresh port when the TCP port is taken.
-func startDNS(h dns.Handler, c *counters) (*dnsServers, error) {
+// with a fresh port when the TCP port is taken. With noUDP, the UDP port
+// stays bound (so no other program can take it and answer) but every
+// datagram is dropped, like a firewall's DROP rule: a UDP query times out.
+func startDNS(h dns.Handler, c *counters, noUDP bool) (*dnsServers, error) {
 	var errs []error
 	for attempt := 0; attempt < 5; attempt++ {
 		pc, ln, err := bindDNS(c)
@@ -132,11 +156,18 @@ func startDNS(h dns.Handler, c *counters) (*dnsServers, error) {
 		}
 		s := &dnsServers{
 			addr: pc.LocalAddr().String(),
-			udp:  &dns.Server{PacketConn: pc, Handler: h},
+			pc:   pc,
+			ln:   ln,
 			tcp:  &dns.Server{Listener: ln, Handler: h, ReadTimeout: 5 * time.Second},
 		}
-		if err := s.activate(); err != nil {
-			return nil, err
+		if noUDP {
+			s.blackhole = startBlackhole(pc, c)
+		} else {
+			s.udp = &dns.Server{PacketConn: pc, Handler: h}
+		}
+		if err := activate(s.servers()...); err != nil {
+			s.close()
+			return nil, fmt.Errorf("starting the DNS server: %w", err)
 		}
 		return s, nil
 	}
@@ -156,37 +187,78 @@ func bindDNS(c *counters) (net.PacketConn, net.Listener, error) {
 	return pc, &countingListener{Listener: ln, server: ServerDNS, counters: c}, nil
 }
 
-// activate serves both servers and waits until they are listening.
-func (s *dnsServers) activate() error {
-	errc := make(chan error, 2)
-	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+// servers returns the dns.Servers in use: TCP, and UDP unless noUDP.
+func (s *dnsServers) servers() []*dns.Server {
+	if s.udp == nil {
+		return []*dns.Server{s.tcp}
+	}
+	return []*dns.Server{s.udp, s.tcp}
+}
+
+func (s *dnsServers) close() error {
+	err := shutdown(s.servers()...)
+	// A server that never started still holds its socket.
+	s.pc.Close()
+	s.ln.Close()
+	if s.blackhole != nil {
+		s.blackhole.wait()
+	}
+	return err
+}
+
+// activate serves each server in the background and waits until all are
+// listening. On failure the caller closes them.
+func activate(servers ...*dns.Server) error {
+	errc := make(chan error, len(servers))
+	for _, srv := range servers {
 		started := make(chan struct{})
 		srv.NotifyStartedFunc = func() { close(started) }
 		go func() { errc <- srv.ActivateAndServe() }()
 		select {
 		case <-started:
 		case err := <-errc:
-			s.close()
-			return fmt.Errorf("starting the DNS server: %w", err)
+			return err
 		case <-time.After(5 * time.Second):
-			s.close()
-			return errors.New("starting the DNS server: timed out")
+			return errors.New("timed out")
 		}
 	}
 	return nil
 }
 
-func (s *dnsServers) close() error {
+// shutdown stops the servers, waiting up to 5 seconds for their
+// connections to end. A server that never started is not an error.
+func shutdown(servers ...*dns.Server) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var errs []error
-	for _, srv := range []*dns.Server{s.udp, s.tcp} {
+	for _, srv := range servers {
 		if err := srv.ShutdownContext(ctx); err != nil && !strings.Contains(err.Error(), "server not started") {
 			errs = append(errs, err)
 		}
 	}
-	// A server that never started still holds its socket.
-	s.udp.PacketConn.Close()
-	s.tcp.Listener.Close()
 	return errors.Join(errs...)
 }
+
+// blackhole reads and discards every datagram on a UDP socket, counting
+// them, until the socket is closed.
+type blackhole struct {
+	done chan struct{}
+}
+
+func startBlackhole(pc net.PacketConn, c *counters) *blackhole {
+	b := &blackhole{done: make(chan struct{})}
+	go func() {
+		defer close(b.done)
+		buf := make([]byte, 64<<10)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return // closed; anything else: the kernel drops from here on
+			}
+			c.addDroppedUDP()
+		}
+	}()
+	return b
+}
+
+// wait returns once the socket is closed and the reader has stopped.
+func (b *blackhole) wait() { <-b.done }

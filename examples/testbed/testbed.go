@@ -1,7 +1,13 @@
 // Package testbed runs the loopback servers probe's demo and tests aim at:
-// an authoritative DNS server for the zone probe.test, a plain HTTP server,
-// an HTTPS server whose certificate comes from a throwaway CA, and a TCP
-// echo server, all on 127.0.0.1. Nothing in it touches any other address.
+// an authoritative DNS server for the zone probe.test (over UDP and TCP, DNS
+// over TLS, and DNS over HTTPS at the HTTPS server's /dns-query), a plain
+// HTTP server, an HTTPS server whose certificate comes from a throwaway CA,
+// and a TCP echo server, all on 127.0.0.1. Nothing in it touches any other
+// address.
+//
+// Options.DNSNoUDP makes plain UDP DNS impossible, as on a network whose
+// firewall drops port 53/udp: the UDP socket stays bound but nothing
+// answers, so a UDP query times out. TCP, DoT and DoH keep working.
 //
 // The DNS zone:
 //
@@ -36,11 +42,23 @@ type Options struct {
 	// new temporary directory, which Close removes; a given Dir is left in
 	// place with its ca.pem.
 	Dir string
+
+	// DNSNoUDP stops the DNS server answering over UDP. Its UDP port stays
+	// bound, so no other program can take it, but every datagram is read
+	// and dropped (DroppedUDP counts them), like a firewall's DROP rule: a
+	// UDP query gets no answer and times out after the client's timeout.
+	// Dropping, not closing the port, makes the failure deterministic: a
+	// closed port would give "connection refused", or an answer from
+	// whatever program bound the port next. TCP on the same port, DoT and
+	// DoH are unaffected.
+	DNSNoUDP bool
 }
 
 // Testbed is a set of running loopback servers.
 type Testbed struct {
 	DNSAddr   string // "127.0.0.1:PORT": DNS on UDP and TCP at the same port
+	DoTAddr   string // "127.0.0.1:PORT": DNS over TLS, certificate for DNSServerName and 127.0.0.1
+	DoHURL    string // "https://dns.probe.test:PORT/dns-query": DoH on the HTTPS server (dial 127.0.0.1)
 	HTTPAddr  string // "127.0.0.1:PORT": plain HTTP
 	HTTPSAddr string // "127.0.0.1:PORT": HTTPS, certificate signed by CAFile
 	TCPAddr   string // "127.0.0.1:PORT": TCP echo server
@@ -72,10 +90,12 @@ func (tb *Testbed) start(opts Options) error {
 	if err := tb.writeCA(opts.Dir, ca); err != nil {
 		return err
 	}
+	dnsH := &dnsHandler{zone: newZone(), counters: &tb.counters}
 	for _, start := range []func() error{
-		tb.startDNS,
+		func() error { return tb.startDNS(dnsH, opts.DNSNoUDP) },
+		func() error { return tb.startDoT(dnsH, ca.leaf) },
 		tb.startHTTP,
-		func() error { return tb.startHTTPS(ca.leaf) },
+		func() error { return tb.startHTTPS(ca.leaf, dnsH) },
 		tb.startTCP,
 	} {
 		if err := start(); err != nil {
@@ -106,12 +126,24 @@ func (tb *Testbed) writeCA(dir string, ca *authority) error {
 	return ca.writePEM(tb.CAFile)
 }
 
-func (tb *Testbed) startDNS() error {
-	s, err := startDNS(&dnsHandler{zone: newZone(), counters: &tb.counters}, &tb.counters)
+func (tb *Testbed) startDNS(h *dnsHandler, noUDP bool) error {
+	s, err := startDNS(h, &tb.counters, noUDP)
 	if err != nil {
 		return err
 	}
 	tb.DNSAddr = s.addr
+	tb.closers = append(tb.closers, s.close)
+	return nil
+}
+
+// startDoT serves DNS over TLS with its own handler, which records the
+// queries as NetTLS (the connection itself says "tcp").
+func (tb *Testbed) startDoT(h *dnsHandler, leaf tls.Certificate) error {
+	s, err := startDoT(&dnsHandler{zone: h.zone, counters: h.counters, net: NetTLS}, leaf, &tb.counters)
+	if err != nil {
+		return err
+	}
+	tb.DoTAddr = s.addr
 	tb.closers = append(tb.closers, s.close)
 	return nil
 }
@@ -126,14 +158,17 @@ func (tb *Testbed) startHTTP() error {
 	return nil
 }
 
-func (tb *Testbed) startHTTPS(leaf tls.Certificate) error {
+// startHTTPS serves HTTPS, and DoH at DoHPath answered by h.
+func (tb *Testbed) startHTTPS(leaf tls.Certificate, h *dnsHandler) error {
 	ln, err := tb.listen(ServerHTTPS)
 	if err != nil {
 		return err
 	}
 	tb.HTTPSAddr = ln.Addr().String()
+	tb.DoHURL = "https://" + net.JoinHostPort(DNSServerName, port(tb.HTTPSAddr)) + DoHPath
 	cfg := &tls.Config{Certificates: []tls.Certificate{leaf}, NextProtos: []string{"http/1.1"}}
-	srv := newWebServer(&webHandler{server: ServerHTTPS, counters: &tb.counters})
+	web := &webHandler{server: ServerHTTPS, counters: &tb.counters, doh: &dohHandler{dns: h}}
+	srv := newWebServer(web)
 	tb.serve(srv, newHandshakingListener(ln, cfg, &tb.counters))
 	return nil
 }
@@ -187,11 +222,15 @@ func (tb *Testbed) Close() error {
 	return tb.closeErr
 }
 
-// Vars returns the values of the variables examples/testbed.hcl declares:
-// dns_server, http_port, https_port, tcp_port and ca_file.
+// Vars returns the values of the variables the example files declare:
+// dns_server, http_port, https_port, tcp_port and ca_file
+// (examples/testbed.hcl), and dot_server and doh_url
+// (examples/lockdown-*.hcl).
 func (tb *Testbed) Vars() map[string]string {
 	return map[string]string{
 		"dns_server": tb.DNSAddr,
+		"dot_server": tb.DoTAddr,
+		"doh_url":    tb.DoHURL,
 		"http_port":  port(tb.HTTPAddr),
 		"https_port": port(tb.HTTPSAddr),
 		"tcp_port":   port(tb.TCPAddr),

@@ -10,7 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -312,13 +312,16 @@ func TestVarsAndEnv(t *testing.T) {
 	vars := tb.Vars()
 	if vars["dns_server"] != tb.DNSAddr || vars["ca_file"] != tb.CAFile ||
 		"127.0.0.1:"+vars["https_port"] != tb.HTTPSAddr || "127.0.0.1:"+vars["http_port"] != tb.HTTPAddr ||
-		"127.0.0.1:"+vars["tcp_port"] != tb.TCPAddr || len(vars) != 5 {
+		"127.0.0.1:"+vars["tcp_port"] != tb.TCPAddr || vars["dot_server"] != tb.DoTAddr ||
+		vars["doh_url"] != "https://dns.probe.test:"+vars["https_port"]+"/dns-query" || len(vars) != 7 {
 		t.Errorf("Vars = %v", vars)
 	}
 	env := tb.Env()
 	want := []string{
 		"PROBE_VAR_ca_file=" + tb.CAFile,
 		"PROBE_VAR_dns_server=" + tb.DNSAddr,
+		"PROBE_VAR_doh_url=" + tb.DoHURL,
+		"PROBE_VAR_dot_server=" + tb.DoTAddr,
 		"PROBE_VAR_http_port=" + vars["http_port"],
 		"PROBE_VAR_https_port=" + vars["https_port"],
 		"PROBE_VAR_tcp_port=" + vars["tcp_port"],
@@ -326,7 +329,7 @@ func TestVarsAndEnv(t *testing.T) {
 	if !reflect.DeepEqual(env, want) {
 		t.Errorf("Env = %v, want %v", env, want)
 	}
-	for _, addr := range []string{tb.DNSAddr, tb.HTTPAddr, tb.HTTPSAddr, tb.TCPAddr} {
+	for _, addr := range []string{tb.DNSAddr, tb.DoTAddr, tb.HTTPAddr, tb.HTTPSAddr, tb.TCPAddr} {
 		if !strings.HasPrefix(addr, "127.0.0.1:") {
 			t.Errorf("%s is not a loopback address", addr)
 		}
@@ -334,20 +337,31 @@ func TestVarsAndEnv(t *testing.T) {
 }
 
 // TestExampleFilesUseTheTestbedVariables keeps examples/*.hcl in step with
-// Vars: every variable they declare is one the testbed provides.
+// Vars: every variable a file declares is one the testbed provides, and
+// every variable the testbed provides is used by some file.
 func TestExampleFilesUseTheTestbedVariables(t *testing.T) {
 	tb := start(t, Options{})
-	var provided []string
+	files, err := filepath.Glob("../*.hcl")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no example files found: %v", err)
+	}
+	used := map[string]bool{}
+	for _, file := range files {
+		for _, name := range declaredVariables(t, file) {
+			if _, ok := tb.Vars()[name]; !ok {
+				t.Errorf("%s declares %q, which the testbed does not provide", filepath.Base(file), name)
+			}
+			used[name] = true
+		}
+	}
 	for name := range tb.Vars() {
-		provided = append(provided, name)
+		if !used[name] {
+			t.Errorf("the testbed provides %q, but no example file declares it", name)
+		}
 	}
-	sort.Strings(provided)
-	if got := declaredVariables(t, "../testbed.hcl"); !reflect.DeepEqual(got, provided) {
-		t.Errorf("testbed.hcl declares %v, the testbed provides %v", got, provided)
-	}
-	for _, name := range declaredVariables(t, "../static-hosts.hcl") {
-		if _, ok := tb.Vars()[name]; !ok {
-			t.Errorf("static-hosts.hcl declares %q, which the testbed does not provide", name)
+	for _, name := range []string{"dns_server", "http_port", "https_port", "tcp_port", "ca_file"} {
+		if !slices.Contains(declaredVariables(t, "../testbed.hcl"), name) {
+			t.Errorf("testbed.hcl does not declare %q", name)
 		}
 	}
 }

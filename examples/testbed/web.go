@@ -27,17 +27,23 @@ const handshakeTimeout = 5 * time.Second
 //	/redirect     301 to /
 //	/status/NNN   answers NNN (200-599)
 //	/slow?ms=N    waits N ms (at most 5000) before answering 200
+//	/dns-query    DNS over HTTPS, when doh is set (the https server)
 //	anything else 200
 //
-// Only HEAD and GET are allowed.
+// Only HEAD and GET are allowed, and POST for DoH.
 type webHandler struct {
 	server   string
 	counters *counters
+	doh      http.Handler // serves DoHPath; nil: no DoH
 }
 
 func (h *webHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.counters.addRequest(h.server, requestOf(r))
 	w.Header().Set("Server", ServerHeader)
+	if h.doh != nil && r.URL.Path == DoHPath {
+		h.doh.ServeHTTP(w, r)
+		return
+	}
 	if r.Method != http.MethodHead && r.Method != http.MethodGet {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "only GET and HEAD are allowed", http.StatusMethodNotAllowed)

@@ -84,6 +84,7 @@ func servePlugin(args []string, stderr io.Writer) int {
 type globals struct {
 	stdout, stderr io.Writer
 	verbose        int
+	color          bool // stderr/stdout is a terminal and NO_COLOR is unset
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {

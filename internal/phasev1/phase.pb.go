@@ -512,7 +512,10 @@ type RunResponse struct {
 	HasConn    bool              `protobuf:"varint,3,opt,name=has_conn,json=hasConn,proto3" json:"has_conn,omitempty"`
 	Attributes map[string]*Value `protobuf:"bytes,4,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Set when the phase failed; the call itself still succeeded.
-	Failure       *Failure `protobuf:"bytes,5,opt,name=failure,proto3" json:"failure,omitempty"`
+	Failure *Failure `protobuf:"bytes,5,opt,name=failure,proto3" json:"failure,omitempty"`
+	// The connection the phase used can carry another request (HTTP
+	// keep-alive); the host may start the next probe on it.
+	Reusable      bool `protobuf:"varint,6,opt,name=reusable,proto3" json:"reusable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -580,6 +583,13 @@ func (x *RunResponse) GetFailure() *Failure {
 		return x.Failure
 	}
 	return nil
+}
+
+func (x *RunResponse) GetReusable() bool {
+	if x != nil {
+		return x.Reusable
+	}
+	return false
 }
 
 type Failure struct {
@@ -866,7 +876,7 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"timeout_ns\x18\x06 \x01(\x03R\ttimeoutNs\x1aT\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"\xbd\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"\xd9\x02\n" +
 	"\vRunResponse\x12\x1f\n" +
 	"\vduration_ns\x18\x01 \x01(\x03R\n" +
 	"durationNs\x12\x1c\n" +
@@ -875,7 +885,8 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\n" +
 	"attributes\x18\x04 \x03(\v2+.probe.phase.v1.RunResponse.AttributesEntryR\n" +
 	"attributes\x121\n" +
-	"\afailure\x18\x05 \x01(\v2\x17.probe.phase.v1.FailureR\afailure\x1aT\n" +
+	"\afailure\x18\x05 \x01(\v2\x17.probe.phase.v1.FailureR\afailure\x12\x1a\n" +
+	"\breusable\x18\x06 \x01(\bR\breusable\x1aT\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"7\n" +

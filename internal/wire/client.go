@@ -44,6 +44,7 @@ type Reply struct {
 	Conn       net.Conn // the host's handle on the connection handed back
 	Attributes sdk.Attributes
 	Failure    *sdk.Error // the phase failed; the plugin itself is fine
+	Reusable   bool       // the connection can carry another request
 }
 
 // Describe asks the plugin what it is.
@@ -116,6 +117,7 @@ func (c *Client) reply(ctx context.Context, outID uint64, resp *phasev1.RunRespo
 		Duration:   time.Duration(resp.GetDurationNs()),
 		Addresses:  addrs,
 		Attributes: attrsFromProto(resp.GetAttributes()),
+		Reusable:   resp.GetReusable(),
 	}
 	if f := resp.GetFailure(); f != nil {
 		r.Failure = &sdk.Error{Kind: sdk.ErrorKind(f.GetKind()), Err: errors.New(f.GetMessage())}

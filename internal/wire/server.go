@@ -120,7 +120,7 @@ func (s *server) respond(req *phasev1.RunRequest, in *sdk.Request, res *sdk.Resu
 	if d == 0 {
 		d = wall
 	}
-	resp := &phasev1.RunResponse{DurationNs: int64(d), Addresses: addrsToProto(res.Addresses), Attributes: attrs}
+	resp := &phasev1.RunResponse{DurationNs: int64(d), Addresses: addrsToProto(res.Addresses), Attributes: attrs, Reusable: res.Reusable}
 	if runErr != nil {
 		resp.Failure = &phasev1.Failure{Kind: string(sdk.Classify(runErr)), Message: runErr.Error()}
 		closeQuietly(res.Conn)

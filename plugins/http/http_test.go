@@ -232,12 +232,31 @@ func TestKeepAliveAndHostOverride(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if res.Attributes["http.keep_alive"] != true {
-		t.Errorf("http.keep_alive = %v", res.Attributes["http.keep_alive"])
+	if res.Attributes["http.keep_alive"] != true || !res.Reusable {
+		t.Errorf("http.keep_alive = %v, reusable = %v; want both true", res.Attributes["http.keep_alive"], res.Reusable)
 	}
 	r := rec.all()[0]
 	if r.Close || r.Host != "www.probe.test" || r.UserAgent != "custom/2" {
 		t.Errorf("server saw %+v", r)
+	}
+}
+
+func TestConnectionReusableOnlyWhenBothSidesKeepIt(t *testing.T) {
+	open, _ := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
+	closing, _ := startHTTP(t, func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Connection", "close") })
+	for _, c := range []struct {
+		name, config, addr string
+	}{
+		{"client asks to close", `{}`, open.Listener.Addr().String()},
+		{"server closes", `{"keep_alive": true}`, closing.Listener.Addr().String()},
+	} {
+		res, err := probe(t, c.config, c.addr)
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if res.Reusable {
+			t.Errorf("%s: reported the connection reusable", c.name)
+		}
 	}
 }
 

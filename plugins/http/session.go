@@ -37,6 +37,7 @@ type session struct {
 	duration time.Duration // start → end of the last response headers read
 	method   string        // method of the latest request
 	attrs    sdk.Attributes
+	bodyDone bool // a GET body was read to its end
 }
 
 func newSession(ctx context.Context, conn net.Conn, cfg *config, host string) *session {
@@ -79,7 +80,17 @@ func (s *session) run() (*sdk.Result, error) {
 		return s.result(), sdk.Errorf(sdk.KindHTTPStatus, "unexpected status %s (expected %s)%s",
 			truncate(resp.Status, maxReasonLen), s.cfg.expected(), note)
 	}
-	return s.result(), nil
+	res := s.result()
+	res.Reusable = s.reusable(resp)
+	return res, nil
+}
+
+// reusable reports whether the connection can carry another request: the
+// config asked for keep-alive, the server agreed, and the response was read
+// to its end with nothing left over.
+func (s *session) reusable(resp *http.Response) bool {
+	bodyRead := s.method != methodGet || s.bodyDone
+	return s.cfg.keepAlive && !resp.Close && bodyRead && s.br.Buffered() == 0
 }
 
 // exchange writes one request and reads the final response's headers.
@@ -169,6 +180,7 @@ func (s *session) report(resp *http.Response) {
 func (s *session) discardBody(resp *http.Response) {
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
 	s.attrs["http.body_bytes"] = n
+	s.bodyDone = err == nil && n < maxBodyBytes
 	if err != nil {
 		sdk.Logger(s.ctx).Debug("reading the response body failed", "error", err, "read", n)
 	}

@@ -116,6 +116,7 @@ func (h *Harness) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 		Addresses:  reply.Addresses,
 		Conn:       reply.Conn,
 		Attributes: reply.Attributes,
+		Reusable:   reply.Reusable,
 	}
 	if reply.Failure != nil {
 		return res, reply.Failure

@@ -1,6 +1,8 @@
 // Command probe-testbed runs the loopback testbed (package
-// examples/testbed) for probe's demo: a DNS server for the zone probe.test,
-// HTTP, HTTPS and TCP echo servers, all on 127.0.0.1.
+// examples/testbed) for probe's demo: a DNS server for the zone probe.test
+// (UDP, TCP, DNS over TLS and DNS over HTTPS), HTTP, HTTPS and TCP echo
+// servers, all on 127.0.0.1. --dns-no-udp drops every UDP DNS query, to try
+// the recipes for locked-down networks (docs/locked-down-networks.md).
 //
 // With a command after "--", it runs the command with the testbed's
 // addresses in its environment (PROBE_VAR_<name>=<value>), forwards SIGINT
@@ -28,25 +30,29 @@ import (
 	"github.com/probe-net/probe/examples/testbed"
 )
 
-const usage = `usage: probe-testbed [--dir DIR] [-- COMMAND [ARGS...]]
+const usage = `usage: probe-testbed [--dir DIR] [--dns-no-udp] [-- COMMAND [ARGS...]]
 
 Starts loopback servers for probe's demo and tests, all on 127.0.0.1:
   DNS    authoritative for probe.test (UDP and TCP, one port)
          www, secure -> 127.0.0.1; alias -> CNAME www; v6 -> ::1 only;
          servfail -> SERVFAIL; other names -> NXDOMAIN; outside -> REFUSED
+  DoT    the same zone over TLS, certificate for dns.probe.test and 127.0.0.1
   HTTP   200 on any path; /redirect -> 301; /status/NNN; /slow?ms=N
-  HTTPS  the same, certificate for secure.probe.test from a throwaway CA
+  HTTPS  the same, certificate for secure.probe.test from a throwaway CA;
+         DoH (POST) for the zone at https://dns.probe.test:PORT/dns-query
   TCP    echoes what it reads
 
-With COMMAND: runs it with PROBE_VAR_dns_server, PROBE_VAR_http_port,
-PROBE_VAR_https_port, PROBE_VAR_tcp_port and PROBE_VAR_ca_file added to its
-environment, forwards SIGINT/SIGTERM to it, stops the servers when it exits
-and exits with its exit code.
+With COMMAND: runs it with PROBE_VAR_dns_server, PROBE_VAR_dot_server,
+PROBE_VAR_doh_url, PROBE_VAR_http_port, PROBE_VAR_https_port,
+PROBE_VAR_tcp_port and PROBE_VAR_ca_file added to its environment, forwards
+SIGINT/SIGTERM to it, stops the servers when it exits and exits with its
+exit code.
 Without COMMAND: prints those variables as export lines and serves until
 SIGINT or SIGTERM.
 
-Example:
+Examples:
   probe-testbed -- probe run examples/testbed.hcl
+  probe-testbed --dns-no-udp -- probe run examples/lockdown-tcp.hcl
 
 Flags:
 `
@@ -63,6 +69,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	dir := fs.String("dir", "", "write ca.pem to `DIR` (created if needed; kept after exit)\n"+
 		"(default: a temporary directory, removed at exit)")
+	noUDP := fs.Bool("dns-no-udp", false, "drop every DNS query over UDP unanswered (it times out), as a firewall\n"+
+		"blocking port 53/udp would; TCP, DoT and DoH keep answering")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
@@ -81,7 +89,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	signal.Notify(signals, syscall.SIGINT, syscall.SIGTERM)
 	defer signal.Stop(signals)
 
-	tb, err := testbed.Start(testbed.Options{Dir: *dir})
+	tb, err := testbed.Start(testbed.Options{Dir: *dir, DNSNoUDP: *noUDP})
 	if err != nil {
 		fmt.Fprintf(stderr, "probe-testbed: %v\n", err)
 		return 1
@@ -103,8 +111,8 @@ func serve(tb *testbed.Testbed, signals <-chan os.Signal, stdout, stderr io.Writ
 		name, value, _ := strings.Cut(kv, "=")
 		fmt.Fprintf(stdout, "export %s=%s\n", name, shellQuote(value))
 	}
-	fmt.Fprintf(stderr, "probe-testbed: serving DNS %s, HTTP %s, HTTPS %s, TCP %s; Ctrl-C stops\n",
-		tb.DNSAddr, tb.HTTPAddr, tb.HTTPSAddr, tb.TCPAddr)
+	fmt.Fprintf(stderr, "probe-testbed: serving DNS %s, DoT %s, DoH %s, HTTP %s, HTTPS %s, TCP %s; Ctrl-C stops\n",
+		tb.DNSAddr, tb.DoTAddr, tb.DoHURL, tb.HTTPAddr, tb.HTTPSAddr, tb.TCPAddr)
 	sig := <-signals
 	fmt.Fprintf(stderr, "probe-testbed: %v, stopping\n", sig)
 	return 0

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 )
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a command's
@@ -79,6 +81,34 @@ exit 3`
 	}
 }
 
+// With --dns-no-udp, the DNS server the command is given answers over TCP
+// and drops UDP queries.
+func TestDNSNoUDPFlag(t *testing.T) {
+	dir := t.TempDir()
+	addrFile, release := filepath.Join(dir, "addr"), filepath.Join(dir, "release")
+	// Write the address, then wait (at most 10 s) for the test to finish.
+	script := `printf '%s' "$PROBE_VAR_dns_server" > "$0.tmp" && mv "$0.tmp" "$0"
+i=0; while [ ! -f "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`
+	var stdout, stderr syncBuffer
+	code := runAsync([]string{"--dns-no-udp", "--", "sh", "-c", script, addrFile, release}, &stdout, &stderr)
+	defer func() {
+		os.WriteFile(release, nil, 0o644)
+		if c := exitCodeWithin(t, code); c != 0 {
+			t.Errorf("exit code %d (stderr %q)", c, stderr.String())
+		}
+	}()
+	var addr []byte
+	waitFor(t, "the DNS address", func() bool { addr, _ = os.ReadFile(addrFile); return len(addr) > 0 })
+	q := new(dns.Msg).SetQuestion("www.probe.test.", dns.TypeA)
+	if _, _, err := (&dns.Client{Net: "udp", Timeout: 200 * time.Millisecond}).Exchange(q, string(addr)); err == nil {
+		t.Error("a UDP query was answered despite --dns-no-udp")
+	}
+	r, _, err := (&dns.Client{Net: "tcp", Timeout: 2 * time.Second}).Exchange(q, string(addr))
+	if err != nil || len(r.Answer) != 1 {
+		t.Errorf("TCP query with --dns-no-udp = %v, %v; want one answer", r, err)
+	}
+}
+
 func TestSignalIsForwardedToTheCommand(t *testing.T) {
 	ready := filepath.Join(t.TempDir(), "ready")
 	var stdout, stderr syncBuffer
@@ -100,7 +130,7 @@ func TestWithoutCommandPrintsExportsAndServesUntilSignal(t *testing.T) {
 	code := runAsync(nil, &stdout, &stderr)
 	waitFor(t, "the export lines", func() bool { return strings.Contains(stderr.String(), "Ctrl-C stops") })
 	out := stdout.String()
-	for _, name := range []string{"ca_file", "dns_server", "http_port", "https_port", "tcp_port"} {
+	for _, name := range []string{"ca_file", "dns_server", "dot_server", "doh_url", "http_port", "https_port", "tcp_port"} {
 		if !strings.Contains(out, "export PROBE_VAR_"+name+"=") {
 			t.Errorf("output lacks PROBE_VAR_%s:\n%s", name, out)
 		}
@@ -119,7 +149,7 @@ func TestUsageAndBadInvocations(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{[]string{"-h"}, 0, "usage: probe-testbed [--dir DIR] [-- COMMAND [ARGS...]]"},
+		{[]string{"-h"}, 0, "usage: probe-testbed [--dir DIR] [--dns-no-udp] [-- COMMAND [ARGS...]]"},
 		{[]string{"--bogus"}, 2, "flag provided but not defined: -bogus"},
 		{[]string{"--", "/nonexistent/command"}, 127, "probe-testbed: fork/exec /nonexistent/command: no such file or directory"},
 	}

@@ -1,0 +1,69 @@
+//go:build linux
+
+package cli
+
+import (
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/probe-net/probe/core/config"
+)
+
+// runFlags override the file's run settings and target timeouts.
+type runFlags struct {
+	count       int
+	interval    time.Duration
+	concurrency int
+	sequential  bool
+	timeout     time.Duration
+	format      string
+}
+
+func (f *runFlags) register(cmd *cobra.Command, defaultCount int) {
+	fl := cmd.Flags()
+	fl.IntVar(&f.count, "count", defaultCount, "probes per target (overrides run.count)")
+	fl.DurationVar(&f.interval, "interval", 0, "pause between rounds, e.g. 200ms (overrides run.interval)")
+	fl.IntVar(&f.concurrency, "concurrency", 0, "targets probed at once (overrides run.concurrency)")
+	fl.BoolVar(&f.sequential, "sequential", false, "probe targets one after another")
+	fl.DurationVar(&f.timeout, "timeout", 0, "budget for one probe of a target, e.g. 2s (overrides every target's timeout)")
+	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+}
+
+// apply checks the flags and writes the ones the user set into file.
+func (f *runFlags) apply(cmd *cobra.Command, file *config.File) error {
+	if f.format != "table" && f.format != "json" {
+		return exit(ExitUsage, "--format must be table or json, not %q", f.format)
+	}
+	fl := cmd.Flags()
+	if fl.Changed("count") || f.count > 0 {
+		if f.count < 1 {
+			return exit(ExitUsage, "--count must be at least 1")
+		}
+		file.Run.Count = f.count
+	}
+	if fl.Changed("interval") {
+		if f.interval < 0 {
+			return exit(ExitUsage, "--interval must not be negative")
+		}
+		file.Run.Interval = f.interval
+	}
+	if fl.Changed("concurrency") {
+		if f.concurrency < 1 {
+			return exit(ExitUsage, "--concurrency must be at least 1")
+		}
+		file.Run.Concurrency = f.concurrency
+	}
+	if fl.Changed("sequential") {
+		file.Run.Sequential = f.sequential
+	}
+	if fl.Changed("timeout") {
+		if f.timeout <= 0 {
+			return exit(ExitUsage, "--timeout must be greater than zero, e.g. 2s")
+		}
+		for i := range file.Targets {
+			file.Targets[i].Timeout = f.timeout
+		}
+	}
+	return nil
+}
