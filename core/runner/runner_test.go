@@ -198,7 +198,7 @@ func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	s, diags := runner.Start(ctx, p, testOptions(t, env...))
+	s, diags := runner.Start(ctx, p, runner.StartOptions{Host: testOptions(t, env...)})
 	t.Cleanup(func() { s.Close() })
 	if diags.HasErrors() {
 		t.Fatalf("start: %v", diags)

@@ -7,6 +7,7 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -28,20 +29,31 @@ type Phases interface {
 
 // Session is the set of configured plugin processes for one run.
 type Session struct {
+	applied map[string]map[string]any
 	host    *pluginhost.Host
 	plugins map[string]*pluginhost.Plugin
 	order   []*pluginhost.Plugin
 }
 
+// StartOptions configure Start.
+type StartOptions struct {
+	Host pluginhost.Options
+	// ConfigDefaults sets plugin config attributes the targets file leaves
+	// unset: phase name → attribute → JSON-compatible value. An attribute the
+	// plugin does not declare is left out, so a replacement plugin without it
+	// still starts (see Session.Applied).
+	ConfigDefaults map[string]map[string]any
+}
+
 // Start starts the plan's plugins concurrently and configures them. Problems
 // come back as diagnostics: config errors carry the position in the targets
 // file. The caller must Close the session whatever Start returns.
-func Start(ctx context.Context, p *plan.Plan, opts pluginhost.Options) (*Session, hcl.Diagnostics) {
-	host, err := pluginhost.New(opts)
+func Start(ctx context.Context, p *plan.Plan, opts StartOptions) (*Session, hcl.Diagnostics) {
+	host, err := pluginhost.New(opts.Host)
 	if err != nil {
 		return nil, hcl.Diagnostics{errorDiag("Cannot start plugins", err.Error(), nil)}
 	}
-	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}}
+	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}, applied: map[string]map[string]any{}}
 	specs := make([]pluginhost.Spec, len(p.Plugins))
 	for i, pl := range p.Plugins {
 		specs[i] = pl.Spec
@@ -54,22 +66,28 @@ func Start(ctx context.Context, p *plan.Plan, opts pluginhost.Options) (*Session
 	for i, pl := range p.Plugins {
 		s.plugins[pl.Spec.Name] = started[i]
 		s.order = append(s.order, started[i])
-		diags = append(diags, configure(ctx, started[i], pl)...)
+		applied, d := configure(ctx, started[i], pl, opts.ConfigDefaults[pl.Spec.Name])
+		s.applied[pl.Spec.Name] = applied
+		diags = append(diags, d...)
 	}
 	return s, diags
 }
 
 // configure decodes a plugin's config block against the schema the plugin
 // declared, sends it, and maps what the plugin rejects back to the file.
-func configure(ctx context.Context, proc *pluginhost.Plugin, pl plan.Plugin) hcl.Diagnostics {
+func configure(ctx context.Context, proc *pluginhost.Plugin, pl plan.Plugin, defaults map[string]any) (map[string]any, hcl.Diagnostics) {
 	desc := proc.Description()
 	configJSON, diags := config.DecodePluginConfig(pl.Config, pl.Range, desc.Config)
 	if diags.HasErrors() {
-		return diags
+		return nil, diags
+	}
+	configJSON, applied, err := applyDefaults(configJSON, desc.Config, defaults)
+	if err != nil {
+		return nil, hcl.Diagnostics{errorDiag("Cannot configure plugin", fmt.Sprintf("plugin %q: %v", pl.Spec.Name, err), &pl.Range)}
 	}
 	problems, err := proc.Configure(ctx, configJSON)
 	if err != nil {
-		return hcl.Diagnostics{errorDiag("Cannot configure plugin",
+		return nil, hcl.Diagnostics{errorDiag("Cannot configure plugin",
 			fmt.Sprintf("plugin %q: %v", pl.Spec.Name, err), &pl.Range)}
 	}
 	for _, pr := range problems {
@@ -86,7 +104,29 @@ func configure(ctx context.Context, proc *pluginhost.Plugin, pl plan.Plugin) hcl
 		diags = append(diags, errorDiag("Invalid plugin config",
 			fmt.Sprintf("plugin %q rejected its config: %s", pl.Spec.Name, detail), rng))
 	}
-	return diags
+	return applied, diags
+}
+
+// applyDefaults fills attributes that are unset (absent or null) in a config
+// object with defaults the plugin declares; it returns what it applied.
+func applyDefaults(configJSON []byte, schema []sdk.Attribute, defaults map[string]any) ([]byte, map[string]any, error) {
+	if len(defaults) == 0 {
+		return configJSON, nil, nil
+	}
+	obj := map[string]any{}
+	if err := json.Unmarshal(configJSON, &obj); err != nil {
+		return nil, nil, err
+	}
+	applied := map[string]any{}
+	for _, a := range schema {
+		v, ok := defaults[a.Name]
+		if ok && obj[a.Name] == nil {
+			obj[a.Name] = v
+			applied[a.Name] = v
+		}
+	}
+	out, err := json.Marshal(obj)
+	return out, applied, err
 }
 
 func errorDiag(summary, detail string, rng *hcl.Range) *hcl.Diagnostic {
@@ -111,6 +151,10 @@ func (s *Session) Plugin(phase string) string {
 	d := p.Description()
 	return d.Name + " " + d.Version
 }
+
+// Applied returns the config defaults that were applied to phase's plugin
+// (a subset of StartOptions.ConfigDefaults).
+func (s *Session) Applied(phase string) map[string]any { return s.applied[phase] }
 
 // Info describes one running plugin.
 type Info struct {

@@ -165,7 +165,7 @@ func (a *acc) summary() Summary {
 		return s
 	}
 	d := append([]time.Duration(nil), a.durations...)
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	sortDurations(d)
 	var sum time.Duration
 	for _, v := range d {
 		sum += v
@@ -175,6 +175,10 @@ func (a *acc) summary() Summary {
 	s.P50, s.P90, s.P99 = Percentile(d, 50), Percentile(d, 90), Percentile(d, 99)
 	s.MeanOverhead = a.overhead / time.Duration(n)
 	return s
+}
+
+func sortDurations(d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 }
 
 // Percentile returns the nearest-rank p-th percentile of sorted values.

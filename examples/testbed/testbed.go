@@ -19,9 +19,10 @@
 //	other names in probe.test NXDOMAIN
 //	names outside probe.test  REFUSED
 //
-// Counters (Accepted, Handshakes, Requests, DNSQueries) let a test prove what
-// travelled over the wire, for example that one TCP connection carried both
-// the TLS handshake and the HTTP request.
+// Counters (Accepted, Handshakes, Requests, DNSQueries, DroppedUDP) let a
+// test prove what travelled over the wire, for example that one TCP
+// connection carried both the TLS handshake and the HTTP request, or that
+// no DNS query went over UDP.
 package testbed
 
 import (

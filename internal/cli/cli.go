@@ -88,7 +88,7 @@ type globals struct {
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr}
+	g := &globals{stdout: stdout, stderr: stderr, color: colorful(stdout)}
 	root := &cobra.Command{
 		Use:   "probe",
 		Short: "Measure DNS, TCP, TLS and HTTP phases per target, with each phase a plugin",
@@ -105,7 +105,10 @@ chain. Any phase can be replaced from the targets file.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().CountVarP(&g.verbose, "verbose", "v", "log more (-v debug, -vv trace); PROBE_LOG=debug does the same")
-	root.AddCommand(newRunCmd(g), newVersionCmd(g))
+	root.AddCommand(
+		newRunCmd(g), newPreconnectCmd(g), newWarmupCmd(g), newStatusCmd(g), newTestCmd(g),
+		newValidateCmd(g), newFmtCmd(g), newPluginsCmd(g), newVersionCmd(g),
+	)
 	return root
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/pluginhost"
@@ -37,11 +36,8 @@ added to either.`,
   probe run targets.hcl --var dns_server=127.0.0.1:5353`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			s, err := src.load(g, fileArg(args))
+			s, err := rf.load(g, cmd, &src, fileArg(args))
 			if err != nil {
-				return err
-			}
-			if err := rf.apply(cmd, s.file); err != nil {
 				return err
 			}
 			return runReport(g, s, rf.format)
@@ -52,49 +48,76 @@ added to either.`,
 	return cmd
 }
 
-// runReport runs the plan and prints its statistics.
+// runReport runs the targets and prints their statistics.
 func runReport(g *globals, s *source, format string) error {
-	p := plan.Build(s.file)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	samples, code, err := execute(ctx, g, s.loader, p, runner.Options{})
+	res, err := g.execute(s, execOptions{})
 	if err != nil {
 		return err
 	}
-	report := output.NewReport(p.Targets, stats.Aggregate(p.TargetNames(), samples))
-	report.Interrupted = ctx.Err() != nil
+	report := output.NewReport(res.plan.Targets, stats.Aggregate(res.plan.TargetNames(), res.samples))
+	report.Interrupted = res.interrupted
 	if err := write(g, format, report); err != nil {
 		return exit(ExitRuntime, "writing output: %v", err)
 	}
-	if report.Interrupted {
+	return res.exitError()
+}
+
+// execOptions tune one execution of a plan.
+type execOptions struct {
+	run      runner.Options
+	defaults map[string]map[string]any // plugin config defaults (runner.StartOptions)
+}
+
+// execution is what running a plan produced.
+type execution struct {
+	plan        *plan.Plan
+	samples     []sample.Sample
+	failed      bool // some probe failed
+	interrupted bool // SIGINT or SIGTERM arrived
+	plugins     []runner.Info
+	applied     map[string]map[string]any
+}
+
+// exitError maps the outcome to the exit code; nil when all went well.
+func (e *execution) exitError() error {
+	switch {
+	case e.interrupted:
 		return exit(ExitInterrupted, "interrupted")
-	}
-	if code != ExitOK {
-		return exit(code, "")
+	case e.failed:
+		return exit(ExitProbeFailed, "")
 	}
 	return nil
 }
 
-// execute starts the plugins, runs the plan and collects its samples.
-func execute(ctx context.Context, g *globals, loader *config.Loader, p *plan.Plan, opts runner.Options) ([]sample.Sample, int, error) {
-	session, diags := runner.Start(ctx, p, pluginhost.Options{Logger: g.logger()})
+// execute starts the plugins for s, runs every round and collects the
+// samples. SIGINT and SIGTERM stop the run; what finished is kept.
+func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	p := plan.Build(s.file)
+	session, diags := runner.Start(ctx, p, runner.StartOptions{
+		Host:           pluginhost.Options{Logger: g.logger()},
+		ConfigDefaults: opts.defaults,
+	})
 	defer session.Close()
 	if diags.HasErrors() {
-		_ = loader.WriteDiagnostics(g.stderr, diags, g.color)
+		_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
 		if hasSubject(diags) {
-			return nil, 0, exit(ExitUsage, "")
+			return nil, exit(ExitUsage, "")
 		}
-		return nil, 0, exit(ExitRuntime, "")
+		return nil, exit(ExitRuntime, "")
 	}
-	var samples []sample.Sample
-	code := ExitOK
-	runner.Run(ctx, p, session, opts, func(s sample.Sample) {
-		samples = append(samples, s)
-		if !s.OK() {
-			code = ExitProbeFailed
-		}
+	res := &execution{plan: p, applied: map[string]map[string]any{}}
+	runner.Run(ctx, p, session, opts.run, func(smp sample.Sample) {
+		res.samples = append(res.samples, smp)
+		res.failed = res.failed || !smp.OK()
 	})
-	return samples, code, nil
+	res.interrupted = ctx.Err() != nil
+	res.plugins = session.Plugins()
+	for _, pl := range p.Plugins {
+		res.applied[pl.Spec.Name] = session.Applied(pl.Spec.Name)
+	}
+	return res, nil
 }
 
 func write(g *globals, format string, r output.Report) error {

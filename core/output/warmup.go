@@ -1,0 +1,187 @@
+package output
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/stats"
+)
+
+// WarmReport is the outcome of a warmup run: each target's cold probe
+// against its warm ones.
+type WarmReport struct {
+	Targets     []plan.Target
+	Warmth      []stats.Warmth // same order as Targets
+	Features    []string       // what warming turned on, e.g. "dns cache"
+	Interrupted bool
+}
+
+// WriteWarmTable prints cold against warm per phase, what warming saved, and
+// what made the warm probes warm.
+func WriteWarmTable(w io.Writer, r WarmReport) error {
+	t := &tableWriter{w: w, nameWidth: warmNameWidth(r), phaseWidth: warmPhaseWidth(r)}
+	if len(r.Features) > 0 {
+		t.printf("warming with: %s\n\n", strings.Join(r.Features, ", "))
+	}
+	t.printf("%-*s  %-*s %9s %9s %9s %7s\n", t.nameWidth, "TARGET", t.phaseWidth, "PHASE", "COLD", "WARM p50", "SAVED", "SAVED%")
+	for _, wm := range r.Warmth {
+		t.warmTarget(wm)
+	}
+	t.printf("\ntimes in ms; warm p50 over successful warm probes, a reused phase counting as 0\n")
+	if r.Interrupted {
+		t.printf("\nrun interrupted: figures cover the probes that finished\n")
+	}
+	return t.err
+}
+
+func warmNameWidth(r WarmReport) int {
+	width := len("TARGET")
+	for _, wm := range r.Warmth {
+		width = max(width, len(wm.Name))
+	}
+	return min(width, 24)
+}
+
+func warmPhaseWidth(r WarmReport) int {
+	width := len("total")
+	for _, wm := range r.Warmth {
+		for _, p := range wm.Phases {
+			width = max(width, len(p.Name))
+		}
+	}
+	return min(width, 12)
+}
+
+func (t *tableWriter) warmTarget(wm stats.Warmth) {
+	name := truncate(wm.Name, t.nameWidth)
+	if wm.Cold == nil {
+		t.printf("%-*s  (no probes ran)\n", t.nameWidth, name)
+		return
+	}
+	for _, p := range wm.Phases {
+		t.warmRow(name, p, wm.WarmOK)
+		name = ""
+	}
+	t.warmRow("", wm.Total, wm.WarmOK)
+	t.printf("%-*s  %s\n", t.nameWidth, "", warmSummary(wm))
+}
+
+func (t *tableWriter) warmRow(name string, p stats.WarmPhase, warmOK int) {
+	phase := truncate(p.Name, t.phaseWidth)
+	if p.ColdSkipped {
+		t.printf("%-*s  %-*s %9s  skipped\n", t.nameWidth, name, t.phaseWidth, phase, "-")
+		return
+	}
+	cold, warm, saved, percent := "-", "-", "-", ""
+	if p.ColdOK {
+		cold = msText(p.Cold)
+	}
+	switch {
+	case warmOK > 0 && p.Reused == warmOK:
+		warm = "reused"
+	case p.WarmRan+p.Reused > 0:
+		warm = msText(p.WarmP50)
+	}
+	if p.ColdOK && p.WarmRan+p.Reused > 0 {
+		saved = signedMS(p.Saved())
+		if p.Cold > 0 {
+			percent = fmt.Sprintf("%d%%", int(100*float64(p.Saved())/float64(p.Cold)))
+		}
+	}
+	t.printf("%-*s  %-*s %9s %9s %9s %7s\n", t.nameWidth, name, t.phaseWidth, phase, cold, warm, saved, percent)
+}
+
+func signedMS(d time.Duration) string {
+	if d < 0 {
+		return "-" + msText(-d)
+	}
+	return msText(d)
+}
+
+// warmSummary says how many warm probes succeeded and why they were warm.
+func warmSummary(wm stats.Warmth) string {
+	if wm.Warm == 0 {
+		return "no warm probes (use --count 2 or more)"
+	}
+	return fmt.Sprintf("warm %d/%d ok: connection reused %d, tls resumed %d, dns cached %d",
+		wm.WarmOK, wm.Warm, wm.Reused, wm.Resumed, wm.Cached)
+}
+
+type warmJSON struct {
+	Schema      string           `json:"schema"`
+	Features    []string         `json:"features"`
+	Interrupted bool             `json:"interrupted,omitempty"`
+	Targets     []warmTargetJSON `json:"targets"`
+}
+
+type warmTargetJSON struct {
+	Name        string          `json:"name"`
+	Host        string          `json:"host"`
+	Port        int             `json:"port"`
+	Protocol    string          `json:"protocol"`
+	ColdOK      bool            `json:"cold_ok"`
+	WarmProbes  int             `json:"warm_probes"`
+	WarmOK      int             `json:"warm_ok"`
+	Reused      int             `json:"reused"`
+	Resumed     int             `json:"resumed"`
+	Cached      int             `json:"cached"`
+	Phases      []warmPhaseJSON `json:"phases"`
+	Total       warmPhaseJSON   `json:"total"`
+	ColdFailure *jsonError      `json:"cold_error"`
+}
+
+type warmPhaseJSON struct {
+	Phase      string   `json:"phase"`
+	ColdMS     *float64 `json:"cold_ms"`
+	WarmP50MS  *float64 `json:"warm_p50_ms"`
+	WarmMeanMS *float64 `json:"warm_mean_ms"`
+	SavedMS    *float64 `json:"saved_ms"`
+	WarmRan    int      `json:"warm_ran"`
+	WarmReused int      `json:"warm_reused"`
+}
+
+// WriteWarmJSON writes the warmup report as one JSON document
+// ("probe.warmup/v1"); figures that do not exist are null.
+func WriteWarmJSON(w io.Writer, r WarmReport) error {
+	doc := warmJSON{Schema: "probe.warmup/v1", Features: r.Features, Interrupted: r.Interrupted, Targets: []warmTargetJSON{}}
+	if doc.Features == nil {
+		doc.Features = []string{}
+	}
+	for i, wm := range r.Warmth {
+		t := r.Targets[i]
+		jt := warmTargetJSON{Name: wm.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+			WarmProbes: wm.Warm, WarmOK: wm.WarmOK, Reused: wm.Reused, Resumed: wm.Resumed, Cached: wm.Cached,
+			Phases: []warmPhaseJSON{}, Total: warmPhaseDoc(wm.Total)}
+		if wm.Cold != nil {
+			jt.ColdOK = wm.Cold.OK()
+			if f := wm.Cold.Failure(); f != nil && f.Error != nil {
+				jt.ColdFailure = &jsonError{Kind: string(f.Error.Kind), Message: f.Name + ": " + f.Error.Message, Count: 1}
+			}
+		}
+		for _, p := range wm.Phases {
+			jt.Phases = append(jt.Phases, warmPhaseDoc(p))
+		}
+		doc.Targets = append(doc.Targets, jt)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
+
+func warmPhaseDoc(p stats.WarmPhase) warmPhaseJSON {
+	out := warmPhaseJSON{Phase: p.Name, WarmRan: p.WarmRan, WarmReused: p.Reused}
+	if p.ColdOK {
+		out.ColdMS = ms(p.Cold)
+	}
+	if p.WarmRan+p.Reused > 0 {
+		out.WarmP50MS, out.WarmMeanMS = ms(p.WarmP50), ms(p.WarmMean)
+		if p.ColdOK {
+			out.SavedMS = ms(p.Saved())
+		}
+	}
+	return out
+}

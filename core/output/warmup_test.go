@@ -1,0 +1,84 @@
+package output
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/sdk"
+)
+
+func warmReport() WarmReport {
+	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+	cold := sample.Sample{Target: "web", Phases: []sample.Phase{
+		{Name: "dns", Status: sample.Skipped},
+		{Name: "tcp", Status: sample.OK, Duration: ms(2)},
+		{Name: "http", Status: sample.OK, Duration: ms(4)}}}
+	return WarmReport{
+		Targets:  []plan.Target{{Target: sdk.Target{Name: "web", Host: "127.0.0.1", Port: 80, Protocol: "http"}}},
+		Features: []string{"http keep-alive (connection reuse)"},
+		Warmth: []stats.Warmth{{
+			Name: "web", Cold: &cold, Warm: 3, WarmOK: 3, Reused: 3,
+			Phases: []stats.WarmPhase{
+				{Name: "dns", ColdSkipped: true},
+				{Name: "tcp", Cold: ms(2), ColdOK: true, Reused: 3},
+				{Name: "http", Cold: ms(4), ColdOK: true, WarmP50: ms(1), WarmMean: ms(1), WarmRan: 3},
+			},
+			Total: stats.WarmPhase{Name: "total", Cold: ms(6), ColdOK: true, WarmP50: ms(1), WarmRan: 3},
+		}},
+	}
+}
+
+func TestWarmTable(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteWarmTable(&buf, warmReport()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"warming with: http keep-alive (connection reuse)\n",
+		"TARGET  PHASE      COLD  WARM p50     SAVED  SAVED%\n",
+		"web     dns           -  skipped\n",
+		"        tcp       2.000    reused     2.000    100%\n",
+		"        http      4.000     1.000     3.000     75%\n",
+		"        total     6.000     1.000     5.000     83%\n",
+		"warm 3/3 ok: connection reused 3, tls resumed 0, dns cached 0\n",
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+func TestWarmJSON(t *testing.T) {
+	var buf bytes.Buffer
+	if err := WriteWarmJSON(&buf, warmReport()); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Schema  string
+		Targets []struct {
+			Reused int
+			Phases []struct {
+				Phase      string
+				ColdMS     *float64 `json:"cold_ms"`
+				SavedMS    *float64 `json:"saved_ms"`
+				WarmReused int      `json:"warm_reused"`
+			}
+			Total struct {
+				SavedMS *float64 `json:"saved_ms"`
+			}
+		}
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
+		t.Fatalf("invalid JSON: %v", err)
+	}
+	tg := doc.Targets[0]
+	if doc.Schema != "probe.warmup/v1" || tg.Reused != 3 || tg.Phases[0].ColdMS != nil || *tg.Phases[1].SavedMS != 2 || tg.Phases[1].WarmReused != 3 || *tg.Total.SavedMS != 5 {
+		t.Errorf("document = %s", buf.String())
+	}
+}

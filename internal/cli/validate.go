@@ -1,0 +1,63 @@
+//go:build linux
+
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/core/runner"
+)
+
+func newValidateCmd(g *globals) *cobra.Command {
+	var src sourceFlags
+	cmd := &cobra.Command{
+		Use:   "validate FILE",
+		Short: "Check a targets file, including each plugin's config, without probing",
+		Long: `Load FILE, start the plugins it uses and hand each its config, exactly as a
+run would, then stop. Every problem is reported with its file:line:col.
+Exit status 0 when the file is valid, 2 when it is not.`,
+		Example: `  probe validate targets.hcl
+  probe validate targets.hcl --var dns_server=127.0.0.1:5353`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := src.load(g, args[0])
+			if err != nil {
+				return err
+			}
+			infos, err := g.startPlugins(s)
+			if err != nil {
+				return err
+			}
+			names := make([]string, len(infos))
+			for i, in := range infos {
+				names[i] = in.Phase + "=" + in.Description.Name + " " + in.Description.Version
+			}
+			fmt.Fprintf(g.stdout, "%s: valid: %d targets, %d plugins (%s)\n",
+				args[0], len(s.file.Targets), len(infos), strings.Join(names, ", "))
+			return nil
+		},
+	}
+	src.register(cmd)
+	return cmd
+}
+
+// startPlugins starts and configures the plugins s needs, then stops them.
+func (g *globals) startPlugins(s *source) ([]runner.Info, error) {
+	p := plan.Build(s.file)
+	session, diags := runner.Start(context.Background(), p, runner.StartOptions{Host: pluginhost.Options{Logger: g.logger()}})
+	defer session.Close()
+	if diags.HasErrors() {
+		_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
+		if hasSubject(diags) {
+			return nil, exit(ExitUsage, "")
+		}
+		return nil, exit(ExitRuntime, "")
+	}
+	return session.Plugins(), nil
+}

@@ -1,0 +1,133 @@
+//go:build linux
+
+package cli
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/probe-net/probe/core/output"
+	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/stats"
+)
+
+// warmDefaults turn on what makes a repeated probe warm, where the targets
+// file leaves the attribute unset and the plugin declares it.
+var warmDefaults = map[string]map[string]any{
+	"dns":  {"cache": true},
+	"tls":  {"session_cache": true},
+	"http": {"keep_alive": true},
+}
+
+// warmFeatures names each default for people.
+var warmFeatures = map[string]string{
+	"dns.cache":         "dns cache",
+	"tls.session_cache": "tls session resumption",
+	"http.keep_alive":   "http keep-alive (connection reuse)",
+}
+
+func newWarmupCmd(g *globals) *cobra.Command {
+	var src sourceFlags
+	var rf runFlags
+	reuse := true
+	cmd := &cobra.Command{
+		Use:   "warmup [FILE] [false]",
+		Short: "Warm every target and show what warming saves, phase by phase",
+		Long: `Probe every target once cold, then --count minus one more times warm, and
+compare: each phase's cold time, its warm median, and what warming saved.
+
+Warm means: the DNS plugin caches answers (TTL honoured), the TLS plugin
+resumes sessions, and the HTTP plugin asks for keep-alive so the next probe
+reuses the connection and skips dns, tcp and tls altogether. Each is turned on
+only where the targets file leaves it unset, and each target's summary says
+how many warm probes reused the connection, resumed TLS and hit the DNS cache,
+so "warm" is never ambiguous. With --reuse=false every warm probe opens a new
+connection, which shows what the DNS cache and TLS resumption alone save.
+
+Targets are warmed in parallel; "false" as the last argument, or --sequential,
+warms them one after another.`,
+		Example: `  probe warmup targets.hcl
+  probe warmup targets.hcl false          # sequentially
+  probe warmup targets.hcl --count 10 --format json
+  probe warmup targets.hcl --reuse=false  # new connections: DNS cache and TLS resumption only`,
+		Args: cobra.MaximumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, sequential, err := warmupArgs(args)
+			if err != nil {
+				return err
+			}
+			s, err := rf.load(g, cmd, &src, path)
+			if err != nil {
+				return err
+			}
+			if sequential {
+				s.file.Run.Sequential = true
+			}
+			return warmup(g, s, rf.format, reuse)
+		},
+	}
+	src.register(cmd)
+	rf.register(cmd, 4)
+	cmd.Flags().BoolVar(&reuse, "reuse", true, "start warm probes on the connection kept from the previous probe")
+	return cmd
+}
+
+// warmupArgs splits [FILE] [false|true]: a last argument of "false" asks
+// for sequential warming, as in the guide.
+func warmupArgs(args []string) (path string, sequential bool, err error) {
+	if n := len(args); n > 0 && (args[n-1] == "false" || args[n-1] == "true") {
+		sequential = args[n-1] == "false"
+		args = args[:n-1]
+	}
+	if len(args) > 1 {
+		return "", false, exit(ExitUsage, "warmup takes [FILE] [false], got %q", args)
+	}
+	return fileArg(args), sequential, nil
+}
+
+func warmup(g *globals, s *source, format string, reuse bool) error {
+	if s.file.Run.Count < 2 {
+		return exit(ExitUsage, "--count must be at least 2: one cold probe and one or more warm ones")
+	}
+	defaults := warmDefaults
+	if !reuse {
+		defaults = map[string]map[string]any{"dns": warmDefaults["dns"], "tls": warmDefaults["tls"]}
+	}
+	res, err := g.execute(s, execOptions{run: runner.Options{Reuse: reuse}, defaults: defaults})
+	if err != nil {
+		return err
+	}
+	report := output.WarmReport{
+		Targets:     res.plan.Targets,
+		Warmth:      stats.CompareWarm(res.plan.TargetNames(), res.samples),
+		Features:    features(res.applied),
+		Interrupted: res.interrupted,
+	}
+	if format == "json" {
+		err = output.WriteWarmJSON(g.stdout, report)
+	} else {
+		err = output.WriteWarmTable(g.stdout, report)
+	}
+	if err != nil {
+		return exit(ExitRuntime, "writing output: %v", err)
+	}
+	return res.exitError()
+}
+
+// features lists the warm defaults that were applied, in a stable order.
+func features(applied map[string]map[string]any) []string {
+	var out []string
+	for phase, attrs := range applied {
+		for attr := range attrs {
+			name, ok := warmFeatures[phase+"."+attr]
+			if !ok {
+				name = fmt.Sprintf("%s %s", phase, attr)
+			}
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
