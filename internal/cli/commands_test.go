@@ -139,3 +139,23 @@ func TestHelpForEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+func TestVerbosityShowsPluginLogsAndQuietRunsAreQuiet(t *testing.T) {
+	tb := startTestbed(t)
+	r := runProbe(t, tb, "run", example(t, "testbed.hcl"), "--count", "3")
+	if r.code != 0 || r.stderr != "" {
+		t.Errorf("a quiet run through a pipe should print nothing on stderr (no progress bar): exit %d\n%s", r.code, r.stderr)
+	}
+	r = runProbe(t, tb, "-v", "run", example(t, "testbed.hcl"), "--target", "secure")
+	for _, want := range []string{"[DEBUG] probe.dns", "phase done", "@module=tls", "starting plugin"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("-v output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	cmd, _, stderr := probeCmd(t, tb, t.TempDir(), "run", example(t, "testbed.hcl"), "--target", "web")
+	cmd.Env = append(cmd.Env, "PROBE_LOG=debug")
+	cmd.Run()
+	if !strings.Contains(stderr.String(), "@module=http") {
+		t.Errorf("PROBE_LOG=debug should show plugin logs:\n%s", stderr)
+	}
+}

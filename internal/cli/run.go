@@ -50,7 +50,7 @@ added to either.`,
 
 // runReport runs the targets and prints their statistics.
 func runReport(g *globals, s *source, format string) error {
-	res, err := g.execute(s, execOptions{})
+	res, err := g.execute(s, execOptions{progress: format != "json"})
 	if err != nil {
 		return err
 	}
@@ -66,6 +66,7 @@ func runReport(g *globals, s *source, format string) error {
 type execOptions struct {
 	run      runner.Options
 	defaults map[string]map[string]any // plugin config defaults (runner.StartOptions)
+	progress bool                      // may show a progress bar (table output only)
 }
 
 // execution is what running a plan produced.
@@ -108,10 +109,13 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 		return nil, exit(ExitRuntime, "")
 	}
 	res := &execution{plan: p, applied: map[string]map[string]any{}}
+	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)
 	runner.Run(ctx, p, session, opts.run, func(smp sample.Sample) {
 		res.samples = append(res.samples, smp)
 		res.failed = res.failed || !smp.OK()
+		bar.add()
 	})
+	bar.finish()
 	res.interrupted = ctx.Err() != nil
 	res.plugins = session.Plugins()
 	for _, pl := range p.Plugins {

@@ -95,7 +95,7 @@ func warmup(g *globals, s *source, format string, reuse bool) error {
 	if !reuse {
 		defaults = map[string]map[string]any{"dns": warmDefaults["dns"], "tls": warmDefaults["tls"]}
 	}
-	res, err := g.execute(s, execOptions{run: runner.Options{Reuse: reuse}, defaults: defaults})
+	res, err := g.execute(s, execOptions{run: runner.Options{Reuse: reuse}, defaults: defaults, progress: format != "json"})
 	if err != nil {
 		return err
 	}
