@@ -580,3 +580,14 @@ func TestLoadOddInputs(t *testing.T) {
 		}
 	}
 }
+
+func TestDiagnosticWithoutPositionHasNoPrefix(t *testing.T) {
+	var buf bytes.Buffer
+	d := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid plugin config", Detail: "plugin \"tls\" rejected its config", Subject: &hcl.Range{}}
+	if err := NewLoader().WriteDiagnostics(&buf, hcl.Diagnostics{d}, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := buf.String(), "error: Invalid plugin config: plugin \"tls\" rejected its config\n"; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

@@ -26,7 +26,8 @@ func writeDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.
 }
 
 func writeDiagnostic(buf *bytes.Buffer, d *hcl.Diagnostic, files map[string]*hcl.File, color bool) {
-	if d.Subject != nil {
+	positioned := d.Subject != nil && d.Subject.Filename != "" && d.Subject.Start.Line > 0
+	if positioned {
 		fmt.Fprintf(buf, "%s:%d:%d: ", d.Subject.Filename, d.Subject.Start.Line, d.Subject.Start.Column)
 	}
 	buf.WriteString(severity(d.Severity, color))
@@ -37,7 +38,7 @@ func writeDiagnostic(buf *bytes.Buffer, d *hcl.Diagnostic, files map[string]*hcl
 		buf.WriteString(strings.TrimSuffix(d.Detail, "."))
 	}
 	buf.WriteByte('\n')
-	if d.Subject != nil {
+	if positioned {
 		writeSnippet(buf, *d.Subject, files[d.Subject.Filename])
 	}
 }

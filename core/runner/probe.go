@@ -115,10 +115,7 @@ func (c *chain) step(ctx context.Context, t plan.Target, index int, name string,
 		res.Error = &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("the %s timeout ran out before phase %s", t.Timeout, name)}
 		return res
 	}
-	call := wire.Call{Target: t.Target, Addresses: c.addrs, Attributes: c.attrs.Clone(), Timeout: budget}
-	if sc, ok := c.conn.(syscall.Conn); ok {
-		call.Conn = sc
-	}
+	call := wire.Call{Target: t.Target, Addresses: c.addrs, Conn: c.conn, Attributes: c.attrs.Clone(), Timeout: budget}
 	start := time.Now()
 	reply, err := phases.Run(ctx, name, call)
 	res.Wall = time.Since(start)

@@ -20,6 +20,7 @@ import (
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/server"
 )
@@ -28,7 +29,11 @@ import (
 // that test phase instead of running tests.
 func TestMain(m *testing.M) {
 	if name := os.Getenv("PROBE_TEST_PHASE"); name != "" {
-		server.Serve(testPhases[name])
+		phase, ok := testPhases[name]
+		if !ok {
+			phase, _ = plugins.Builtin(name)
+		}
+		server.Serve(phase)
 		return
 	}
 	os.Exit(m.Run())
@@ -131,9 +136,15 @@ func (checkPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	return &sdk.Result{Attributes: sdk.Attributes{"check.local": req.Conn.LocalAddr().String()}}, nil
 }
 
+func pluginSpec(phase string) pluginhost.Spec { return pluginhost.Spec{Name: phase} }
+
 func testOptions(t *testing.T, env ...string) pluginhost.Options {
+	logger := hclog.NewNullLogger()
+	if t != nil {
+		logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
+	}
 	return pluginhost.Options{
-		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
+		Logger: logger,
 		Builtin: func(name string) (*exec.Cmd, error) {
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), append(env, "PROBE_TEST_PHASE="+name)...)

@@ -129,7 +129,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelpForEveryCommand(t *testing.T) {
-	for _, name := range []string{"run", "warmup", "validate", "fmt", "plugins", "version"} {
+	for _, name := range []string{"run", "preconnect", "warmup", "status", "test", "validate", "fmt", "plugins", "version"} {
 		r := runProbe(t, nil, name, "--help")
 		if r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
 			t.Errorf("%s --help: exit %d\n%s", name, r.code, r.stdout)

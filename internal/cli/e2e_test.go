@@ -78,7 +78,9 @@ type result struct {
 // TMPDIR, so the test can see the run's socket directory.
 func probeCmd(t *testing.T, tb *testbed.Testbed, tmp string, args ...string) (*exec.Cmd, *bytes.Buffer, *bytes.Buffer) {
 	cmd := exec.Command(filepath.Join(binDir, "probe"), args...)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	// A developer's PRECONNECT_HOSTS or PROBE_LOG must not leak into the
+	// tests: the first would make them probe real hosts.
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp, "PRECONNECT_HOSTS=", "PROBE_LOG=")
 	if tb != nil {
 		cmd.Env = append(cmd.Env, tb.Env()...)
 	}

@@ -2,11 +2,116 @@
 
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
 
-// PLACEHOLDER: being written; replaced before it lands.
+	"github.com/probe-net/probe/core/output"
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/sample"
+)
+
 func newPreconnectCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "preconnect", Hidden: true, RunE: func(*cobra.Command, []string) error {
-		return exit(ExitUsage, "not implemented yet")
-	}}
+	var src sourceFlags
+	var rf runFlags
+	cmd := &cobra.Command{
+		Use:   "preconnect [FILE]",
+		Short: "Connect to every target once, printing each phase as it completes",
+		Long: `Connect to every target of FILE (or, without FILE, the built-in default list,
+plus PRECONNECT_HOSTS) and print each phase as it completes: the target, the
+phase, ok / FAILED / skipped, the phase's own time, and one detail:
+
+  dns    the addresses found          tcp   the remote address
+  tls    version and cipher (resumed) http  protocol and status
+  other  its first attributes; a failure: its cause; skipped: why
+
+A "total" line closes each probe: the sum of its phases, and "connected" or
+"failed at PHASE". Targets are probed in parallel, so the lines of different
+targets interleave; each starts with the target's name. --sequential probes
+them one after another. --count N connects N times (names then carry the
+round, "web #2").
+
+--format json prints nothing while probing and one document at the end
+("schema": "probe.preconnect/v1"): one entry per probe (name, host, port,
+protocol, round, ok, total_ms, failed_phase, phases), each phase with phase,
+plugin, status, duration_ms (null when it did not run), detail, error ({kind,
+message} or null) and attributes; then the counts connected and failed.
+
+Exit status:
+  0    every probe connected
+  1    at least one probe failed
+  2    bad usage, targets file or plugin config
+  3    probe could not run (a plugin failed to start, an I/O error)
+  130  interrupted (SIGINT/SIGTERM)`,
+		Example: `  probe preconnect targets.hcl
+  probe preconnect targets.hcl --sequential --timeout 2s
+  probe preconnect targets.hcl --target api --count 3
+  probe preconnect targets.hcl --format json | jq '.targets[] | {name, ok, failed_phase}'
+  PRECONNECT_HOSTS=10.0.0.5:5432:tcp probe preconnect targets.hcl`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := rf.load(g, cmd, &src, fileArg(args))
+			if err != nil {
+				return err
+			}
+			return preconnect(g, s, rf.format)
+		},
+	}
+	src.register(cmd)
+	rf.register(cmd, 1)
+	return cmd
+}
+
+// preconnect probes the targets, streaming phase lines for the table
+// format, or printing one JSON document at the end.
+func preconnect(g *globals, s *source, format string) error {
+	var pw *output.ProgressWriter
+	opts := execOptions{}
+	if format != "json" {
+		pw = output.NewProgressWriter(g.stdout, plan.Build(s.file).Targets, s.file.Run.Count, g.color)
+		opts.run = runner.Options{OnPhase: newProbeTracker(pw).onPhase}
+	}
+	res, err := g.execute(s, opts)
+	if err != nil {
+		return err
+	}
+	if pw != nil {
+		pw.Finish(res.samples, res.interrupted)
+		err = pw.Err()
+	} else {
+		err = output.WritePreconnectJSON(g.stdout, res.plan.Targets, res.samples, res.interrupted)
+	}
+	if err != nil {
+		return exit(ExitRuntime, "writing output: %v", err)
+	}
+	return res.exitError()
+}
+
+// probeTracker prints each phase, and collects the phases of each probe to
+// print its closing line once the chain has ended: after a failure or after
+// its last phase. The runner never calls onPhase concurrently.
+type probeTracker struct {
+	pw      *output.ProgressWriter
+	pending map[probeKey][]sample.Phase
+}
+
+type probeKey struct {
+	target string
+	round  int
+}
+
+func newProbeTracker(pw *output.ProgressWriter) *probeTracker {
+	return &probeTracker{pw: pw, pending: map[probeKey][]sample.Phase{}}
+}
+
+func (p *probeTracker) onPhase(t plan.Target, round int, ph sample.Phase) {
+	p.pw.Phase(output.PhaseEvent{Target: t.Name, Round: round, Phase: ph})
+	key := probeKey{t.Name, round}
+	phases := append(p.pending[key], ph)
+	if ph.Status != sample.Failed && len(phases) < len(t.Phases) {
+		p.pending[key] = phases
+		return
+	}
+	delete(p.pending, key)
+	p.pw.Done(sample.Sample{Target: t.Name, Round: round, Phases: phases})
 }

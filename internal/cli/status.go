@@ -2,11 +2,88 @@
 
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"github.com/spf13/cobra"
 
-// PLACEHOLDER: being written; replaced before it lands.
+	"github.com/probe-net/probe/core/output"
+)
+
 func newStatusCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "status", Hidden: true, RunE: func(*cobra.Command, []string) error {
-		return exit(ExitUsage, "not implemented yet")
-	}}
+	var src sourceFlags
+	var rf runFlags
+	cmd := &cobra.Command{
+		Use:   "status [FILE]",
+		Short: "Show whether each target is up, degraded or down, and why",
+		Long: `Probe every target of FILE (or, without FILE, the built-in default list, plus
+PRECONNECT_HOSTS) a few times and print one line per target: its status, its
+address, how many probes succeeded and the total connect time (the sum of its
+phases: p50, p90 and max in ms, over successful probes). Under a target that
+failed, a line names the phase and the cause, e.g.
+"dns: nxdomain: missing.example does not exist".
+
+Statuses, judged from the target's probes in order:
+  up        every probe succeeded
+  degraded  the most recent probe succeeded, but an earlier one failed
+  down      the most recent probe failed
+  unknown   no probe finished (the run was interrupted first)
+
+--count (default 3, whatever run.count says) sets how many probes each target
+gets. Colour (green up, yellow degraded, red down) is used only on a terminal
+with NO_COLOR unset.
+
+--format json prints one document ("schema": "probe.status/v1"): per target
+name, host, port, protocol, status, probes, ok, last_error ({phase, kind,
+message} of its most recent failed probe, or null) and total (count, ok,
+failed, min_ms, mean_ms, p50_ms, p90_ms, p99_ms, max_ms, ...); then the counts
+up, degraded, down and unknown, which add up to the number of targets.
+
+Exit status:
+  0    every target is reachable: its most recent probe succeeded (up or degraded)
+  1    some target is down
+  2    bad usage, targets file or plugin config
+  3    probe could not run (a plugin failed to start, an I/O error)
+  130  interrupted (SIGINT/SIGTERM); the status covers the probes that finished
+       (a probe cut short by the interruption is not counted)`,
+		Example: `  probe status targets.hcl
+  probe status targets.hcl --count 10 --interval 200ms
+  probe status targets.hcl --target api --timeout 2s
+  probe status targets.hcl --format json | jq -r '.targets[] | select(.status == "down") | .name'
+  PRECONNECT_HOSTS=db.internal:5432:tcp probe status targets.hcl`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := rf.load(g, cmd, &src, fileArg(args))
+			if err != nil {
+				return err
+			}
+			return statusReport(g, s, rf.format)
+		},
+	}
+	src.register(cmd)
+	rf.register(cmd, 3)
+	return cmd
+}
+
+// statusReport probes the targets and prints each one's status.
+func statusReport(g *globals, s *source, format string) error {
+	res, err := g.execute(s, execOptions{})
+	if err != nil {
+		return err
+	}
+	report := output.NewStatusReport(res.plan.Targets, res.samples)
+	report.Interrupted = res.interrupted
+	if format == "json" {
+		err = output.WriteStatusJSON(g.stdout, report)
+	} else {
+		err = output.WriteStatusTable(g.stdout, report, g.color)
+	}
+	if err != nil {
+		return exit(ExitRuntime, "writing output: %v", err)
+	}
+	switch {
+	case res.interrupted:
+		return exit(ExitInterrupted, "interrupted")
+	case !report.AllReachable():
+		return exit(ExitProbeFailed, "")
+	}
+	return nil
 }

@@ -2,11 +2,307 @@
 
 package cli
 
-import "github.com/spf13/cobra"
+import (
+	"fmt"
+	"math"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
 
-// PLACEHOLDER: being written; replaced before it lands.
+	"github.com/spf13/cobra"
+
+	"github.com/probe-net/probe/core/config"
+	"github.com/probe-net/probe/core/output"
+	"github.com/probe-net/probe/core/stats"
+)
+
+// maxTestTimeout bounds --timeout: a probe that needs longer is not one.
+const maxTestTimeout = time.Hour
+
+// testFlags are the flags of probe test: the run and the plugin settings
+// that a targets file would otherwise give.
+type testFlags struct {
+	timeout      string
+	count        int
+	format       string
+	dnsServers   []string
+	dnsTransport string
+	caFile       string
+	insecure     bool
+	sni          string
+	path         string
+}
+
 func newTestCmd(g *globals) *cobra.Command {
-	return &cobra.Command{Use: "test", Hidden: true, RunE: func(*cobra.Command, []string) error {
-		return exit(ExitUsage, "not implemented yet")
-	}}
+	var f testFlags
+	cmd := &cobra.Command{
+		Use:   "test HOST PORT PROTO",
+		Short: "Probe one target once and show every phase in detail, with a waterfall",
+		Long: `Probe one target, without a targets file, and show what each phase found —
+the addresses, the connection, the TLS version and certificate, the HTTP
+status — then a waterfall of the phase times with curl-style cumulative marks:
+
+  namelookup     dns done (0 when HOST is an IP address and dns is skipped)
+  connect        tcp connected
+  appconnect     tls handshake done (tls and https only)
+  starttransfer  first response byte: the start of http plus http.ttfb
+  total          the sum of the phase times
+
+PROTO is tcp, tls, http or https; PORT is 1 to 65535; an IPv6 HOST may be
+bare (::1) or in brackets ([::1]). --timeout is the budget for the whole
+probe, in milliseconds (--timeout=2000) or as a Go duration (--timeout=2s).
+
+Without --dns-server the resolver comes from /etc/resolv.conf. --insecure
+skips certificate verification, and the output says so.
+
+Exit status: 0 when the probe succeeded, 1 when it failed (the output names
+the phase and the cause), 2 for bad arguments or flags.`,
+		Example: `  probe test example.com 443 https
+  probe test 127.0.0.1 8080 http --timeout=500
+  probe test db.internal 5432 tcp
+  probe test ::1 8443 tls --sni www.example.test --ca-file ca.pem
+  probe test www.example.test 443 https --dns-server 192.0.2.53 --dns-transport tcp
+  probe test example.com 443 https --count 10 --format json`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 3 {
+				return exit(ExitUsage, "test needs HOST PORT PROTO, got %d argument(s) %q; e.g. probe test example.com 443 https", len(args), args)
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			t, err := parseTestTarget(args)
+			if err != nil {
+				return exit(ExitUsage, "%v", err)
+			}
+			if err := f.check(t.Protocol); err != nil {
+				return exit(ExitUsage, "%v", err)
+			}
+			if t.Timeout, err = parseTimeout(f.timeout); err != nil {
+				return exit(ExitUsage, "%v", err)
+			}
+			return runTest(g, t, f)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func (f *testFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.timeout, "timeout", "5000", "budget for the whole probe: milliseconds (2000) or a Go duration (2s)")
+	fl.IntVar(&f.count, "count", 1, "probes to run; above 1, per-phase statistics follow the details of the last")
+	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
+	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
+	fl.StringVar(&f.caFile, "ca-file", "", "PEM file of the CA certificates to trust instead of the system roots (tls, https)")
+	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the server's certificate (tls, https); reported loudly")
+	fl.StringVar(&f.sni, "sni", "", "server name to send and verify the certificate against (tls, https; default HOST)")
+	fl.StringVar(&f.path, "path", "", "request path for the HEAD (http, https; default /)")
+}
+
+// check validates the flags that do not depend on a plugin.
+func (f *testFlags) check(proto string) error {
+	tls, web := proto == "tls" || proto == "https", proto == "http" || proto == "https"
+	switch {
+	case f.format != "table" && f.format != "json":
+		return fmt.Errorf("--format must be table or json, not %q", f.format)
+	case f.count < 1:
+		return fmt.Errorf("--count must be at least 1, not %d", f.count)
+	case f.dnsTransport != "" && !slices.Contains([]string{"udp", "tcp", "dot", "doh"}, f.dnsTransport):
+		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %q", f.dnsTransport)
+	case !tls && f.caFile != "":
+		return fmt.Errorf("--ca-file applies to tls and https, not %s", proto)
+	case !tls && f.insecure:
+		return fmt.Errorf("--insecure applies to tls and https, not %s", proto)
+	case !tls && f.sni != "":
+		return fmt.Errorf("--sni applies to tls and https, not %s", proto)
+	case !web && f.path != "":
+		return fmt.Errorf("--path applies to http and https, not %s", proto)
+	case f.path != "" && !strings.HasPrefix(f.path, "/"):
+		return fmt.Errorf("--path %q must start with /", f.path)
+	}
+	if err := f.checkDNSServers(); err != nil {
+		return err
+	}
+	return f.checkCAFile()
+}
+
+// checkDNSServers catches the likeliest slip, a resolver given by name, and
+// names the flag; the dns plugin checks the rest.
+func (f *testFlags) checkDNSServers() error {
+	for _, s := range f.dnsServers {
+		if f.dnsTransport == "doh" {
+			if !strings.HasPrefix(s, "https://") {
+				return fmt.Errorf("--dns-server %q: with --dns-transport doh, want an https URL, e.g. https://dns.example/dns-query", s)
+			}
+			continue
+		}
+		if !isAddrOrAddrPort(s) {
+			return fmt.Errorf("--dns-server %q: want an IP address or IP:port, e.g. 192.0.2.53 or 127.0.0.1:5353", s)
+		}
+	}
+	return nil
+}
+
+func isAddrOrAddrPort(s string) bool {
+	bare := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+	_, errAddr := netip.ParseAddr(bare)
+	_, errAddrPort := netip.ParseAddrPort(s)
+	return errAddr == nil || errAddrPort == nil
+}
+
+// checkCAFile makes --ca-file absolute, so the plugin reads the same file,
+// and checks that it is a readable file.
+func (f *testFlags) checkCAFile() error {
+	if f.caFile == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(f.caFile)
+	if err != nil {
+		return fmt.Errorf("--ca-file %q: %v", f.caFile, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return fmt.Errorf("--ca-file: %v", err)
+	}
+	if st.IsDir() {
+		return fmt.Errorf("--ca-file %q is a directory, not a PEM file", f.caFile)
+	}
+	f.caFile = abs
+	return nil
+}
+
+// defaults are the plugin config the flags set (runner.StartOptions).
+func (f *testFlags) defaults() map[string]map[string]any {
+	d := map[string]map[string]any{}
+	set := func(phase, attr string, v any) {
+		if d[phase] == nil {
+			d[phase] = map[string]any{}
+		}
+		d[phase][attr] = v
+	}
+	if len(f.dnsServers) > 0 {
+		set("dns", "servers", f.dnsServers)
+	}
+	if f.dnsTransport != "" {
+		set("dns", "transport", f.dnsTransport)
+	}
+	if f.caFile != "" {
+		set("tls", "ca_file", f.caFile)
+	}
+	if f.insecure {
+		set("tls", "insecure_skip_verify", true)
+	}
+	if f.sni != "" {
+		set("tls", "server_name", f.sni)
+	}
+	if f.path != "" {
+		set("http", "path", f.path)
+	}
+	return d
+}
+
+// parseTestTarget reads HOST PORT PROTO into a target named HOST:PORT.
+func parseTestTarget(args []string) (config.Target, error) {
+	host, err := parseTestHost(args[0])
+	if err != nil {
+		return config.Target{}, err
+	}
+	port, err := strconv.Atoi(args[1])
+	if err != nil || port < 1 || port > 65535 {
+		return config.Target{}, fmt.Errorf("PORT %q: want a number from 1 to 65535 (usage: probe test HOST PORT PROTO)", args[1])
+	}
+	proto := args[2]
+	if !slices.Contains(config.Protocols, proto) {
+		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(config.Protocols, ", "))
+	}
+	return config.Target{
+		Name: net.JoinHostPort(host, args[1]), Host: host, Port: port, Protocol: proto,
+		Phases: config.ChainFor(proto),
+	}, nil
+}
+
+// parseTestHost accepts a name or an IP address; IPv6 bare or in brackets.
+func parseTestHost(s string) (string, error) {
+	if inner, ok := strings.CutPrefix(s, "["); ok {
+		inner, ok = strings.CutSuffix(inner, "]")
+		if a, err := netip.ParseAddr(inner); !ok || err != nil || !a.Is6() {
+			return "", fmt.Errorf("HOST %q: brackets are only for an IPv6 address, e.g. [::1]", s)
+		}
+		return inner, nil
+	}
+	switch {
+	case s == "":
+		return "", fmt.Errorf("HOST must not be empty")
+	case strings.ContainsAny(s, " \t/?#@"):
+		return "", fmt.Errorf("HOST %q: want a host name or an IP address, not a URL", s)
+	case strings.Contains(s, ":"):
+		if _, err := netip.ParseAddr(s); err != nil {
+			return "", fmt.Errorf("HOST %q: not a host name or IP address (the port is an argument of its own: probe test HOST PORT PROTO)", s)
+		}
+	}
+	return s, nil
+}
+
+// parseTimeout reads --timeout: a number is milliseconds, anything else a
+// Go duration.
+func parseTimeout(s string) (time.Duration, error) {
+	var d time.Duration
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
+		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > float64(maxTestTimeout/time.Millisecond) {
+			return 0, fmt.Errorf("--timeout %q: want milliseconds up to %d (or a duration such as 2s)", s, maxTestTimeout/time.Millisecond)
+		}
+		d = time.Duration(v * float64(time.Millisecond))
+	} else if d, err = time.ParseDuration(s); err != nil {
+		return 0, fmt.Errorf("--timeout %q: want milliseconds (2000) or a Go duration (2s)", s)
+	}
+	switch {
+	case d <= 0:
+		return 0, fmt.Errorf("--timeout %q: must be greater than zero, e.g. --timeout=2000 or --timeout=2s", s)
+	case d > maxTestTimeout:
+		return 0, fmt.Errorf("--timeout %q: at most %s", s, maxTestTimeout)
+	}
+	return d, nil
+}
+
+// runTest probes t --count times and prints the last probe in detail.
+func runTest(g *globals, t config.Target, f testFlags) error {
+	file := &config.File{Run: config.Run{Count: f.count, Concurrency: 1}, Targets: []config.Target{t}}
+	res, err := g.execute(&source{file: file, loader: config.NewLoader()}, execOptions{defaults: f.defaults()})
+	if err != nil {
+		return err
+	}
+	if len(res.samples) == 0 {
+		return exit(ExitInterrupted, "interrupted before the probe finished")
+	}
+	r := output.ProbeReport{Target: res.plan.Targets[0], Sample: res.samples[len(res.samples)-1], Probes: len(res.samples)}
+	st := stats.Aggregate(res.plan.TargetNames(), res.samples)
+	if f.count > 1 {
+		r.Stats = &st[0]
+	}
+	if err := writeTest(g, f.format, r, output.NewReport(res.plan.Targets, st)); err != nil {
+		return exit(ExitRuntime, "writing output: %v", err)
+	}
+	return res.exitError()
+}
+
+func writeTest(g *globals, format string, r output.ProbeReport, all output.Report) error {
+	if format == "json" {
+		return output.WriteProbeJSON(g.stdout, r)
+	}
+	if err := output.WriteProbe(g.stdout, r, g.color); err != nil {
+		return err
+	}
+	if r.Stats == nil {
+		return nil
+	}
+	if _, err := fmt.Fprintf(g.stdout, "\nall %d probes:\n", r.Probes); err != nil {
+		return err
+	}
+	return output.WriteTable(g.stdout, all)
 }

@@ -24,9 +24,11 @@ type Client struct {
 
 // Call is the input of one phase run, as the host sees it.
 type Call struct {
-	Target     sdk.Target
-	Addresses  []netip.Addr
-	Conn       syscall.Conn // sent over the fd channel; the host keeps its handle
+	Target    sdk.Target
+	Addresses []netip.Addr
+	// Conn is sent over the fd channel (it must be a socket: implement
+	// syscall.Conn); the host keeps its handle.
+	Conn       net.Conn
 	Attributes sdk.Attributes
 	// Timeout is the phase's budget; 0 means none. The plugin's context
 	// gets exactly this; the call itself is abandoned TimeoutGrace later.
@@ -86,11 +88,15 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 	}
 	req.Attributes = attrs
 	if call.Conn != nil {
+		sock, ok := call.Conn.(syscall.Conn)
+		if !ok {
+			return Reply{}, fmt.Errorf("cannot pass a %T to another process: it has no file descriptor", call.Conn)
+		}
 		if c.channel == nil {
 			return Reply{}, errors.New("no fd channel to this plugin")
 		}
 		req.ConnId = nextConnID()
-		if err := c.channel.Send(req.ConnId, call.Conn); err != nil {
+		if err := c.channel.Send(req.ConnId, sock); err != nil {
 			return Reply{}, err
 		}
 	}

@@ -12,9 +12,7 @@ package sdktest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
-	"syscall"
 	"testing"
 
 	"github.com/hashicorp/go-plugin"
@@ -99,14 +97,7 @@ func (h *Harness) Configure(t testing.TB, configJSON string) []*sdk.AttributeErr
 // layer failed. Result.Conn is the host's handle on the connection the phase
 // handed on; the caller closes it.
 func (h *Harness) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
-	call := wire.Call{Target: req.Target, Addresses: req.Addresses, Attributes: req.Attributes}
-	if req.Conn != nil {
-		sc, ok := req.Conn.(syscall.Conn)
-		if !ok {
-			return nil, fmt.Errorf("sdktest: request connection %T has no file descriptor", req.Conn)
-		}
-		call.Conn = sc
-	}
+	call := wire.Call{Target: req.Target, Addresses: req.Addresses, Attributes: req.Attributes, Conn: req.Conn}
 	reply, err := h.client.Run(ctx, call)
 	if err != nil {
 		return nil, err
