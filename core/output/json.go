@@ -5,6 +5,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
 )
@@ -63,20 +64,30 @@ type jsonError struct {
 func WriteJSON(w io.Writer, r Report) error {
 	doc := jsonReport{Schema: JSONSchema, Interrupted: r.Interrupted, Targets: []jsonTarget{}}
 	for i, st := range r.Stats {
-		t := r.Targets[i]
-		jt := jsonTarget{
-			Name: st.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
-			Probes: st.Probes, OK: st.OK, Phases: []jsonPhase{},
-			Total: summary(st.Total), Attributes: attributes(st.LastAttr),
-		}
-		for _, p := range st.Phases {
-			jt.Phases = append(jt.Phases, jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary)})
-		}
-		doc.Targets = append(doc.Targets, jt)
+		doc.Targets = append(doc.Targets, runTargetDoc(r.Targets[i], st))
 	}
+	return EncodeJSON(w, doc)
+}
+
+// runTargetDoc is a target's entry of a probe.run/v1 document.
+func runTargetDoc(t plan.Target, st stats.Target) jsonTarget {
+	jt := jsonTarget{
+		Name: st.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+		Probes: st.Probes, OK: st.OK, Phases: []jsonPhase{},
+		Total: summary(st.Total), Attributes: attributes(st.LastAttr),
+	}
+	for _, p := range st.Phases {
+		jt.Phases = append(jt.Phases, jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary)})
+	}
+	return jt
+}
+
+// EncodeJSON writes v as one indented JSON document: the form of every
+// document probe prints.
+func EncodeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return enc.Encode(v)
 }
 
 func summary(s stats.Summary) jsonSummary {

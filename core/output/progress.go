@@ -1,7 +1,6 @@
 package output
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -277,9 +276,7 @@ func WritePreconnectJSON(w io.Writer, targets []plan.Target, samples []sample.Sa
 			doc.Targets = append(doc.Targets, preconnectEntry(t, s))
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return EncodeJSON(w, doc)
 }
 
 // preconnectProbesOf returns the samples of one target by round.

@@ -1,7 +1,6 @@
 package output
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -304,7 +303,5 @@ func WriteStatusJSON(w io.Writer, r StatusReport) error {
 		}
 		doc.Targets = append(doc.Targets, jt)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return EncodeJSON(w, doc)
 }

@@ -12,7 +12,8 @@ import (
 // WriteTable writes one block of rows per target, then the failures.
 // Figures are milliseconds over successful runs.
 func WriteTable(w io.Writer, r Report) error {
-	tw := &tableWriter{w: w, nameWidth: nameWidth(r), phaseWidth: phaseWidth(r)}
+	tw := &tableWriter{w: w}
+	tw.nameWidth, tw.phaseWidth = reportWidths(r)
 	tw.header()
 	for _, st := range r.Stats {
 		tw.target(st)
@@ -41,22 +42,28 @@ func (t *tableWriter) printf(format string, args ...any) {
 	}
 }
 
-func nameWidth(r Report) int {
-	width := len("TARGET")
-	for _, s := range r.Stats {
-		width = max(width, len(s.Name))
+// columnWidths sizes the TARGET and PHASE columns to their longest entry,
+// within limits that keep a row inside 80 columns.
+func columnWidths(targets, phases []string) (name, phase int) {
+	name, phase = len("TARGET"), len("total")
+	for _, t := range targets {
+		name = max(name, len(t))
 	}
-	return min(width, 24)
+	for _, p := range phases {
+		phase = max(phase, len(p))
+	}
+	return min(name, 24), min(phase, 12)
 }
 
-func phaseWidth(r Report) int {
-	width := len("total")
+func reportWidths(r Report) (name, phase int) {
+	var targets, phases []string
 	for _, s := range r.Stats {
+		targets = append(targets, s.Name)
 		for _, p := range s.Phases {
-			width = max(width, len(p.Name))
+			phases = append(phases, p.Name)
 		}
 	}
-	return min(width, 12)
+	return columnWidths(targets, phases)
 }
 
 // overhead is the mean framework overhead over every successful phase call.

@@ -1,7 +1,6 @@
 package output
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -23,7 +22,8 @@ type WarmReport struct {
 // WriteWarmTable prints cold against warm per phase, what warming saved, and
 // what made the warm probes warm.
 func WriteWarmTable(w io.Writer, r WarmReport) error {
-	t := &tableWriter{w: w, nameWidth: warmNameWidth(r), phaseWidth: warmPhaseWidth(r)}
+	t := &tableWriter{w: w}
+	t.nameWidth, t.phaseWidth = warmWidths(r)
 	if len(r.Features) > 0 {
 		t.printf("warming with: %s\n\n", strings.Join(r.Features, ", "))
 	}
@@ -38,22 +38,15 @@ func WriteWarmTable(w io.Writer, r WarmReport) error {
 	return t.err
 }
 
-func warmNameWidth(r WarmReport) int {
-	width := len("TARGET")
+func warmWidths(r WarmReport) (name, phase int) {
+	var targets, phases []string
 	for _, wm := range r.Warmth {
-		width = max(width, len(wm.Name))
-	}
-	return min(width, 24)
-}
-
-func warmPhaseWidth(r WarmReport) int {
-	width := len("total")
-	for _, wm := range r.Warmth {
+		targets = append(targets, wm.Name)
 		for _, p := range wm.Phases {
-			width = max(width, len(p.Name))
+			phases = append(phases, p.Name)
 		}
 	}
-	return min(width, 12)
+	return columnWidths(targets, phases)
 }
 
 func (t *tableWriter) warmTarget(wm stats.Warmth) {
@@ -167,9 +160,7 @@ func WriteWarmJSON(w io.Writer, r WarmReport) error {
 		}
 		doc.Targets = append(doc.Targets, jt)
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return EncodeJSON(w, doc)
 }
 
 func warmPhaseDoc(p stats.WarmPhase) warmPhaseJSON {

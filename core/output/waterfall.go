@@ -5,7 +5,6 @@ package output
 // marks under it, and the same as a JSON document ("probe.test/v1").
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -526,9 +525,7 @@ func WriteProbeJSON(w io.Writer, r ProbeReport) error {
 		st := runTargetDoc(t, *r.Stats)
 		doc.Stats = &st
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return EncodeJSON(w, doc)
 }
 
 func probePhaseDoc(p sample.Phase) probePhase {
@@ -552,17 +549,4 @@ func cumulativeDoc(marks []Mark) probeCumulative {
 		*slots[m.Name] = ms(m.At)
 	}
 	return c
-}
-
-// runTargetDoc is a target's entry of a probe.run/v1 document.
-func runTargetDoc(t plan.Target, st stats.Target) jsonTarget {
-	jt := jsonTarget{
-		Name: st.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
-		Probes: st.Probes, OK: st.OK, Phases: []jsonPhase{},
-		Total: summary(st.Total), Attributes: attributes(st.LastAttr),
-	}
-	for _, p := range st.Phases {
-		jt.Phases = append(jt.Phases, jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary)})
-	}
-	return jt
 }

@@ -59,13 +59,19 @@ type Target struct {
 
 // Aggregate groups samples by target (in the order of names) and phase.
 func Aggregate(names []string, samples []sample.Sample) []Target {
-	byTarget := map[string][]sample.Sample{}
-	for _, s := range samples {
-		byTarget[s.Target] = append(byTarget[s.Target], s)
-	}
+	byTarget := groupByTarget(samples)
 	out := make([]Target, 0, len(names))
 	for _, name := range names {
 		out = append(out, aggregateTarget(name, byTarget[name]))
+	}
+	return out
+}
+
+// groupByTarget splits samples by target, keeping their order.
+func groupByTarget(samples []sample.Sample) map[string][]sample.Sample {
+	out := map[string][]sample.Sample{}
+	for _, s := range samples {
+		out[s.Target] = append(out[s.Target], s)
 	}
 	return out
 }

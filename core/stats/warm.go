@@ -40,10 +40,7 @@ func (w WarmPhase) Saved() time.Duration { return w.Cold - w.WarmP50 }
 // CompareWarm builds a Warmth per target (in the order of names) from the
 // samples of a run whose first round was cold.
 func CompareWarm(names []string, samples []sample.Sample) []Warmth {
-	byTarget := map[string][]sample.Sample{}
-	for _, s := range samples {
-		byTarget[s.Target] = append(byTarget[s.Target], s)
-	}
+	byTarget := groupByTarget(samples)
 	out := make([]Warmth, 0, len(names))
 	for _, name := range names {
 		out = append(out, compareTarget(name, byTarget[name]))

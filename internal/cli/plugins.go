@@ -3,12 +3,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/probe-net/probe/core/output"
 	"github.com/probe-net/probe/core/runner"
 )
 
@@ -97,7 +97,5 @@ func writePluginsJSON(g *globals, infos []runner.Info) error {
 		}
 		doc.Plugins = append(doc.Plugins, p)
 	}
-	enc := json.NewEncoder(g.stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(doc)
+	return output.EncodeJSON(g.stdout, doc)
 }
