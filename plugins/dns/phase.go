@@ -69,7 +69,7 @@ func (p *Phase) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    Name,
 		Version: Version,
-		Summary: "resolves the target's host name over udp, tcp, dns-over-tls or dns-over-https",
+		Summary: "Resolves the host name over UDP, TCP, DNS over TLS or DNS over HTTPS",
 		Config:  schema,
 	}
 }

@@ -47,7 +47,7 @@ func (p *Phase) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    Name,
 		Version: Version,
-		Summary: "sends an HTTP/1.1 HEAD (or GET) request over the connection and checks the status",
+		Summary: "Sends an HTTP/1.1 HEAD (or GET) over the connection and checks the status",
 		Config: []sdk.Attribute{
 			{Name: "path", Type: sdk.String, Description: `request path and query, starting with "/" (default "/")`},
 			{Name: "host", Type: sdk.String, Description: `Host header (default: the target's host, plus ":port" unless it is the protocol's default port)`},

@@ -37,7 +37,7 @@ func (p *Phase) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    Name,
 		Version: Version,
-		Summary: "Opens a TCP connection to the resolved addresses with Happy Eyeballs (RFC 8305).",
+		Summary: "Connects to the resolved addresses with Happy Eyeballs (RFC 8305)",
 		Config:  configSchema,
 	}
 }

@@ -37,7 +37,7 @@ func (p *Phase) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    Name,
 		Version: Version,
-		Summary: "Performs the TLS handshake on the probe's connection and verifies the server certificate.",
+		Summary: "Handshakes TLS on the connection and verifies the certificate",
 		Config:  configSchema,
 	}
 }

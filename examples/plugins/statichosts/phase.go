@@ -54,7 +54,7 @@ func (p *Phase) Describe() sdk.Description {
 	return sdk.Description{
 		Name:    Name,
 		Version: Version,
-		Summary: "resolves names from a static map or hosts file instead of DNS",
+		Summary: "Resolves names from a static map or hosts file, without DNS",
 		Config:  schema,
 	}
 }
