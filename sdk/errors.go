@@ -41,7 +41,12 @@ type Error struct {
 	Err  error
 }
 
-func (e *Error) Error() string { return e.Err.Error() }
+func (e *Error) Error() string {
+	if e.Err == nil {
+		return string(e.Kind)
+	}
+	return e.Err.Error()
+}
 func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error of the given kind; %w is honoured.
@@ -58,7 +63,7 @@ func Classify(err error) ErrorKind {
 		return ""
 	case errors.As(err, &e):
 		return e.Kind
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded):
+	case IsTimeout(err):
 		return KindTimeout
 	case errors.Is(err, context.Canceled):
 		return KindCanceled
@@ -71,11 +76,15 @@ func Classify(err error) ErrorKind {
 	case isCertificateError(err):
 		return KindCertificate
 	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return KindTimeout
-	}
 	return KindInternal
+}
+
+// IsTimeout reports whether err is a deadline passing: a context deadline,
+// an I/O deadline or a network timeout.
+func IsTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
+		(errors.As(err, &ne) && ne.Timeout())
 }
 
 func isCertificateError(err error) bool {

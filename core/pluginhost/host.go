@@ -105,7 +105,7 @@ func (h *Host) Start(ctx context.Context, specs []Spec) ([]*Plugin, error) {
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup
 	for i, spec := range specs {
-		p := &Plugin{spec: spec, host: h}
+		p := &Plugin{spec: spec, host: h, gate: make(chan struct{}, 1)}
 		if err := h.track(p); err != nil {
 			return nil, err
 		}

@@ -157,7 +157,7 @@ func callError(ctx context.Context, t plan.Target, err error) *sample.Error {
 	code := status.Code(err)
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), code == codes.DeadlineExceeded:
-		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("plugin did not answer within the %s timeout (hung?)", t.Timeout)}
+		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("the plugin did not answer within what was left of the %s timeout, plus %s grace (hung?)", t.Timeout, wire.TimeoutGrace)}
 	case errors.Is(ctx.Err(), context.Canceled), code == codes.Canceled:
 		return &sample.Error{Kind: sdk.KindCanceled, Message: "interrupted"}
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,6 +47,9 @@ var testPhases = map[string]sdk.Phase{
 	"check":   checkPhase{},
 	"patient": patientPhase{},
 	"echo":    echoPhase{},
+	"stuck":   stuckConfigPhase{},
+	"panic":   panicPhase{},
+	"always":  alwaysCrashPhase{},
 }
 
 type base struct{ name string }
@@ -87,7 +91,8 @@ func (crashPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	return &sdk.Result{Duration: time.Microsecond, Attributes: sdk.Attributes{"crash.pid": os.Getpid()}}, nil
 }
 
-// hangPhase ignores its deadline and blocks reading the connection.
+// hangPhase ignores its deadline and blocks reading the connection; it
+// writes PROBE_TEST_UNBLOCKED when the read returns.
 type hangPhase struct{ base }
 
 func (hangPhase) Describe() sdk.Description { return sdk.Description{Name: "hang", Version: "test"} }
@@ -95,7 +100,40 @@ func (hangPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error)
 	_ = req.Conn.SetDeadline(time.Time{}) // defeat the SDK's deadline on purpose
 	buf := make([]byte, 1)
 	_, err := req.Conn.Read(buf) // returns only when the host shuts the socket down
+	_ = os.WriteFile(os.Getenv("PROBE_TEST_UNBLOCKED"), nil, 0o600)
 	return nil, fmt.Errorf("read returned: %v", err)
+}
+
+// stuckConfigPhase never returns from Configure.
+type stuckConfigPhase struct{ base }
+
+func (stuckConfigPhase) Describe() sdk.Description {
+	return sdk.Description{Name: "stuck", Version: "test"}
+}
+func (stuckConfigPhase) Configure(sdk.Config) error { select {} }
+func (stuckConfigPhase) Run(context.Context, *sdk.Request) (*sdk.Result, error) {
+	return &sdk.Result{}, nil
+}
+
+// panicPhase panics in Run.
+type panicPhase struct{ base }
+
+func (panicPhase) Describe() sdk.Description { return sdk.Description{Name: "panic", Version: "test"} }
+func (panicPhase) Run(context.Context, *sdk.Request) (*sdk.Result, error) {
+	var m map[string]int
+	m["boom"]++ // assignment to a nil map
+	return nil, nil
+}
+
+// alwaysCrashPhase kills its process on every call.
+type alwaysCrashPhase struct{ base }
+
+func (alwaysCrashPhase) Describe() sdk.Description {
+	return sdk.Description{Name: "always", Version: "test"}
+}
+func (alwaysCrashPhase) Run(context.Context, *sdk.Request) (*sdk.Result, error) {
+	os.Exit(3)
+	return nil, nil
 }
 
 // patientPhase waits for its deadline and says so in its own words.
@@ -168,7 +206,16 @@ func listener(t *testing.T) (port int, accepted *atomic.Int64) {
 		t.Fatal(err)
 	}
 	accepted = &atomic.Int64{}
-	t.Cleanup(func() { ln.Close() })
+	var mu sync.Mutex
+	var conns []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -176,7 +223,9 @@ func listener(t *testing.T) (port int, accepted *atomic.Int64) {
 				return
 			}
 			accepted.Add(1)
-			t.Cleanup(func() { c.Close() })
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
 		}
 	}()
 	return ln.Addr().(*net.TCPAddr).Port, accepted
@@ -280,8 +329,20 @@ func TestHungPluginTimesOutWithoutSinkingTheRun(t *testing.T) {
 		target("hangs", port, 300*time.Millisecond, "dial", "hang"),
 		target("fine", port, 5*time.Second, "dial", "check"),
 	)
-	s := start(t, p)
+	unblocked := t.TempDir() + "/unblocked"
+	s := start(t, p, "PROBE_TEST_UNBLOCKED="+unblocked)
 	samples := collect(t, p, s)
+	// The host shut the probe's socket down, which ended the plugin's read.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if _, err := os.Stat(unblocked); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the hung plugin's read never returned: the host did not shut the socket down")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if len(samples) != 4 {
 		t.Fatalf("got %d samples, want 4", len(samples))
 	}
@@ -399,5 +460,56 @@ func TestStaleKeptConnectionIsReplaced(t *testing.T) {
 	}
 	if n := accepted.Load(); n != 2 {
 		t.Errorf("server accepted %d connections, want 2", n)
+	}
+}
+
+func TestPluginHangingInConfigureFailsStartInTime(t *testing.T) {
+	p := newPlan(1, target("t", 9, time.Second, "stuck"))
+	opts := testOptions(t)
+	opts.StartTimeout = 500 * time.Millisecond
+	began := time.Now()
+	s, diags := runner.Start(context.Background(), p, runner.StartOptions{Host: opts})
+	defer s.Close()
+	if !diags.HasErrors() || !strings.Contains(diags.Error(), "did not answer in time") {
+		t.Fatalf("diags = %v", diags)
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Errorf("Start took %v; it should give up after the start timeout", took)
+	}
+}
+
+func TestPanickingPhaseFailsOnlyItsProbe(t *testing.T) {
+	p := newPlan(2, target("t", 9, 5*time.Second, "panic"))
+	p.Run.Sequential = true
+	s := start(t, p)
+	samples := collect(t, p, s)
+	if len(samples) != 2 {
+		t.Fatalf("got %d samples", len(samples))
+	}
+	for _, smp := range samples {
+		f := smp.Failure()
+		if f == nil || f.Error.Kind != sdk.KindPlugin || !strings.Contains(f.Error.Message, "phase panicked: assignment to entry in nil map") {
+			t.Errorf("round %d: %+v", smp.Round, f)
+		}
+	}
+	if r := s.Plugins()[0].Restarts; r != 0 {
+		t.Errorf("the process restarted %d times; a panic must not kill it", r)
+	}
+}
+
+func TestGivesUpAfterMaxRestarts(t *testing.T) {
+	p := newPlan(6, target("t", 9, 5*time.Second, "always"))
+	p.Run.Sequential = true
+	s := start(t, p)
+	samples := collect(t, p, s)
+	if len(samples) != 6 {
+		t.Fatalf("got %d samples", len(samples))
+	}
+	last := samples[5].Failure()
+	if last == nil || !strings.Contains(last.Error.Message, "restarted 3 times already; giving up") {
+		t.Errorf("last failure = %+v", last)
+	}
+	if r := s.Plugins()[0].Restarts; r != 3 {
+		t.Errorf("restarts = %d, want 3", r)
 	}
 }

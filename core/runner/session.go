@@ -87,8 +87,10 @@ func configure(ctx context.Context, proc *pluginhost.Plugin, pl plan.Plugin, def
 	}
 	problems, err := proc.Configure(ctx, configJSON)
 	if err != nil {
+		// The call failed (the plugin hung or crashed): a runtime problem,
+		// not one in the file, so no position.
 		return nil, hcl.Diagnostics{errorDiag("Cannot configure plugin",
-			fmt.Sprintf("plugin %q: %v", pl.Spec.Name, err), &pl.Range)}
+			fmt.Sprintf("plugin %q: %v", pl.Spec.Name, err), nil)}
 	}
 	for _, pr := range problems {
 		rng := &pl.Range

@@ -52,8 +52,24 @@ func TestFmt(t *testing.T) {
 }
 
 func TestPluginsListsVersionsAndPaths(t *testing.T) {
-	// Without FILE: the default target list's plugins. Nothing is probed.
-	r := runProbe(t, nil, "plugins", "--format", "json")
+	// Nothing is probed; the dns servers are set so that configuring the
+	// plugin does not depend on this machine's /etc/resolv.conf.
+	file := filepath.Join(t.TempDir(), "all.hcl")
+	writeFile(t, file, `plugin "dns" {
+  config {
+    servers = ["127.0.0.1:1"]
+  }
+}
+target "a" {
+  host     = "a.probe.test"
+  protocol = "http"
+}
+target "b" {
+  host     = "b.probe.test"
+  protocol = "https"
+}
+`)
+	r := runProbe(t, nil, "plugins", file, "--format", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}

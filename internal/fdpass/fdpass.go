@@ -17,11 +17,13 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -50,7 +52,7 @@ type Channel struct {
 	mu        sync.Mutex
 	arrived   map[uint64]arrival
 	waiting   map[uint64]chan struct{}
-	discarded map[uint64]bool
+	discarded map[uint64]time.Time // ids to drop on arrival, and since when
 	err       error
 	done      chan struct{}
 }
@@ -94,7 +96,7 @@ func FromFile(f *os.File) (*Channel, error) {
 		conn:      uc,
 		arrived:   map[uint64]arrival{},
 		waiting:   map[uint64]chan struct{}{},
-		discarded: map[uint64]bool{},
+		discarded: map[uint64]time.Time{},
 		done:      make(chan struct{}),
 	}
 	go ch.readLoop()
@@ -183,7 +185,7 @@ func (c *Channel) Discard(id uint64) {
 		delete(c.arrived, id)
 		return
 	}
-	c.discarded[id] = true
+	c.discarded[id] = time.Now()
 }
 
 // Close shuts the channel and drops every unclaimed descriptor.
@@ -226,29 +228,39 @@ func (c *Channel) readLoop() {
 func (c *Channel) deliver(id uint64, f *os.File) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	now := time.Now()
-	for old, a := range c.arrived {
-		if now.Sub(a.at) > staleAfter {
-			a.file.Close()
-			delete(c.arrived, old)
-		}
-	}
-	if c.discarded[id] {
+	c.sweep(time.Now())
+	if _, ok := c.discarded[id]; ok {
 		delete(c.discarded, id)
 		f.Close()
 		return
 	}
-	c.arrived[id] = arrival{file: f, at: now}
+	c.arrived[id] = arrival{file: f, at: time.Now()}
 	if wake, ok := c.waiting[id]; ok {
 		close(wake)
 		delete(c.waiting, id)
 	}
 }
 
+// sweep drops descriptors nobody claimed and tombstones nothing matched
+// within staleAfter: their calls were abandoned long ago. c.mu is held.
+func (c *Channel) sweep(now time.Time) {
+	for id, a := range c.arrived {
+		if now.Sub(a.at) > staleAfter {
+			a.file.Close()
+			delete(c.arrived, id)
+		}
+	}
+	for id, at := range c.discarded {
+		if now.Sub(at) > staleAfter {
+			delete(c.discarded, id)
+		}
+	}
+}
+
 func (c *Channel) fail(err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if errors.Is(err, net.ErrClosed) || errors.Is(err, ErrClosed) {
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, ErrClosed) || errors.Is(err, io.EOF) {
 		c.err = ErrClosed
 	} else {
 		c.err = fmt.Errorf("fd channel: %w", err)
@@ -269,6 +281,7 @@ func parseRights(oob []byte) ([]*os.File, error) {
 	}
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
+		closeRawRights(oob)
 		return nil, err
 	}
 	var files []*os.File
@@ -285,6 +298,25 @@ func parseRights(oob []byte) ([]*os.File, error) {
 	return files, nil
 }
 
+// closeRawRights closes whatever descriptors a control message that could
+// not be parsed as a whole still carries, so none leaks.
+func closeRawRights(oob []byte) {
+	for len(oob) >= unix.CmsgLen(0) {
+		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
+		n := int(h.Len)
+		if n < unix.CmsgLen(0) || n > len(oob) {
+			return
+		}
+		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_RIGHTS {
+			data := oob[unix.CmsgLen(0):n]
+			for i := 0; i+4 <= len(data); i += 4 {
+				_ = unix.Close(int(*(*int32)(unsafe.Pointer(&data[i]))))
+			}
+		}
+		oob = oob[min(unix.CmsgSpace(n-unix.CmsgLen(0)), len(oob)):]
+	}
+}
+
 // Shutdown shuts a socket down in both directions for every process holding
 // it. The host uses it to unblock a phase that overran its deadline.
 func Shutdown(conn syscall.Conn) {
@@ -295,4 +327,11 @@ func Shutdown(conn syscall.Conn) {
 	_ = raw.Control(func(fd uintptr) {
 		_ = unix.Shutdown(int(fd), unix.SHUT_RDWR)
 	})
+}
+
+// pending counts descriptors that arrived and are not claimed yet.
+func (c *Channel) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.arrived)
 }

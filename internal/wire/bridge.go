@@ -9,6 +9,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -32,7 +33,10 @@ func socketOf(c net.Conn) (syscall.Conn, bool) {
 // it closes conn and in, the connection conn was built on.
 //
 // The pump ends when every holder of the sent end has closed it (the host
-// closes its handle when the probe ends), or when the peer closes conn.
+// closes its handle when the probe ends) or when the peer closes conn. In
+// the first case the peer gets close_notify and lingerAfterRelease to finish
+// what it was sending; a peer that ignores close_notify cannot keep the
+// session, its socket and the pump's goroutines alive.
 func bridge(ch *fdpass.Channel, id uint64, in, conn net.Conn) error {
 	local, remote, err := streamPair()
 	if err != nil {
@@ -52,6 +56,10 @@ func bridge(ch *fdpass.Channel, id uint64, in, conn net.Conn) error {
 	return nil
 }
 
+// lingerAfterRelease is how long a bridged session may still deliver data
+// after the host released it.
+const lingerAfterRelease = time.Second
+
 func pump(local *net.UnixConn, conn, in net.Conn) {
 	var wg sync.WaitGroup
 	wg.Add(2)
@@ -59,6 +67,7 @@ func pump(local *net.UnixConn, conn, in net.Conn) {
 		defer wg.Done()
 		_, _ = io.Copy(conn, local)
 		closeWrite(conn)
+		_ = conn.SetReadDeadline(time.Now().Add(lingerAfterRelease))
 	}()
 	go func() { // peer -> host
 		defer wg.Done()

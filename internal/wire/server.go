@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime/debug"
 	"time"
 
 	"github.com/probe-net/probe/internal/fdpass"
@@ -66,10 +67,13 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 	}
 	in, err := s.request(ctx, req)
 	if err != nil {
-		return failed(sdk.KindInput, err), nil
+		if s.channel != nil && req.GetConnId() != 0 {
+			s.channel.Discard(req.GetConnId())
+		}
+		return failed(sdk.KindPlugin, err), nil
 	}
 	start := time.Now()
-	res, runErr := s.impl.Run(ctx, in)
+	res, runErr := s.runPhase(ctx, in)
 	wall := time.Since(start)
 	if res == nil {
 		res = &sdk.Result{}
@@ -80,6 +84,18 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 		return failed(sdk.KindPlugin, err), nil
 	}
 	return resp, nil
+}
+
+// runPhase runs the phase, turning a panic into a failure of kind plugin so
+// that one bad input cannot take down the process and every probe in flight.
+func (s *server) runPhase(ctx context.Context, in *sdk.Request) (res *sdk.Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			sdk.Logger(ctx).Error("phase panicked", "panic", r, "stack", string(debug.Stack()))
+			res, err = nil, sdk.Errorf(sdk.KindPlugin, "phase panicked: %v", r)
+		}
+	}()
+	return s.impl.Run(ctx, in)
 }
 
 // request converts the wire request and claims the connection it names.

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -47,7 +45,7 @@ func exchangeError(ctx context.Context, err error, qname string, qtype uint16, s
 		return sdk.Errorf(sdk.KindCanceled, "canceled: %s: the run was interrupted (server %s): %w", q, server, err)
 	case deadlinePassed(ctx):
 		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: the probe deadline passed (server %s): %w", q, server, err)
-	case isTimeout(err):
+	case sdk.IsTimeout(err):
 		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: no answer within %v (server %s): %w", q, timeout, server, err)
 	}
 	return sdk.Errorf(sdk.KindDNS, "dns: %s: %w (server %s)", q, err, server)
@@ -58,12 +56,6 @@ func exchangeError(ctx context.Context, err error, qname string, qtype uint16, s
 func deadlinePassed(ctx context.Context) bool {
 	deadline, ok := ctx.Deadline()
 	return errors.Is(ctx.Err(), context.DeadlineExceeded) || ok && !time.Now().Before(deadline)
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
 }
 
 func cnameError(err error, name string, qtype uint16, server string) error {

@@ -89,7 +89,7 @@ func (p *Phase) Configure(cfg sdk.Config) error {
 func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	r := p.state.Load()
 	if r == nil {
-		return nil, sdk.Errorf(sdk.KindInternal, "dns: run before configure")
+		return nil, sdk.Errorf(sdk.KindInternal, "run before configure")
 	}
 	return r.resolve(ctx, req.Target.Host)
 }

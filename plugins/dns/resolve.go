@@ -56,10 +56,10 @@ func ipLiteral(host string) (netip.Addr, bool) {
 
 func checkName(host string) error {
 	if host == "" {
-		return sdk.Errorf(sdk.KindInput, "dns: the target has no host name to resolve")
+		return sdk.Errorf(sdk.KindInput, "the target has no host name to resolve")
 	}
 	if _, ok := dns.IsDomainName(host); !ok {
-		return sdk.Errorf(sdk.KindInput, "dns: %q is not a valid domain name", host)
+		return sdk.Errorf(sdk.KindInput, "%q is not a valid domain name", host)
 	}
 	return nil
 }

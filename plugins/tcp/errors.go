@@ -51,7 +51,7 @@ func kindOf(err error) sdk.ErrorKind {
 		return sdk.KindRefused
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETDOWN):
 		return sdk.KindUnreachable
-	case isTimeout(err):
+	case sdk.IsTimeout(err):
 		return sdk.KindTimeout
 	case errors.Is(err, context.Canceled):
 		return sdk.KindCanceled
@@ -66,7 +66,7 @@ func reason(err error) string {
 	switch {
 	case errors.As(err, &se):
 		return se.Error() // e.g. "connect: connection refused"
-	case isTimeout(err):
+	case sdk.IsTimeout(err):
 		return "timed out"
 	case errors.Is(err, context.Canceled):
 		return "canceled"
@@ -76,10 +76,4 @@ func reason(err error) string {
 		return oe.Err.Error()
 	}
 	return err.Error()
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
 }

@@ -138,7 +138,12 @@ func parseVersion(attr string, v *string, def string) (string, error) {
 
 func (s *settings) setRoots(path *string) error {
 	if path == nil {
-		return nil // system roots
+		// Load the system roots now: left nil, Go would load them lazily
+		// inside the first (timed) handshake, inflating it by tens of ms.
+		if pool, err := x509.SystemCertPool(); err == nil {
+			s.base.RootCAs = pool
+		}
+		return nil
 	}
 	pem, err := readFile("ca_file", *path)
 	if err != nil {

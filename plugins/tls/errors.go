@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"time"
 
@@ -21,7 +20,7 @@ func handshakeError(ctx context.Context, err error) error {
 		return cert
 	}
 	switch {
-	case isTimeout(err) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case sdk.IsTimeout(err) || errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return sdk.Errorf(sdk.KindTimeout, "handshake timed out")
 	case errors.Is(err, context.Canceled):
 		return sdk.Errorf(sdk.KindCanceled, "handshake canceled")
@@ -91,12 +90,6 @@ func subject(c *x509.Certificate) string {
 		return `"` + s + `"`
 	}
 	return "the certificate (empty subject)"
-}
-
-func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, os.ErrDeadlineExceeded) ||
-		(errors.As(err, &ne) && ne.Timeout())
 }
 
 // cause is the error without the net.OpError wrapping that names the

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -137,5 +138,55 @@ func TestFailureAndConfigProblemsCrossTheWire(t *testing.T) {
 	}
 	if res.Duration != time.Millisecond || res.Attributes["http.status"] != int64(503) {
 		t.Fatalf("result = %+v", res)
+	}
+}
+
+// A server that never answers close_notify must not keep a bridged session
+// (and its socket) alive once the host has let go of it.
+func TestBridgeEndsWhenHostReleasesIt(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	srv.StartTLS() // for its certificate and client config
+	defer srv.Close()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", srv.TLS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	closed := make(chan time.Time, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		tc := c.(*tls.Conn)
+		_ = tc.Handshake()
+		_, _ = io.Copy(io.Discard, tc) // returns at close_notify; the server answers nothing
+		_ = tc.NetConn().SetReadDeadline(time.Now().Add(10 * time.Second))
+		_, _ = tc.NetConn().Read(make([]byte, 1)) // returns when the client's TCP FIN arrives
+		closed <- time.Now()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	tcp, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.ServerName = "example.com"
+	res, err := sdktest.New(t, tlsPhase{roots: cfg}).Run(ctx, &sdk.Request{Target: sdk.Target{Host: "example.com"}, Conn: tcp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tcp.Close()
+	res.Conn.Close() // the host lets go: the plugin side must close the session
+	released := time.Now()
+	select {
+	case at := <-closed:
+		if d := at.Sub(released); d > 3*time.Second {
+			t.Errorf("session closed %v after release", d)
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatal("the bridged session outlived its release")
 	}
 }

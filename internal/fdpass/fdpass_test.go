@@ -1,0 +1,187 @@
+//go:build linux
+
+package fdpass
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+func pair(t *testing.T) (*Channel, *Channel) {
+	t.Helper()
+	host, childEnd, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := FromFile(childEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { host.Close(); child.Close() })
+	return host, child
+}
+
+// tcpPair returns both ends of a loopback TCP connection.
+func tcpPair(t *testing.T) (client, server net.Conn) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err = net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	server, err = ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { client.Close(); server.Close() })
+	return client, server
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+func TestSendReceiveIsTheSameSocket(t *testing.T) {
+	host, child := pair(t)
+	client, server := tcpPair(t)
+	if err := host.Send(7, client.(*net.TCPConn)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := child.Receive(ctx(t), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer got.Close()
+	if got.LocalAddr().String() != client.LocalAddr().String() {
+		t.Errorf("received %v, sent %v", got.LocalAddr(), client.LocalAddr())
+	}
+	if _, err := got.Write([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2)
+	_ = server.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := server.Read(buf); err != nil || string(buf) != "hi" {
+		t.Fatalf("server read %q, %v", buf, err)
+	}
+}
+
+func TestReceiveWaitsForLaterArrivalAndMatchesIDs(t *testing.T) {
+	host, child := pair(t)
+	a, _ := tcpPair(t)
+	b, _ := tcpPair(t)
+	done := make(chan net.Conn)
+	go func() {
+		c, err := child.Receive(ctx(t), 2)
+		if err != nil {
+			t.Error(err)
+		}
+		done <- c
+	}()
+	time.Sleep(20 * time.Millisecond) // let Receive wait first
+	_ = host.Send(1, a.(*net.TCPConn))
+	_ = host.Send(2, b.(*net.TCPConn))
+	got := <-done
+	if got == nil || got.LocalAddr().String() != b.LocalAddr().String() {
+		t.Fatalf("id 2 gave %v, want %v", got, b.LocalAddr())
+	}
+	got.Close()
+	first, err := child.Receive(ctx(t), 1)
+	if err != nil || first.LocalAddr().String() != a.LocalAddr().String() {
+		t.Fatalf("id 1 gave %v, %v", first, err)
+	}
+	first.Close()
+}
+
+// openFDs counts this process's open descriptors.
+func openFDs(t *testing.T) int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(entries)
+}
+
+func TestDiscardClosesNowOrOnArrival(t *testing.T) {
+	host, child := pair(t)
+	a, _ := tcpPair(t)
+	b, _ := tcpPair(t)
+	before := openFDs(t)
+	child.Discard(1) // before arrival: a tombstone
+	_ = host.Send(1, a.(*net.TCPConn))
+	_ = host.Send(2, b.(*net.TCPConn))
+	deadline := time.Now().Add(2 * time.Second)
+	for child.pending() < 1 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	child.Discard(2) // after arrival: closed at once
+	if n := openFDs(t); n != before {
+		t.Errorf("descriptors: %d before, %d after discarding both", before, n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := child.Receive(ctx, 1); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("receiving a discarded id: %v", err)
+	}
+}
+
+func TestPeerGoneFailsWaiters(t *testing.T) {
+	host, child := pair(t)
+	done := make(chan error)
+	go func() {
+		_, err := child.Receive(ctx(t), 9)
+		done <- err
+	}()
+	time.Sleep(20 * time.Millisecond)
+	host.Close()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("err = %v, want ErrClosed", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("waiter not woken when the peer closed")
+	}
+}
+
+func TestMalformedMessageDoesNotStallTheChannel(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := os.NewFile(uintptr(fds[0]), "raw")
+	defer raw.Close()
+	child, err := FromFile(os.NewFile(uintptr(fds[1]), "child"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer child.Close()
+	if _, err := raw.Write([]byte("no descriptor here")); err != nil {
+		t.Fatal(err)
+	}
+	good, _ := tcpPair(t)
+	sender, err := FromFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sender.Close()
+	if err := sender.Send(3, good.(*net.TCPConn)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := child.Receive(ctx(t), 3)
+	if err != nil {
+		t.Fatalf("a good message after a bad one: %v", err)
+	}
+	c.Close()
+}
