@@ -17,6 +17,7 @@ type jsonReport struct {
 	Schema      string       `json:"schema"`
 	Interrupted bool         `json:"interrupted,omitempty"`
 	Targets     []jsonTarget `json:"targets"`
+	Plugins     []Plugin     `json:"plugins"`
 }
 
 type jsonTarget struct {
@@ -62,7 +63,10 @@ type jsonError struct {
 // WriteJSON writes the report as one indented JSON document. Durations are
 // milliseconds as floats; figures over no successful run are null.
 func WriteJSON(w io.Writer, r Report) error {
-	doc := jsonReport{Schema: JSONSchema, Interrupted: r.Interrupted, Targets: []jsonTarget{}}
+	doc := jsonReport{Schema: JSONSchema, Interrupted: r.Interrupted, Targets: []jsonTarget{}, Plugins: r.Plugins}
+	if doc.Plugins == nil {
+		doc.Plugins = []Plugin{}
+	}
 	for i, st := range r.Stats {
 		doc.Targets = append(doc.Targets, runTargetDoc(r.Targets[i], st))
 	}

@@ -13,6 +13,18 @@ type Report struct {
 	Stats   []stats.Target // in the same order
 	// Interrupted is set when the run was cut short (SIGINT/SIGTERM).
 	Interrupted bool
+	// Plugins are the processes that served the phases.
+	Plugins []Plugin
+}
+
+// Plugin is one plugin process of a run.
+type Plugin struct {
+	Phase    string `json:"phase"`
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Source   string `json:"source"` // "built-in" or the executable's path
+	PID      int    `json:"pid"`
+	Restarts int    `json:"restarts"`
 }
 
 // NewReport pairs targets with their statistics.

@@ -23,6 +23,7 @@ func WriteTable(w io.Writer, r Report) error {
 		tw.printf("framework overhead: %s ms mean per phase call (host time minus plugin time)\n", msText(o))
 	}
 	tw.failures(r)
+	tw.insecure(r)
 	if r.Interrupted {
 		tw.printf("\nrun interrupted: figures cover the probes that finished\n")
 	}
@@ -155,6 +156,19 @@ func truncate(s string, n int) string {
 		return s[:n]
 	}
 	return s[:n-1] + "…"
+}
+
+// insecure warns about every target whose TLS certificate was not checked.
+func (t *tableWriter) insecure(r Report) {
+	var names []string
+	for _, st := range r.Stats {
+		if st.LastAttr["tls.insecure"] == true {
+			names = append(names, st.Name)
+		}
+	}
+	if len(names) > 0 {
+		t.printf("\nWARNING: TLS CERTIFICATES NOT VERIFIED (insecure_skip_verify) for: %s\n", strings.Join(names, ", "))
+	}
 }
 
 // describeError prefixes the message with its kind unless it already starts

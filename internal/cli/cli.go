@@ -49,7 +49,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return servePlugin(args[1:], stderr)
 	}
 	root := newRoot(stdout, stderr)
-	root.SetArgs(args)
+	root.SetArgs(singleDashFlags(args))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
@@ -140,4 +140,19 @@ func newVersionCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// singleDashFlags accepts "-check" for "--check", the spelling fmt tools
+// such as terraform and gofmt use, which pflag would read as -c -h -e -c -k.
+func singleDashFlags(args []string) []string {
+	out := append([]string(nil), args...)
+	for i, a := range out {
+		if a == "--" {
+			break
+		}
+		if a == "-check" {
+			out[i] = "--check"
+		}
+	}
+	return out
 }

@@ -31,7 +31,7 @@ func TestFmt(t *testing.T) {
 	writeFile(t, messy, "target \"a\" {\nhost=\"a.test\"\n  protocol    = \"http\"\n}\n")
 	writeFile(t, tidy, "target \"a\" {\n  host     = \"a.test\"\n  protocol = \"http\"\n}\n")
 
-	r := runProbe(t, nil, "fmt", "--check", messy, tidy)
+	r := runProbe(t, nil, "fmt", "-check", messy, tidy) // single dash, as in gofmt/terraform
 	if r.code != 1 || strings.TrimSpace(r.stdout) != messy {
 		t.Errorf("--check: exit %d, stdout %q, stderr %s", r.code, r.stdout, r.stderr)
 	}
@@ -173,5 +173,33 @@ func TestVerbosityShowsPluginLogsAndQuietRunsAreQuiet(t *testing.T) {
 	cmd.Run()
 	if !strings.Contains(stderr.String(), "@module=http") {
 		t.Errorf("PROBE_LOG=debug should show plugin logs:\n%s", stderr)
+	}
+}
+
+func TestRunWarnsLoudlyWhenVerificationIsSkipped(t *testing.T) {
+	tb := startTestbed(t)
+	file := filepath.Join(t.TempDir(), "insecure.hcl")
+	writeFile(t, file, `
+variable "dns_server" {}
+variable "https_port" {}
+plugin "dns" {
+  config {
+    servers = [var.dns_server]
+  }
+}
+plugin "tls" {
+  config {
+    insecure_skip_verify = true
+  }
+}
+target "secure" {
+  host     = "secure.probe.test"
+  port     = var.https_port
+  protocol = "https"
+}
+`)
+	r := runProbe(t, tb, "run", file)
+	if r.code != 0 || !strings.Contains(r.stdout, "WARNING: TLS CERTIFICATES NOT VERIFIED (insecure_skip_verify) for: secure") {
+		t.Errorf("exit %d\n%s", r.code, r.stdout)
 	}
 }

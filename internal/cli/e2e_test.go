@@ -129,6 +129,10 @@ type report struct {
 		} `json:"phases"`
 		Attributes map[string]any `json:"attributes"`
 	} `json:"targets"`
+	Plugins []struct {
+		Phase string `json:"phase"`
+		PID   int    `json:"pid"`
+	} `json:"plugins"`
 }
 
 func decode(t *testing.T, r result) report {
@@ -193,6 +197,22 @@ func TestRunExampleJSONChainsAndPhases(t *testing.T) {
 			t.Errorf("%s: %d/%d ok", tg.Name, tg.OK, tg.Probes)
 		}
 	}
+	// Four plugin processes, one per phase, each its own; none left now.
+	pids := map[int]bool{}
+	for _, p := range rep.Plugins {
+		if p.PID <= 0 || pids[p.PID] || p.PID == os.Getpid() {
+			t.Errorf("plugin %s has pid %d", p.Phase, p.PID)
+		}
+		pids[p.PID] = true
+	}
+	if len(pids) != 4 {
+		t.Errorf("%d plugin processes, want 4: %+v", len(pids), rep.Plugins)
+	}
+	var list []int
+	for pid := range pids {
+		list = append(list, pid)
+	}
+	assertGone(t, list, t.TempDir())
 }
 
 // One probe of an https target must use exactly one TCP connection: the

@@ -56,6 +56,7 @@ func runReport(g *globals, s *source, format string) error {
 	}
 	report := output.NewReport(res.plan.Targets, stats.Aggregate(res.plan.TargetNames(), res.samples))
 	report.Interrupted = res.interrupted
+	report.Plugins = pluginProcesses(res.plugins)
 	if err := write(g, format, report); err != nil {
 		return exit(ExitRuntime, "writing output: %v", err)
 	}
@@ -129,4 +130,18 @@ func write(g *globals, format string, r output.Report) error {
 		return output.WriteJSON(g.stdout, r)
 	}
 	return output.WriteTable(g.stdout, r)
+}
+
+// pluginProcesses describes the run's plugin processes for the report.
+func pluginProcesses(infos []runner.Info) []output.Plugin {
+	out := make([]output.Plugin, 0, len(infos))
+	for _, in := range infos {
+		source := "built-in"
+		if in.Spec.Path != "" {
+			source = in.Spec.Path
+		}
+		out = append(out, output.Plugin{Phase: in.Phase, Name: in.Description.Name, Version: in.Description.Version,
+			Source: source, PID: in.PID, Restarts: in.Restarts})
+	}
+	return out
 }
