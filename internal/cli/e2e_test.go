@@ -221,20 +221,7 @@ func TestHTTPSProbeUsesOneConnection(t *testing.T) {
 	tb := startTestbed(t)
 	dir := t.TempDir()
 	file := filepath.Join(dir, "one.hcl")
-	writeFile(t, file, `
-variable "dns_server" {}
-variable "https_port" {}
-variable "ca_file" {}
-plugin "dns" {
-  config {
-    servers = [var.dns_server]
-  }
-}
-plugin "tls" {
-  config {
-    ca_file = var.ca_file
-  }
-}
+	writeFile(t, file, testbedHeader+`
 target "secure" {
   host     = "secure.probe.test"
   port     = var.https_port
@@ -298,14 +285,7 @@ target "x" {
 func TestFailedProbeExitsOneAndNamesCause(t *testing.T) {
 	tb := startTestbed(t)
 	file := filepath.Join(t.TempDir(), "fail.hcl")
-	writeFile(t, file, `
-variable "dns_server" {}
-variable "http_port" {}
-plugin "dns" {
-  config {
-    servers = [var.dns_server]
-  }
-}
+	writeFile(t, file, testbedHeader+`
 target "missing" {
   host     = "missing.probe.test"
   port     = var.http_port
@@ -355,23 +335,10 @@ func TestStaticHostsPluginReplacesDNS(t *testing.T) {
 // longRun writes a targets file that keeps probing for several seconds.
 func longRun(t *testing.T) string {
 	file := filepath.Join(t.TempDir(), "long.hcl")
-	writeFile(t, file, `
-variable "dns_server" {}
-variable "https_port" {}
-variable "ca_file" {}
+	writeFile(t, file, testbedHeader+`
 run {
   count    = 100
   interval = "100ms"
-}
-plugin "dns" {
-  config {
-    servers = [var.dns_server]
-  }
-}
-plugin "tls" {
-  config {
-    ca_file = var.ca_file
-  }
 }
 target "secure" {
   host     = "secure.probe.test"

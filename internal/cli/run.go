@@ -12,7 +12,6 @@ import (
 
 	"github.com/probe-net/probe/core/output"
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
@@ -97,17 +96,10 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	p := plan.Build(s.file)
-	session, diags := runner.Start(ctx, p, runner.StartOptions{
-		Host:           pluginhost.Options{Logger: g.logger()},
-		ConfigDefaults: opts.defaults,
-	})
+	session, err := g.startSession(ctx, s, p, opts.defaults)
 	defer session.Close()
-	if diags.HasErrors() {
-		_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
-		if hasSubject(diags) {
-			return nil, exit(ExitUsage, "")
-		}
-		return nil, exit(ExitRuntime, "")
+	if err != nil {
+		return nil, err
 	}
 	res := &execution{plan: p, applied: map[string]map[string]any{}}
 	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 )
 
@@ -49,15 +48,10 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 
 // startPlugins starts and configures the plugins s needs, then stops them.
 func (g *globals) startPlugins(s *source) ([]runner.Info, error) {
-	p := plan.Build(s.file)
-	session, diags := runner.Start(context.Background(), p, runner.StartOptions{Host: pluginhost.Options{Logger: g.logger()}})
+	session, err := g.startSession(context.Background(), s, plan.Build(s.file), nil)
 	defer session.Close()
-	if diags.HasErrors() {
-		_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
-		if hasSubject(diags) {
-			return nil, exit(ExitUsage, "")
-		}
-		return nil, exit(ExitRuntime, "")
+	if err != nil {
+		return nil, err
 	}
 	return session.Plugins(), nil
 }
