@@ -97,7 +97,17 @@ TCP connect, TLS handshake, the first HTTP round trip — for every target in a
 targets file, and prints per-phase statistics.
 
 Each phase runs in its own plugin process; one real connection travels the
-chain. Any phase can be replaced from the targets file.`,
+chain. Any phase can be replaced from the targets file.
+
+Environment:
+  PRECONNECT_HOSTS  extra targets, "host:port:proto,..." ([::1]:443:https for IPv6)
+  PROBE_VAR_<name>  value of a variable declared in the targets file
+  PROBE_LOG         log level: trace, debug, info, warn (default), error
+  NO_COLOR          never use colour
+
+Exit status:
+  0 every probe succeeded, 1 some probe failed, 2 bad usage, targets file or
+  plugin config, 3 probe could not run (a plugin did not start), 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
