@@ -15,6 +15,8 @@ const JSONSchema = "probe.run/v1"
 
 type jsonReport struct {
 	Schema      string       `json:"schema"`
+	Version     string       `json:"probe_version,omitempty"`
+	Started     string       `json:"started_at,omitempty"` // RFC 3339, UTC
 	Interrupted bool         `json:"interrupted,omitempty"`
 	Targets     []jsonTarget `json:"targets"`
 	Plugins     []Plugin     `json:"plugins"`
@@ -67,6 +69,10 @@ func WriteJSON(w io.Writer, r Report) error {
 	if doc.Plugins == nil {
 		doc.Plugins = []Plugin{}
 	}
+	doc.Version = r.Version
+	if !r.Started.IsZero() {
+		doc.Started = r.Started.UTC().Format(time.RFC3339Nano)
+	}
 	for i, st := range r.Stats {
 		doc.Targets = append(doc.Targets, runTargetDoc(r.Targets[i], st))
 	}
@@ -102,7 +108,7 @@ func summary(s stats.Summary) jsonSummary {
 		out.OverheadMS = ms(s.MeanOverhead)
 	}
 	for _, e := range s.Errors {
-		out.Errors = append(out.Errors, jsonError{Kind: string(e.Kind), Message: e.Message, Count: e.Count})
+		out.Errors = append(out.Errors, jsonError{Kind: string(e.Kind), Message: plainMessage(e.Kind, e.Message), Count: e.Count})
 	}
 	return out
 }

@@ -3,6 +3,8 @@
 package output
 
 import (
+	"time"
+
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/stats"
 )
@@ -15,6 +17,9 @@ type Report struct {
 	Interrupted bool
 	// Plugins are the processes that served the phases.
 	Plugins []Plugin
+	// Version is probe's version; Started is when the run began.
+	Version string
+	Started time.Time
 }
 
 // Plugin is one plugin process of a run.

@@ -92,6 +92,9 @@ func (p *ProgressWriter) Done(s sample.Sample) {
 func (p *ProgressWriter) Finish(samples []sample.Sample, interrupted bool) {
 	ok, failed := preconnectTally(samples)
 	p.printf("\n%d connected, %d failed\n", ok, failed)
+	if w := insecureWarning(InsecureTargets(samples)); w != "" {
+		p.printf("%s", w)
+	}
 	if interrupted {
 		p.printf("interrupted: only the probes above finished\n")
 	}
@@ -314,7 +317,7 @@ func preconnectPhase(ph sample.Phase) preconnectPhaseJSON {
 		out.DurationMS = ms(ph.Duration)
 	}
 	if ph.Error != nil {
-		out.Error = &preconnectErrorJSON{Kind: string(ph.Error.Kind), Message: ph.Error.Message}
+		out.Error = &preconnectErrorJSON{Kind: string(ph.Error.Kind), Message: plainMessage(ph.Error.Kind, ph.Error.Message)}
 	}
 	return out
 }

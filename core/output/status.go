@@ -58,6 +58,7 @@ type TargetState struct {
 type StatusReport struct {
 	Targets     []TargetState
 	Interrupted bool
+	Insecure    []string // targets whose TLS certificate went unverified
 }
 
 // NewStatusReport judges each target from its samples, in any order.
@@ -70,7 +71,7 @@ func NewStatusReport(targets []plan.Target, samples []sample.Sample) StatusRepor
 		names[i] = t.Name
 	}
 	st := stats.Aggregate(names, samples)
-	r := StatusReport{Targets: make([]TargetState, len(targets))}
+	r := StatusReport{Targets: make([]TargetState, len(targets)), Insecure: InsecureTargets(samples)}
 	for i, t := range targets {
 		r.Targets[i] = judgeTarget(t, st[i], samples)
 	}
@@ -182,6 +183,9 @@ func WriteStatusTable(w io.Writer, r StatusReport, color bool) error {
 	}
 	tw.printf("\n%s\n", r.Summary())
 	tw.printf("times: sum of the phases in ms over successful probes (nearest-rank)\n")
+	if w := insecureWarning(r.Insecure); w != "" {
+		tw.printf("%s", w)
+	}
 	if r.Interrupted {
 		tw.printf("interrupted: the status covers the probes that finished\n")
 	}
@@ -299,7 +303,7 @@ func WriteStatusJSON(w io.Writer, r StatusReport) error {
 			Status: t.Status, Probes: t.Stats.Probes, OK: t.Stats.OK, Total: summary(t.Stats.Total),
 		}
 		if f := t.LastFailure; f != nil {
-			jt.LastError = &statusFailureJSON{Phase: f.Phase, Kind: string(f.Error.Kind), Message: f.Error.Message}
+			jt.LastError = &statusFailureJSON{Phase: f.Phase, Kind: string(f.Error.Kind), Message: plainMessage(f.Error.Kind, f.Error.Message)}
 		}
 		doc.Targets = append(doc.Targets, jt)
 	}

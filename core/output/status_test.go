@@ -190,7 +190,7 @@ func TestStatusJSON(t *testing.T) {
 	if web.Total["p50_ms"] != 2.0 || web.Total["p90_ms"] != 3.0 || web.Total["max_ms"] != 3.0 {
 		t.Errorf("web total = %v", web.Total)
 	}
-	want := map[string]string{"phase": "dns", "kind": "nxdomain", "message": "nxdomain: gone.test does not exist"}
+	want := map[string]string{"phase": "dns", "kind": "nxdomain", "message": "gone.test does not exist"}
 	if gone.Status != "down" || gone.OK != 2 || gone.Protocol != "http" || !maps.Equal(gone.LastError, want) {
 		t.Errorf("gone = %+v", gone)
 	}

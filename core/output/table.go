@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/probe-net/probe/core/stats"
 )
@@ -48,10 +49,10 @@ func (t *tableWriter) printf(format string, args ...any) {
 func columnWidths(targets, phases []string) (name, phase int) {
 	name, phase = len("TARGET"), len("total")
 	for _, t := range targets {
-		name = max(name, len(t))
+		name = max(name, utf8.RuneCountInString(t))
 	}
 	for _, p := range phases {
-		phase = max(phase, len(p))
+		phase = max(phase, utf8.RuneCountInString(p))
 	}
 	return min(name, 24), min(phase, 12)
 }
@@ -148,26 +149,22 @@ func msText(d time.Duration) string {
 	}
 }
 
+// truncate shortens s to n characters (not bytes), marking the cut with "…".
 func truncate(s string, n int) string {
-	if len(s) <= n {
+	r := []rune(s)
+	if len(r) <= n {
 		return s
 	}
 	if n <= 1 {
-		return s[:n]
+		return string(r[:max(n, 0)])
 	}
-	return s[:n-1] + "…"
+	return string(r[:n-1]) + "…"
 }
 
 // insecure warns about every target whose TLS certificate was not checked.
 func (t *tableWriter) insecure(r Report) {
-	var names []string
-	for _, st := range r.Stats {
-		if st.LastAttr["tls.insecure"] == true {
-			names = append(names, st.Name)
-		}
-	}
-	if len(names) > 0 {
-		t.printf("\nWARNING: TLS CERTIFICATES NOT VERIFIED (insecure_skip_verify) for: %s\n", strings.Join(names, ", "))
+	if w := insecureWarning(insecureFromStats(r.Stats)); w != "" {
+		t.printf("\n%s", w)
 	}
 }
 

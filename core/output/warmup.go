@@ -17,6 +17,8 @@ type WarmReport struct {
 	Warmth      []stats.Warmth // same order as Targets
 	Features    []string       // what warming turned on, e.g. "dns cache"
 	Interrupted bool
+	// Stats of every probe, cold and warm: their failures are listed.
+	Stats []stats.Target
 }
 
 // WriteWarmTable prints cold against warm per phase, what warming saved, and
@@ -32,6 +34,8 @@ func WriteWarmTable(w io.Writer, r WarmReport) error {
 		t.warmTarget(wm)
 	}
 	t.printf("\ntimes in ms; warm p50 over successful warm probes, a reused phase counting as 0\n")
+	t.failures(Report{Stats: r.Stats})
+	t.insecure(Report{Stats: r.Stats})
 	if r.Interrupted {
 		t.printf("\nrun interrupted: figures cover the probes that finished\n")
 	}
@@ -112,19 +116,19 @@ type warmJSON struct {
 }
 
 type warmTargetJSON struct {
-	Name        string          `json:"name"`
-	Host        string          `json:"host"`
-	Port        int             `json:"port"`
-	Protocol    string          `json:"protocol"`
-	ColdOK      bool            `json:"cold_ok"`
-	WarmProbes  int             `json:"warm_probes"`
-	WarmOK      int             `json:"warm_ok"`
-	Reused      int             `json:"reused"`
-	Resumed     int             `json:"resumed"`
-	Cached      int             `json:"cached"`
-	Phases      []warmPhaseJSON `json:"phases"`
-	Total       warmPhaseJSON   `json:"total"`
-	ColdFailure *jsonError      `json:"cold_error"`
+	Name        string             `json:"name"`
+	Host        string             `json:"host"`
+	Port        int                `json:"port"`
+	Protocol    string             `json:"protocol"`
+	ColdOK      bool               `json:"cold_ok"`
+	WarmProbes  int                `json:"warm_probes"`
+	WarmOK      int                `json:"warm_ok"`
+	Reused      int                `json:"reused"`
+	Resumed     int                `json:"resumed"`
+	Cached      int                `json:"cached"`
+	Phases      []warmPhaseJSON    `json:"phases"`
+	Total       warmPhaseJSON      `json:"total"`
+	ColdFailure *statusFailureJSON `json:"cold_error"`
 }
 
 type warmPhaseJSON struct {
@@ -152,7 +156,7 @@ func WriteWarmJSON(w io.Writer, r WarmReport) error {
 		if wm.Cold != nil {
 			jt.ColdOK = wm.Cold.OK()
 			if f := wm.Cold.Failure(); f != nil && f.Error != nil {
-				jt.ColdFailure = &jsonError{Kind: string(f.Error.Kind), Message: f.Name + ": " + f.Error.Message, Count: 1}
+				jt.ColdFailure = &statusFailureJSON{Phase: f.Name, Kind: string(f.Error.Kind), Message: plainMessage(f.Error.Kind, f.Error.Message)}
 			}
 		}
 		for _, p := range wm.Phases {

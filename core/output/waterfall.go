@@ -470,7 +470,8 @@ func ticks(line []byte, cols []int) []byte {
 type probeJSON struct {
 	Schema       string          `json:"schema"`
 	Target       probeTargetJSON `json:"target"`
-	OK           bool            `json:"ok"`
+	OK           bool            `json:"ok"`      // every probe succeeded (the exit status agrees)
+	LastOK       bool            `json:"last_ok"` // the probe shown in detail succeeded
 	Probes       int             `json:"probes"`
 	WallMS       *float64        `json:"wall_ms"`
 	Phases       []probePhase    `json:"phases"`
@@ -506,7 +507,8 @@ type probeCumulative struct {
 }
 
 // WriteProbeJSON writes the report as one indented JSON document
-// ("probe.test/v1"): the target, whether the probe succeeded, each phase of
+// ("probe.test/v1"): the target, whether every probe succeeded ("ok") and
+// whether the one shown did ("last_ok"), each phase of
 // the probe with its durations and attributes (durations in milliseconds,
 // as "<name>_ms"; a skipped phase has null durations), the cumulative marks
 // (null when they do not apply, e.g. appconnect without tls), and, when
@@ -514,7 +516,7 @@ type probeCumulative struct {
 func WriteProbeJSON(w io.Writer, r ProbeReport) error {
 	t, s := r.Target, r.Sample
 	doc := probeJSON{
-		Schema: ProbeSchema, OK: s.OK(), Probes: r.Probes, WallMS: ms(s.Wall), Phases: []probePhase{},
+		Schema: ProbeSchema, OK: s.OK(), LastOK: s.OK(), Probes: r.Probes, WallMS: ms(s.Wall), Phases: []probePhase{},
 		Target:       probeTargetJSON{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol},
 		CumulativeMS: cumulativeDoc(Marks(s)),
 	}
@@ -522,6 +524,7 @@ func WriteProbeJSON(w io.Writer, r ProbeReport) error {
 		doc.Phases = append(doc.Phases, probePhaseDoc(p))
 	}
 	if r.Stats != nil {
+		doc.OK = r.Stats.OK == r.Stats.Probes
 		st := runTargetDoc(t, *r.Stats)
 		doc.Stats = &st
 	}
@@ -529,7 +532,10 @@ func WriteProbeJSON(w io.Writer, r ProbeReport) error {
 }
 
 func probePhaseDoc(p sample.Phase) probePhase {
-	out := probePhase{Phase: p.Name, Plugin: p.Plugin, Status: p.Status, Note: p.Note, Error: p.Error, Attributes: attributes(p.Attributes)}
+	out := probePhase{Phase: p.Name, Plugin: p.Plugin, Status: p.Status, Note: p.Note, Attributes: attributes(p.Attributes)}
+	if p.Error != nil {
+		out.Error = &sample.Error{Kind: p.Error.Kind, Message: plainMessage(p.Error.Kind, p.Error.Message)}
+	}
 	if p.Status == sample.OK || p.Status == sample.Failed {
 		out.DurationMS, out.WallMS = ms(p.Duration), ms(p.Wall)
 	}

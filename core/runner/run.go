@@ -9,6 +9,7 @@ import (
 
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/sdk"
 )
 
 // Options change how a run probes. The zero value probes every target cold.
@@ -24,7 +25,8 @@ type Options struct {
 
 // Run probes every target of p for p.Run.Count rounds and calls emit once
 // per probe, never concurrently. It returns when all rounds are done or ctx
-// is cancelled.
+// is cancelled; a probe the cancellation cut short is not emitted (OnPhase
+// may have seen some of its phases).
 func Run(ctx context.Context, p *plan.Plan, phases Phases, opts Options, emit func(sample.Sample)) {
 	r := newRun(phases, opts, emit)
 	defer r.pool.closeAll()
@@ -63,9 +65,18 @@ func newRun(phases Phases, opts Options, emit func(sample.Sample)) *run {
 
 func (r *run) probe(ctx context.Context, t plan.Target, round int) {
 	s := r.probeTarget(ctx, t, round)
+	if ctx.Err() != nil && interrupted(s) {
+		return // cut short by the run's end, not a result about the target
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.emit(s)
+}
+
+// interrupted reports whether s failed only because the run was cancelled.
+func interrupted(s sample.Sample) bool {
+	f := s.Failure()
+	return f != nil && f.Error != nil && f.Error.Kind == sdk.KindCanceled
 }
 
 func (r *run) onPhase(t plan.Target, round int, p sample.Phase) {

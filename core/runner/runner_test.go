@@ -513,3 +513,15 @@ func TestGivesUpAfterMaxRestarts(t *testing.T) {
 		t.Errorf("restarts = %d, want 3", r)
 	}
 }
+
+func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
+	p := newPlan(1, target("t", 9, 10*time.Second, "patient"))
+	s := start(t, p)
+	ctx, cancel := context.WithCancel(context.Background()) // as SIGINT does
+	defer time.AfterFunc(300*time.Millisecond, cancel).Stop()
+	var got []sample.Sample
+	runner.Run(ctx, p, s, runner.Options{}, func(smp sample.Sample) { got = append(got, smp) })
+	if len(got) != 0 {
+		t.Errorf("emitted %+v; a probe the cancellation cut short says nothing about its target", got)
+	}
+}

@@ -96,7 +96,8 @@ target "b" {
 
 func TestTargetSelectionAndPreconnectHosts(t *testing.T) {
 	tb := startTestbed(t)
-	r := runProbe(t, tb, "run", example(t, "testbed.hcl"), "--target", "raw", "--format", "json")
+	// --target twice names the target once; --timeout in milliseconds.
+	r := runProbe(t, tb, "run", example(t, "testbed.hcl"), "--target", "raw", "--target", "raw", "--timeout", "2000", "--format", "json")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -134,6 +135,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "a.hcl", "b.hcl"}, "", "accepts at most 1 arg(s), received 2"},
 		{[]string{"frobnicate"}, "", `unknown command "frobnicate"`},
 		{[]string{"run", "--var", "novalue", "x.hcl"}, "", `--var "novalue": want NAME=VALUE`},
+		{[]string{"run", "--interval", "soon", "x.hcl"}, "", `invalid argument "soon" for "--interval" flag: want milliseconds (2000) or a duration (2s), not "soon"`},
 	} {
 		cmd, _, stderr := probeCmd(t, nil, t.TempDir(), c.args...)
 		cmd.Env = append(cmd.Env, "PRECONNECT_HOSTS="+c.env)

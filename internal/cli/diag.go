@@ -24,6 +24,9 @@ func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, def
 	if !diags.HasErrors() {
 		return session, nil
 	}
+	if ctx.Err() != nil {
+		return session, exit(ExitInterrupted, "interrupted while starting plugins")
+	}
 	_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
 	if hasSubject(diags) {
 		return session, exit(ExitUsage, "")

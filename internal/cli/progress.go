@@ -3,7 +3,9 @@
 package cli
 
 import (
+	"io"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -14,13 +16,26 @@ const progressDelay = 700 * time.Millisecond
 
 // progress draws a bar on stderr for runs longer than a moment. It is only
 // ever enabled on a terminal, never for JSON output or when output is piped.
+// The bar exists from the start, so its elapsed time and estimate are
+// right; its output is held back until progressDelay has passed.
 type progress struct {
 	mu    sync.Mutex
-	g     *globals
-	total int
-	done  int
 	bar   *progressbar.ProgressBar
+	out   *delayedWriter
 	timer *time.Timer
+}
+
+// delayedWriter discards writes until it is opened.
+type delayedWriter struct {
+	w    io.Writer
+	open atomic.Bool
+}
+
+func (d *delayedWriter) Write(p []byte) (int, error) {
+	if !d.open.Load() {
+		return len(p), nil
+	}
+	return d.w.Write(p)
 }
 
 // newProgress returns a progress for total probes; nil (a no-op) when it
@@ -29,27 +44,23 @@ func newProgress(g *globals, total int, enabled bool) *progress {
 	if !enabled || total < 2 || !isTerminal(g.stderr) {
 		return nil
 	}
-	p := &progress{g: g, total: total}
-	p.timer = time.AfterFunc(progressDelay, p.show)
-	return p
-}
-
-func (p *progress) show() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.done >= p.total {
-		return
-	}
-	p.bar = progressbar.NewOptions(p.total,
-		progressbar.OptionSetWriter(p.g.stderr),
+	out := &delayedWriter{w: g.stderr}
+	p := &progress{out: out, bar: progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(out),
 		progressbar.OptionSetDescription("probing"),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
-		progressbar.OptionEnableColorCodes(p.g.color),
-	)
-	_ = p.bar.Set(p.done)
+		progressbar.OptionEnableColorCodes(g.color),
+	)}
+	p.timer = time.AfterFunc(progressDelay, func() {
+		out.open.Store(true)
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		_ = p.bar.RenderBlank()
+	})
+	return p
 }
 
 // add counts one finished probe.
@@ -59,10 +70,7 @@ func (p *progress) add() {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.done++
-	if p.bar != nil {
-		_ = p.bar.Set(p.done)
-	}
+	_ = p.bar.Add(1)
 }
 
 // finish removes the bar before the results are printed.
@@ -73,9 +81,9 @@ func (p *progress) finish() {
 	p.timer.Stop()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.done = p.total
-	if p.bar != nil {
+	if p.out.open.Load() {
 		_ = p.bar.Clear()
-		_ = p.bar.Finish()
 	}
+	p.out.open.Store(false)
+	_ = p.bar.Finish()
 }

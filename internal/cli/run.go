@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +57,7 @@ func runReport(g *globals, s *source, format string) error {
 	report := output.NewReport(res.plan.Targets, stats.Aggregate(res.plan.TargetNames(), res.samples))
 	report.Interrupted = res.interrupted
 	report.Plugins = pluginProcesses(res.plugins)
+	report.Version, report.Started = Version, res.started
 	if err := write(g, format, report); err != nil {
 		return exit(ExitRuntime, "writing output: %v", err)
 	}
@@ -72,6 +74,7 @@ type execOptions struct {
 // execution is what running a plan produced.
 type execution struct {
 	plan        *plan.Plan
+	started     time.Time // when the first probe began
 	samples     []sample.Sample
 	failed      bool // some probe failed
 	interrupted bool // SIGINT or SIGTERM arrived
@@ -101,7 +104,7 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &execution{plan: p, applied: map[string]map[string]any{}}
+	res := &execution{plan: p, applied: map[string]map[string]any{}, started: time.Now()}
 	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)
 	runner.Run(ctx, p, session, opts.run, func(smp sample.Sample) {
 		res.samples = append(res.samples, smp)

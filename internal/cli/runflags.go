@@ -3,6 +3,8 @@
 package cli
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,15 +20,44 @@ type runFlags struct {
 	sequential  bool
 	timeout     time.Duration
 	format      string
+
+	fallbackCount int
 }
 
-func (f *runFlags) register(cmd *cobra.Command, defaultCount int) {
+// msDuration is a flag value that reads a bare number as milliseconds, as
+// the guide's --timeout=MS does, and anything else as a Go duration.
+type msDuration time.Duration
+
+func (d *msDuration) String() string { return time.Duration(*d).String() }
+func (d *msDuration) Type() string   { return "ms|duration" }
+
+func (d *msDuration) Set(s string) error {
+	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
+		*d = msDuration(time.Duration(ms) * time.Millisecond)
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want milliseconds (2000) or a duration (2s), not %q", s)
+	}
+	*d = msDuration(v)
+	return nil
+}
+
+// register adds the flags. fallbackCount is the count used when neither
+// --count nor the file's run.count (above 1) says otherwise; 0 means 1.
+func (f *runFlags) register(cmd *cobra.Command, fallbackCount int) {
+	f.fallbackCount = fallbackCount
 	fl := cmd.Flags()
-	fl.IntVar(&f.count, "count", defaultCount, "probes per target (overrides run.count)")
-	fl.DurationVar(&f.interval, "interval", 0, "pause between rounds, e.g. 200ms (overrides run.interval)")
+	countHelp := "probes per target (overrides run.count)"
+	if fallbackCount > 1 {
+		countHelp = fmt.Sprintf("probes per target (overrides run.count; %d when neither is set)", fallbackCount)
+	}
+	fl.IntVar(&f.count, "count", 0, countHelp)
+	fl.Var((*msDuration)(&f.interval), "interval", "pause between rounds: milliseconds (200) or a duration (200ms) (overrides run.interval)")
 	fl.IntVar(&f.concurrency, "concurrency", 0, "targets probed at once (overrides run.concurrency)")
 	fl.BoolVar(&f.sequential, "sequential", false, "probe targets one after another")
-	fl.DurationVar(&f.timeout, "timeout", 0, "budget for one probe of a target, e.g. 2s (overrides every target's timeout)")
+	fl.Var((*msDuration)(&f.timeout), "timeout", "budget for one probe of a target: milliseconds (2000) or a duration (2s) (overrides every target's timeout)")
 	fl.StringVar(&f.format, "format", "table", "output format: table or json")
 }
 
@@ -37,7 +68,7 @@ func (f *runFlags) check(cmd *cobra.Command) error {
 	}
 	fl := cmd.Flags()
 	switch {
-	case (fl.Changed("count") || f.count > 0) && f.count < 1:
+	case fl.Changed("count") && f.count < 1:
 		return exit(ExitUsage, "--count must be at least 1")
 	case fl.Changed("interval") && f.interval < 0:
 		return exit(ExitUsage, "--interval must not be negative")
@@ -65,8 +96,11 @@ func (f *runFlags) load(g *globals, cmd *cobra.Command, src *sourceFlags, path s
 // apply writes the flags the user set into file; check has validated them.
 func (f *runFlags) apply(cmd *cobra.Command, file *config.File) {
 	fl := cmd.Flags()
-	if fl.Changed("count") || f.count > 0 {
+	switch {
+	case fl.Changed("count"):
 		file.Run.Count = f.count
+	case file.Run.Count <= 1 && f.fallbackCount > 1:
+		file.Run.Count = f.fallbackCount
 	}
 	if fl.Changed("interval") {
 		file.Run.Interval = f.interval

@@ -38,6 +38,7 @@ func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 	src := &source{loader: config.NewLoader()}
 	if path == "" {
 		src.file = defaultFile()
+		fmt.Fprintf(g.stderr, "probe: no targets file given: using the built-in default list (%s)\n", targetNames(src.file))
 	} else {
 		vars, err := parseVars(f.vars)
 		if err != nil {
@@ -90,7 +91,12 @@ func selectTargets(file *config.File, names []string) error {
 		return nil
 	}
 	var kept []config.Target
+	seen := map[string]bool{}
 	for _, name := range names {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
 		i := slices.IndexFunc(file.Targets, func(t config.Target) bool { return t.Name == name })
 		if i < 0 {
 			return fmt.Errorf("--target %q: no such target (have: %s)", name, targetNames(file))

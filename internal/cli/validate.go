@@ -37,8 +37,8 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 			for i, in := range infos {
 				names[i] = in.Phase + "=" + in.Description.Name + " " + in.Description.Version
 			}
-			fmt.Fprintf(g.stdout, "%s: valid: %d targets, %d plugins (%s)\n",
-				args[0], len(s.file.Targets), len(infos), strings.Join(names, ", "))
+			fmt.Fprintf(g.stdout, "%s: valid: %s, %s (%s)\n", args[0],
+				plural(len(s.file.Targets), "target"), plural(len(infos), "plugin"), strings.Join(names, ", "))
 			return nil
 		},
 	}
@@ -54,4 +54,12 @@ func (g *globals) startPlugins(s *source) ([]runner.Info, error) {
 		return nil, err
 	}
 	return session.Plugins(), nil
+}
+
+// plural returns "1 target", "3 targets".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

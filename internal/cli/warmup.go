@@ -104,6 +104,7 @@ func warmup(g *globals, s *source, format string, reuse bool) error {
 		Warmth:      stats.CompareWarm(res.plan.TargetNames(), res.samples),
 		Features:    features(res.applied),
 		Interrupted: res.interrupted,
+		Stats:       stats.Aggregate(res.plan.TargetNames(), res.samples),
 	}
 	if format == "json" {
 		err = output.WriteWarmJSON(g.stdout, report)

@@ -91,3 +91,11 @@ func TestWarmupTableAndUsage(t *testing.T) {
 		t.Errorf("two files: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+func TestWarmupNamesWhyATargetFailed(t *testing.T) {
+	tb := startTestbed(t)
+	r := runProbe(t, tb, "warmup", example(t, "mixed.hcl"), "--count", "2")
+	if r.code != 1 || !strings.Contains(r.stdout, "failures:\n  missing dns: nxdomain: missing.probe.test does not exist") {
+		t.Errorf("exit %d\n%s", r.code, r.stdout)
+	}
+}
