@@ -180,7 +180,7 @@ var phaseDetails = map[string][]detailField{
 		{"rcode", attrField("dns.rcode", "")},
 		{"cname", attrField("dns.cname", " → ")},
 		{"source", detailDNSSource},
-		{"attempts", attrField("dns.attempts", "")},
+		{"queries", attrField("dns.queries", "")},
 	},
 	"tcp": {
 		{"remote", attrField("tcp.remote", "")},

@@ -23,7 +23,7 @@ func wfHTTPSSample() sample.Sample {
 	return sample.Sample{Target: "secure", Wall: 9 * time.Millisecond, Phases: []sample.Phase{
 		{Name: "dns", Plugin: "dns 0.1.0", Status: sample.OK, Duration: 500 * wfUS, Wall: 900 * wfUS, Attributes: sdk.Attributes{
 			"dns.answers": []string{"127.0.0.1"}, "dns.server": "127.0.0.1:5353", "dns.transport": "udp",
-			"dns.rcode": "NOERROR", "dns.source": "server", "dns.attempts": int64(1)}},
+			"dns.rcode": "NOERROR", "dns.source": "server", "dns.queries": int64(1)}},
 		{Name: "tcp", Plugin: "tcp 0.1.0", Status: sample.OK, Duration: 300 * wfUS, Wall: 700 * wfUS, Attributes: sdk.Attributes{
 			"tcp.remote": "127.0.0.1:443", "tcp.local": "127.0.0.1:50000", "tcp.family": "ipv4", "tcp.attempts": int64(1)}},
 		{Name: "tls", Plugin: "tls 0.1.0", Status: sample.OK, Duration: 3200 * wfUS, Wall: 3900 * wfUS, Attributes: sdk.Attributes{

@@ -62,8 +62,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ee.code
 	}
 	// cobra's own errors: unknown command or flag, wrong argument count.
-	fmt.Fprintf(stderr, "probe: %v\nRun 'probe --help' for usage.\n", err)
+	fmt.Fprintf(stderr, "probe: %v\nRun '%s --help' for usage.\n", err, helpPath(root, args))
 	return ExitUsage
+}
+
+// helpPath names the command whose help fits the failed arguments:
+// "probe run" for a bad flag to run, "probe" otherwise.
+func helpPath(root *cobra.Command, args []string) string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd == nil {
+		return root.Name()
+	}
+	return cmd.CommandPath()
 }
 
 // servePlugin is the hidden entry point of a built-in plugin process.

@@ -134,6 +134,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"run", "--target", "metrics"}, "web:80", `PRECONNECT_HOSTS entry 1 "web:80": want host:port:proto`},
 		{[]string{"run", "a.hcl", "b.hcl"}, "", "accepts at most 1 arg(s), received 2"},
 		{[]string{"frobnicate"}, "", `unknown command "frobnicate"`},
+		{[]string{"run", "--frobnicate", "x.hcl"}, "", "unknown flag: --frobnicate\nRun 'probe run --help' for usage."},
 		{[]string{"run", "--var", "novalue", "x.hcl"}, "", `--var "novalue": want NAME=VALUE`},
 		{[]string{"run", "--interval", "soon", "x.hcl"}, "", `invalid argument "soon" for "--interval" flag: want milliseconds (2000) or a duration (2s), not "soon"`},
 	} {

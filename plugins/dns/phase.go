@@ -25,7 +25,7 @@
 //	dns.answers          []string  the addresses, preferred family first
 //	dns.cname            []string  the CNAME chain followed, if any
 //	dns.ttl              int64     smallest TTL of the records used, in seconds (time left when cached)
-//	dns.attempts         int64     queries sent, retries and TCP repeats included
+//	dns.queries         int64     queries sent, retries and TCP repeats included
 //	dns.cached           bool      whether the answer came from the cache
 //	dns.truncated_retry  bool      whether a truncated UDP answer was repeated over TCP
 //	dns.errors           []string  failures of one family while the other one answered

@@ -46,7 +46,7 @@ func TestResolvesBothFamiliesConcurrently(t *testing.T) {
 	want := sdk.Attributes{
 		"dns.source": "server", "dns.server": addr, "dns.transport": "udp", "dns.rcode": "NOERROR",
 		"dns.answers": []string{"2001:db8::1", "192.0.2.1"}, "dns.ttl": int64(300),
-		"dns.attempts": int64(2), "dns.cached": false, "dns.truncated_retry": false,
+		"dns.queries": int64(2), "dns.cached": false, "dns.truncated_retry": false,
 	}
 	if !reflect.DeepEqual(res.Attributes, want) {
 		t.Errorf("attributes = %v\nwant         %v", res.Attributes, want)
@@ -105,8 +105,8 @@ func TestFollowsCNAMEChains(t *testing.T) {
 	if got := res.Attributes["dns.cname"]; !reflect.DeepEqual(got, []string{"www.probe.test"}) {
 		t.Errorf("split: dns.cname = %v", got)
 	}
-	if got := res.Attributes["dns.attempts"]; got != int64(4) {
-		t.Errorf("split: dns.attempts = %v, want 4 (two names, two families)", got)
+	if got := res.Attributes["dns.queries"]; got != int64(4) {
+		t.Errorf("split: dns.queries = %v, want 4 (two names, two families)", got)
 	}
 }
 
@@ -169,7 +169,7 @@ func TestTimeout(t *testing.T) {
 	if sdktest.Kind(err) != sdk.KindTimeout || !strings.Contains(err.Error(), "no answer within 200ms (server "+silent+")") {
 		t.Fatalf("err = %v (kind %q), want a timeout naming the server", err, sdktest.Kind(err))
 	}
-	if res == nil || res.Duration <= 0 || res.Attributes["dns.attempts"] != int64(2) {
+	if res == nil || res.Duration <= 0 || res.Attributes["dns.queries"] != int64(2) {
 		t.Errorf("partial result = %+v, want a duration and 2 attempts", res)
 	}
 	if n := got.Load(); n != 2 {
@@ -214,8 +214,8 @@ func TestRetriesThenMovesToNextServer(t *testing.T) {
 	if res.Attributes["dns.server"] != good {
 		t.Errorf("dns.server = %v, want %s", res.Attributes["dns.server"], good)
 	}
-	if got := res.Attributes["dns.attempts"]; got != int64(6) {
-		t.Errorf("dns.attempts = %v, want 6 (per family: 2 to the silent server, 1 to the good one)", got)
+	if got := res.Attributes["dns.queries"]; got != int64(6) {
+		t.Errorf("dns.queries = %v, want 6 (per family: 2 to the silent server, 1 to the good one)", got)
 	}
 	if n := got.Load(); n != 4 {
 		t.Errorf("silent server got %d queries, want 4", n)
@@ -249,7 +249,7 @@ func TestServFailMovesToNextServer(t *testing.T) {
 	good := startDNS(t, newTestZone(t))
 	h := configured(t, testPhase(t), map[string]any{"servers": []string{failing, good}, "attempts": 3})
 	res := mustResolve(t, h, "www.probe.test")
-	if res.Attributes["dns.server"] != good || res.Attributes["dns.attempts"] != int64(4) {
+	if res.Attributes["dns.server"] != good || res.Attributes["dns.queries"] != int64(4) {
 		t.Errorf("attributes = %v, want server %s after one SERVFAIL per family (4 attempts)", res.Attributes, good)
 	}
 }
@@ -262,7 +262,7 @@ func TestTruncatedAnswerIsRetriedOverTCP(t *testing.T) {
 	if len(res.Addresses) != 100 {
 		t.Errorf("got %d addresses, want all 100", len(res.Addresses))
 	}
-	if res.Attributes["dns.truncated_retry"] != true || res.Attributes["dns.attempts"] != int64(2) {
+	if res.Attributes["dns.truncated_retry"] != true || res.Attributes["dns.queries"] != int64(2) {
 		t.Errorf("attributes = %v, want truncated_retry and 2 attempts", res.Attributes)
 	}
 	want := []loggedQuery{{"big.probe.test.", "A", "udp"}, {"big.probe.test.", "A", "tcp"}}
@@ -353,7 +353,7 @@ func TestHostsFile(t *testing.T) {
 	hosts := writeFile(t, "hosts", "# pinned\n192.0.2.50 pinned.probe.test pinned\n2001:db8::50 pinned.probe.test\n")
 	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "hosts_file": hosts})
 	res := mustResolve(t, h, "Pinned.Probe.Test.")
-	if addrList(res) != "[2001:db8::50 192.0.2.50]" || res.Attributes["dns.source"] != "hosts" || res.Attributes["dns.attempts"] != int64(0) {
+	if addrList(res) != "[2001:db8::50 192.0.2.50]" || res.Attributes["dns.source"] != "hosts" || res.Attributes["dns.queries"] != int64(0) {
 		t.Errorf("result = %+v, want both pinned addresses from the hosts file", res)
 	}
 	mustResolve(t, h, "www.probe.test") // not in the file: asks the server
@@ -401,7 +401,7 @@ func TestCacheHonoursTTL(t *testing.T) {
 	if first.Attributes["dns.cached"] != false || second.Attributes["dns.cached"] != true {
 		t.Errorf("dns.cached = %v then %v, want false then true", first.Attributes["dns.cached"], second.Attributes["dns.cached"])
 	}
-	if second.Attributes["dns.ttl"] != int64(200) || second.Attributes["dns.attempts"] != int64(0) || addrList(second) != addrList(first) {
+	if second.Attributes["dns.ttl"] != int64(200) || second.Attributes["dns.queries"] != int64(0) || addrList(second) != addrList(first) {
 		t.Errorf("cached result = %+v, want the same addresses, ttl 200, 0 attempts", second)
 	}
 	if n := len(zone.queries()); n != 2 {

@@ -47,7 +47,7 @@ func (r *resolution) attributes() sdk.Attributes {
 	a := sdk.Attributes{
 		"dns.source":   r.source,
 		"dns.cached":   r.source == sourceCache,
-		"dns.attempts": r.attempts,
+		"dns.queries": r.attempts,
 	}
 	setIf(a, "dns.answers", addrStrings(r.addrs), len(r.addrs) > 0)
 	setIf(a, "dns.cname", r.chain, len(r.chain) > 0)
