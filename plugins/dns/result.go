@@ -45,8 +45,8 @@ func (r *resolution) result(d time.Duration) *sdk.Result {
 
 func (r *resolution) attributes() sdk.Attributes {
 	a := sdk.Attributes{
-		"dns.source":   r.source,
-		"dns.cached":   r.source == sourceCache,
+		"dns.source":  r.source,
+		"dns.cached":  r.source == sourceCache,
 		"dns.queries": r.attempts,
 	}
 	setIf(a, "dns.answers", addrStrings(r.addrs), len(r.addrs) > 0)
