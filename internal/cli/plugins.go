@@ -4,6 +4,9 @@ package cli
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -58,13 +61,31 @@ func pluginSource(in runner.Info) string {
 	return "built-in " + b
 }
 
+// writePluginsTable lists the plugins; summaries and config schemas are in
+// the JSON form, which has room for them.
 func writePluginsTable(g *globals, infos []runner.Info) error {
 	tw := tabwriter.NewWriter(g.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PHASE\tPLUGIN\tVERSION\tSOURCE\tSUMMARY")
+	fmt.Fprintln(tw, "PHASE\tPLUGIN\tVERSION\tSOURCE")
 	for _, in := range infos {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", in.Phase, in.Description.Name, in.Description.Version, pluginSource(in), in.Description.Summary)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", in.Phase, in.Description.Name, in.Description.Version, shortPath(pluginSource(in)))
 	}
 	return tw.Flush()
+}
+
+// shortPath shows an absolute path relative to the working directory when
+// it lies below it.
+func shortPath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
 }
 
 type pluginJSON struct {
