@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"net/netip"
 	"strconv"
 	"testing"
 	"time"
@@ -147,3 +148,5 @@ func benchListener(b *testing.B) (int, func()) {
 	}()
 	return ln.Addr().(*net.TCPAddr).Port, nil
 }
+
+var netipLoopback = netip.MustParseAddr("127.0.0.1")
