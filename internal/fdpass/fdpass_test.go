@@ -185,3 +185,40 @@ func TestMalformedMessageDoesNotStallTheChannel(t *testing.T) {
 	}
 	c.Close()
 }
+
+// BenchmarkSendReceive is one descriptor across the channel and back into a
+// net.Conn, within one process: the channel's own share of a hand-off.
+func BenchmarkSendReceive(b *testing.B) {
+	host, childEnd, err := Pair()
+	if err != nil {
+		b.Fatal(err)
+	}
+	child, err := FromFile(childEnd)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer host.Close()
+	defer child.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	for i := range b.N {
+		if err := host.Send(uint64(i+1), conn.(*net.TCPConn)); err != nil {
+			b.Fatal(err)
+		}
+		c, err := child.Receive(ctx, uint64(i+1))
+		if err != nil {
+			b.Fatal(err)
+		}
+		c.Close()
+	}
+}
