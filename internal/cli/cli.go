@@ -147,7 +147,25 @@ func (g *globals) logger() hclog.Logger {
 	case g.verbose == 1 && level > hclog.Debug:
 		level = hclog.Debug
 	}
-	return hclog.New(&hclog.LoggerOptions{Name: "probe", Level: level, Output: g.stderr})
+	opts := &hclog.LoggerOptions{Name: "probe", Level: level, Output: g.stderr}
+	if level > hclog.Trace {
+		opts.Exclude = pluginPlumbing().Exclude
+	}
+	return hclog.New(opts)
+}
+
+// pluginPlumbing excludes go-plugin's own messages about its connection to
+// a plugin: noise at debug level (one of them reads like an error on every
+// normal exit), kept at trace (-vv).
+func pluginPlumbing() *hclog.ExcludeByMessage {
+	var ex hclog.ExcludeByMessage
+	for _, msg := range []string{
+		"waiting for RPC address", "using plugin", "plugin address",
+		"received EOF, stopping recv loop", "plugin exited",
+	} {
+		ex.Add(msg)
+	}
+	return &ex
 }
 
 func newVersionCmd(g *globals) *cobra.Command {

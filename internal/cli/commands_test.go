@@ -166,10 +166,13 @@ func TestVerbosityShowsPluginLogsAndQuietRunsAreQuiet(t *testing.T) {
 		t.Errorf("a quiet run through a pipe should print nothing on stderr (no progress bar): exit %d\n%s", r.code, r.stderr)
 	}
 	r = runProbe(t, tb, "-v", "run", example(t, "testbed.hcl"), "--target", "secure")
-	for _, want := range []string{"[DEBUG] probe.dns", "phase done", "@module=tls", "starting plugin"} {
+	for _, want := range []string{"[DEBUG] probe.dns", "phase done", "@module=tls", "starting plugin", "plugin started"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("-v output lacks %q:\n%s", want, r.stderr)
 		}
+	}
+	if strings.Contains(r.stderr, "received EOF, stopping recv loop") {
+		t.Errorf("-v shows go-plugin's connection plumbing:\n%s", r.stderr)
 	}
 	cmd, _, stderr := probeCmd(t, tb, t.TempDir(), "run", example(t, "testbed.hcl"), "--target", "web")
 	cmd.Env = append(cmd.Env, "PROBE_LOG=debug")
