@@ -156,7 +156,7 @@ func PhaseDetail(ph sample.Phase) string {
 		if ph.Error == nil {
 			return "unknown failure"
 		}
-		return describeError(string(ph.Error.Kind), ph.Error.Message)
+		return describeError(ph.Error.Kind, ph.Error.Message)
 	case sample.Skipped, sample.Reused:
 		return ph.Note
 	}

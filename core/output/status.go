@@ -40,7 +40,7 @@ type PhaseFailure struct {
 }
 
 func (f PhaseFailure) String() string {
-	return f.Phase + ": " + describeError(string(f.Error.Kind), f.Error.Message)
+	return phaseError(f.Phase, f.Error.Kind, f.Error.Message)
 }
 
 // TargetState is what status knows about one target.

@@ -3,11 +3,11 @@ package output
 import (
 	"fmt"
 	"io"
-	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/sdk"
 )
 
 // WriteTable writes one block of rows per target, then the failures.
@@ -129,7 +129,7 @@ func (t *tableWriter) failures(r Report) {
 					t.printf("\nfailures:\n")
 					first = false
 				}
-				t.printf("  %s %s: %s (%d×)\n", st.Name, p.Name, describeError(string(e.Kind), e.Message), e.Count)
+				t.printf("  %s %s (%d×)\n", st.Name, phaseError(p.Name, e.Kind, e.Message), e.Count)
 			}
 		}
 	}
@@ -168,11 +168,20 @@ func (t *tableWriter) insecure(r Report) {
 	}
 }
 
-// describeError prefixes the message with its kind unless it already starts
-// with it, as many plugins' messages do ("nxdomain: x does not exist").
-func describeError(kind, message string) string {
-	if kind == "" || strings.HasPrefix(message, kind+":") {
+// describeError is "kind: message", without repeating a "kind: " the
+// message already starts with (as many plugins' messages do).
+func describeError(kind sdk.ErrorKind, message string) string {
+	if kind == "" {
 		return message
 	}
-	return kind + ": " + message
+	return string(kind) + ": " + plainMessage(kind, message)
+}
+
+// phaseError is "phase: kind: message", leaving the kind out when it is the
+// phase's own name (a dns error in the dns phase).
+func phaseError(phase string, kind sdk.ErrorKind, message string) string {
+	if string(kind) == phase {
+		return phase + ": " + plainMessage(kind, message)
+	}
+	return phase + ": " + describeError(kind, message)
 }

@@ -105,18 +105,9 @@ func WriteProbe(w io.Writer, r ProbeReport, color bool) error {
 		tw.err = WriteWaterfall(w, r.Sample, ProbeWidth, color)
 	}
 	if f := r.Sample.Failure(); f != nil && f.Error != nil {
-		tw.printf("\n%s\n", wfPaint(wfBoldRed, "FAILED at "+f.Name+": "+failureText(f.Error), color))
+		tw.printf("\n%s\n", wfPaint(wfBoldRed, "FAILED at "+phaseError(f.Name, f.Error.Kind, f.Error.Message), color))
 	}
 	return tw.err
-}
-
-// failureText is "kind: message", without repeating a "kind:" prefix the
-// message already has.
-func failureText(e *sample.Error) string {
-	if strings.HasPrefix(e.Message, string(e.Kind)+":") {
-		return e.Message
-	}
-	return string(e.Kind) + ": " + e.Message
 }
 
 // skippedVerification reports whether the tls phase accepted any certificate.

@@ -296,9 +296,23 @@ func TestProbeReportNamesTheFailure(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
 	}
-	// A message that already starts with its kind is not prefixed again.
-	if got := failureText(&sample.Error{Kind: sdk.KindNXDomain, Message: "nxdomain: x.test does not exist"}); got != "nxdomain: x.test does not exist" {
-		t.Errorf("failureText = %q", got)
+}
+
+func TestPhaseErrorDoesNotRepeatItself(t *testing.T) {
+	for _, c := range []struct {
+		phase   string
+		kind    sdk.ErrorKind
+		message string
+		want    string
+	}{
+		{"dns", sdk.KindNXDomain, "nxdomain: x.test does not exist", "dns: nxdomain: x.test does not exist"},
+		{"dns", sdk.KindNXDomain, "x.test does not exist", "dns: nxdomain: x.test does not exist"},
+		{"dns", sdk.KindDNS, "dns: x.test A: answered REFUSED", "dns: x.test A: answered REFUSED"},
+		{"tls", sdk.KindCertificate, "unknown authority", "tls: certificate: unknown authority"},
+	} {
+		if got := phaseError(c.phase, c.kind, c.message); got != c.want {
+			t.Errorf("phaseError(%q, %q, %q) = %q, want %q", c.phase, c.kind, c.message, got, c.want)
+		}
 	}
 }
 
