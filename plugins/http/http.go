@@ -77,6 +77,10 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	if req.Conn == nil {
 		return nil, sdk.Errorf(sdk.KindInput, "no connection to send the request on (a tcp or tls phase must come first)")
 	}
+	if alpn, ok := req.Attributes["tls.alpn"].(string); ok && alpn != "" && alpn != "http/1.1" {
+		return nil, sdk.Errorf(sdk.KindProtocol,
+			"the TLS session agreed on ALPN %q, but this phase speaks HTTP/1.1 only: offer alpn = [\"http/1.1\"] in the tls plugin", alpn)
+	}
 	cfg := p.cfg.Load()
 	host := cfg.host
 	if host == "" {

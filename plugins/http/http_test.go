@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -457,5 +458,52 @@ func TestRunIsSafeConcurrently(t *testing.T) {
 	}
 	if got := len(rec.all()); got != n {
 		t.Errorf("server saw %d requests, want %d", got, n)
+	}
+}
+
+func TestRefusesASessionThatAgreedOnH2(t *testing.T) {
+	srv, rec := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
+	addr := srv.Listener.Addr().String()
+	h := sdktest.New(t, httpphase.New())
+	h.Configure(t, `{}`)
+	_, err := h.Run(testContext(t), &sdk.Request{Target: targetOf(t, addr), Conn: dial(t, addr),
+		Attributes: sdk.Attributes{"tls.alpn": "h2"}})
+	want := `the TLS session agreed on ALPN "h2", but this phase speaks HTTP/1.1 only: offer alpn = ["http/1.1"] in the tls plugin`
+	if sdktest.Kind(err) != sdk.KindProtocol || err.Error() != want {
+		t.Errorf("err = %v (kind %q)", err, sdktest.Kind(err))
+	}
+	if n := len(rec.all()); n != 0 {
+		t.Errorf("sent %d requests over an h2 session", n)
+	}
+}
+
+func TestKeepAliveAttributeNeedsBothSides(t *testing.T) {
+	// The server does not echo "Connection: close", but the probe asked
+	// for it: the connection is not being kept.
+	addr := startRaw(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = http.ReadRequest(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	})
+	res, err := probe(t, `{}`, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attributes["http.keep_alive"] != false || res.Reusable {
+		t.Errorf("keep_alive = %v, reusable = %v; want false, false", res.Attributes["http.keep_alive"], res.Reusable)
+	}
+}
+
+func TestContentLengthOfA304IsReported(t *testing.T) {
+	// Go's own server drops Content-Length from a 304; real servers send it.
+	addr := startRaw(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = http.ReadRequest(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 304 Not Modified\r\nContent-Length: 1234\r\n\r\n")
+	})
+	res, err := probe(t, `{}`, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attributes["http.content_length"] != int64(1234) {
+		t.Errorf("http.content_length = %v, want 1234", res.Attributes["http.content_length"])
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,12 +33,13 @@ type session struct {
 	limit *headerLimit
 	br    *bufio.Reader
 
-	start    time.Time     // start of the first request write
-	write    time.Duration // time spent writing requests
-	duration time.Duration // start → end of the last response headers read
-	method   string        // method of the latest request
-	attrs    sdk.Attributes
-	bodyDone bool // a GET body was read to its end
+	start          time.Time     // start of the first request write
+	write          time.Duration // time spent writing requests
+	duration       time.Duration // start → end of the last response headers read
+	method         string        // method of the latest request
+	attrs          sdk.Attributes
+	bodyDone       bool // a GET body was read to its end
+	askedKeepAlive bool // the last request sent asked to keep the connection
 }
 
 func newSession(ctx context.Context, conn net.Conn, cfg *config, host string) *session {
@@ -102,6 +104,7 @@ func (s *session) exchange(method string, keepAlive bool) (*http.Response, error
 	defer s.limit.disarm()
 
 	writeStart := time.Now()
+	s.askedKeepAlive = keepAlive
 	_, err := s.conn.Write(s.request(method, keepAlive))
 	s.write += time.Since(writeStart)
 	s.attrs["http.write"] = s.write
@@ -160,7 +163,9 @@ func (s *session) readFinal(method string) (*http.Response, error) {
 func (s *session) report(resp *http.Response) {
 	s.attrs["http.status"] = int64(resp.StatusCode)
 	s.attrs["http.protocol"] = resp.Proto
-	s.attrs["http.keep_alive"] = !resp.Close
+	// Open only if both sides asked: with "Connection: close" sent, the
+	// server need not echo it to end the connection.
+	s.attrs["http.keep_alive"] = s.askedKeepAlive && !resp.Close
 	for attr, name := range map[string]string{
 		"http.location":     "Location",
 		"http.server":       "Server",
@@ -170,8 +175,10 @@ func (s *session) report(resp *http.Response) {
 			s.attrs[attr] = v
 		}
 	}
-	if _, ok := resp.Header["Content-Length"]; ok && resp.ContentLength >= 0 {
-		s.attrs["http.content_length"] = resp.ContentLength
+	// From the header itself: Go sets ContentLength to 0 for 204 and 304,
+	// whose Content-Length describes the representation, not a body.
+	if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
+		s.attrs["http.content_length"] = n
 	}
 }
 
