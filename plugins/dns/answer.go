@@ -38,6 +38,13 @@ func (l *lookup) follow(ctx context.Context, name string, qtype uint16) answer {
 			return a
 		}
 		a.rcode = resp.Rcode
+		if resp.Rcode == dns.RcodeNameError {
+			// Keep the chain, and blame the name that is missing: with
+			// "www CNAME v4" and v4 absent, www itself exists.
+			if last, _ := a.absorb(resp, qname, visited); last != "" {
+				qname = last
+			}
+		}
 		if a.err = rcodeError(resp.Rcode, qname, qtype, server); a.err != nil {
 			return a
 		}
@@ -51,7 +58,9 @@ func (l *lookup) follow(ctx context.Context, name string, qtype uint16) answer {
 
 // absorb takes the addresses (and CNAME records leading to them) that
 // answer qname. It returns the name still to be asked when the chain leads
-// out of this response, or "" when done.
+// out of this response, or "" when done. A recursive resolver's answer (RA
+// set) has followed the chain already: if it ends without records of the
+// type, that is final (NODATA, RFC 2308 §2.2) and nothing is asked again.
 func (a *answer) absorb(resp *dns.Msg, qname string, visited map[string]bool) (string, error) {
 	owner := qname
 	for !a.takeAddrs(resp.Answer, owner) {
@@ -64,7 +73,7 @@ func (a *answer) absorb(resp *dns.Msg, qname string, visited map[string]bool) (s
 		}
 		owner = target
 	}
-	if len(a.addrs) > 0 || owner == qname {
+	if len(a.addrs) > 0 || owner == qname || (resp.RecursionAvailable && resp.Rcode == dns.RcodeSuccess) {
 		return "", nil
 	}
 	return owner, nil

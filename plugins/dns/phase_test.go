@@ -425,3 +425,53 @@ func TestNoCacheByDefault(t *testing.T) {
 		t.Errorf("second run: cached %v, %d queries; want a fresh query", res.Attributes["dns.cached"], len(zone.queries()))
 	}
 }
+
+// recursiveHandler answers as a recursive resolver does (RA set): it has
+// followed www.rec.test CNAME v4.rec.test already, and v4 has only an A
+// record; dangling.rec.test CNAME gone.rec.test, which does not exist.
+type recursiveHandler struct{ queries atomic.Int64 }
+
+func (h *recursiveHandler) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	h.queries.Add(1)
+	m := new(dns.Msg)
+	m.SetReply(r)
+	m.RecursionAvailable = true
+	q := r.Question[0]
+	rr := func(s string) dns.RR { x, _ := dns.NewRR(s); return x }
+	switch q.Name {
+	case "www.rec.test.":
+		m.Answer = append(m.Answer, rr("www.rec.test. 60 IN CNAME v4.rec.test."))
+		if q.Qtype == dns.TypeA {
+			m.Answer = append(m.Answer, rr("v4.rec.test. 60 IN A 192.0.2.4"))
+		}
+	case "dangling.rec.test.":
+		m.Answer = append(m.Answer, rr("dangling.rec.test. 60 IN CNAME gone.rec.test."))
+		m.Rcode = dns.RcodeNameError
+	default:
+		m.Rcode = dns.RcodeNameError
+	}
+	w.WriteMsg(m)
+}
+
+func TestRecursiveNODATAAfterCNAMEIsFinal(t *testing.T) {
+	h := &recursiveHandler{}
+	addr := startDNS(t, h)
+	harness := configured(t, testPhase(t), map[string]any{"servers": []string{addr}})
+	res := mustResolve(t, harness, "www.rec.test")
+	if addrList(res) != "[192.0.2.4]" || res.Attributes["dns.queries"] != int64(2) || h.queries.Load() != 2 {
+		t.Errorf("answers %s, dns.queries %v, server saw %d; want the A record from 2 queries (no re-query of v4 for AAAA)",
+			addrList(res), res.Attributes["dns.queries"], h.queries.Load())
+	}
+}
+
+func TestNXDOMAINAtTheEndOfAChainNamesTheMissingName(t *testing.T) {
+	addr := startDNS(t, &recursiveHandler{})
+	harness := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "families": []string{"ipv4"}})
+	res, err := resolveHost(t, harness, "dangling.rec.test")
+	if sdktest.Kind(err) != sdk.KindNXDomain || !strings.Contains(err.Error(), "gone.rec.test") {
+		t.Errorf("err = %v; want nxdomain naming gone.rec.test", err)
+	}
+	if res == nil || fmt.Sprint(res.Attributes["dns.cname"]) != "[gone.rec.test]" {
+		t.Errorf("dns.cname = %v", res.Attributes["dns.cname"])
+	}
+}

@@ -5,13 +5,19 @@ package dnsphase
 import (
 	"crypto/tls"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
+	"golang.org/x/sys/unix"
 
 	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/sdktest"
@@ -141,5 +147,50 @@ func TestDoHBootstrap(t *testing.T) {
 		if host != "doh.probe.test:"+port {
 			t.Errorf("request for host %q, want doh.probe.test:%s", host, port)
 		}
+	}
+}
+
+// unansweringListener listens on ip:port with a zero backlog and fills its
+// accept queue, so that further connects hang (as to a blackholed address).
+func unansweringListener(t *testing.T, ip netip.Addr, port int) {
+	t.Helper()
+	fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), "unanswering")
+	t.Cleanup(func() { f.Close() })
+	if err := unix.Bind(fd, &unix.SockaddrInet6{Addr: ip.As16(), Port: port}); err != nil {
+		t.Skipf("cannot bind [%s]:%d: %v", ip, port, err)
+	}
+	if err := unix.Listen(fd, 0); err != nil {
+		t.Fatal(err)
+	}
+	addr := net.JoinHostPort(ip.String(), strconv.Itoa(port))
+	for range 4 {
+		c, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
+		if err != nil {
+			return // the queue is full: connects now hang
+		}
+		t.Cleanup(func() { c.Close() })
+	}
+	t.Skip("the kernel keeps completing handshakes past the backlog")
+}
+
+// A bootstrap address that never answers must not starve the next one.
+func TestDoHBootstrapFallsBackPastAnUnansweringAddress(t *testing.T) {
+	cert, caFile := testCert(t)
+	_, srv := startDoH(t, cert)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	p, _ := strconv.Atoi(port)
+	unansweringListener(t, netip.MustParseAddr("::1"), p)
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{"https://doh.probe.test:" + port + "/dns-query"}, "transport": "doh",
+		"ca_file": caFile, "bootstrap": []string{"::1", "127.0.0.1"}, "timeout": "1s", "attempts": 1,
+		"families": []string{"ipv4"},
+	})
+	res := mustResolve(t, h, "www.probe.test")
+	if addrList(res) != "[192.0.2.1]" {
+		t.Errorf("result = %+v", res)
 	}
 }

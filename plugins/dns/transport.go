@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -68,7 +69,7 @@ func newDoHExchanger(cfg *settings) *dohExchanger {
 		MaxResponseHeaderBytes: 64 << 10,
 	}
 	if len(cfg.bootstrap) > 0 {
-		t.DialContext = bootstrapDialer(cfg.bootstrap)
+		t.DialContext = bootstrapDialer(cfg.bootstrap, cfg.timeout)
 	}
 	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &dohExchanger{client: &http.Client{Transport: t, CheckRedirect: noRedirect}, transport: t}
@@ -119,8 +120,12 @@ func readDoHResponse(resp *http.Response) (*dns.Msg, error) {
 }
 
 // bootstrapDialer dials the bootstrap addresses, in order, instead of
-// resolving the DoH server's host name; the port is the URL's.
-func bootstrapDialer(ips []netip.Addr) func(ctx context.Context, network, addr string) (net.Conn, error) {
+// resolving the DoH server's host name; the port is the URL's. Each address
+// gets an equal share of the query timeout (as Go's dialer shares its time
+// among a host's addresses), so one that never answers cannot starve the
+// others. The share is passed in because http.Transport dials with a context
+// that does not carry the request's deadline.
+func bootstrapDialer(ips []netip.Addr, timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	var d net.Dialer
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		_, port, err := net.SplitHostPort(addr)
@@ -129,7 +134,7 @@ func bootstrapDialer(ips []netip.Addr) func(ctx context.Context, network, addr s
 		}
 		var errs []error
 		for _, ip := range ips {
-			conn, err := d.DialContext(ctx, network, net.JoinHostPort(ip.String(), port))
+			conn, err := dialShare(ctx, &d, network, net.JoinHostPort(ip.String(), port), timeout/time.Duration(len(ips)))
 			if err == nil {
 				return conn, nil
 			}
@@ -137,4 +142,11 @@ func bootstrapDialer(ips []netip.Addr) func(ctx context.Context, network, addr s
 		}
 		return nil, fmt.Errorf("dialing bootstrap addresses: %w", errors.Join(errs...))
 	}
+}
+
+// dialShare dials one address for at most share.
+func dialShare(ctx context.Context, d *net.Dialer, network, addr string, share time.Duration) (net.Conn, error) {
+	ctx, cancel := context.WithTimeout(ctx, share)
+	defer cancel()
+	return d.DialContext(ctx, network, addr)
 }
