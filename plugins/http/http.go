@@ -84,7 +84,7 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	cfg := p.cfg.Load()
 	host := cfg.host
 	if host == "" {
-		host = hostHeader(req.Target)
+		host = hostHeader(withTLSName(req))
 		if !isHostHeaderValue(host) {
 			return nil, sdk.Errorf(sdk.KindInput, "target host %q cannot be sent as a Host header", req.Target.Host)
 		}
@@ -92,6 +92,17 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	defer bindContext(ctx, req.Conn)()
 	s := newSession(ctx, req.Conn, cfg, host)
 	return s.run()
+}
+
+// withTLSName returns the target with its host replaced by the name the TLS
+// phase sent as SNI, if any: Host and SNI must agree, or servers may refuse
+// the request (421 Misdirected Request).
+func withTLSName(req *sdk.Request) sdk.Target {
+	t := req.Target
+	if name, ok := req.Attributes["tls.server_name"].(string); ok && name != "" {
+		t.Host = name
+	}
+	return t
 }
 
 // hostHeader is the target's host, bracketed if it is an IPv6 literal, plus

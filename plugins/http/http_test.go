@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -505,5 +506,21 @@ func TestContentLengthOfA304IsReported(t *testing.T) {
 	}
 	if res.Attributes["http.content_length"] != int64(1234) {
 		t.Errorf("http.content_length = %v, want 1234", res.Attributes["http.content_length"])
+	}
+}
+
+func TestHostHeaderFollowsTheTLSServerName(t *testing.T) {
+	srv, rec := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
+	addr := srv.Listener.Addr().String()
+	target := targetOf(t, addr)
+	h := sdktest.New(t, httpphase.New())
+	h.Configure(t, `{}`)
+	if _, err := h.Run(testContext(t), &sdk.Request{Target: target, Conn: dial(t, addr),
+		Attributes: sdk.Attributes{"tls.server_name": "www.probe.test"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := "www.probe.test:" + strconv.Itoa(target.Port)
+	if got := rec.all()[0].Host; got != want {
+		t.Errorf("Host = %q, want %q (the name sent as SNI)", got, want)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/probe-net/probe/sdk"
 )
@@ -40,9 +41,11 @@ type rawConfig struct {
 // settings is the validated config. base is never modified after parsing;
 // each Run clones it.
 type settings struct {
-	serverName string // "": the target's host
-	insecure   bool
-	base       *tls.Config
+	serverName   string // "": the target's host
+	insecure     bool
+	base         *tls.Config
+	sessionCache bool
+	caches       sync.Map // host:port → tls.ClientSessionCache, when sessionCache
 }
 
 func defaultSettings() *settings {
@@ -67,9 +70,7 @@ func parseConfig(cfg sdk.Config) (*settings, error) {
 		s.insecure = true
 		s.base.InsecureSkipVerify = true
 	}
-	if raw.SessionCache != nil && *raw.SessionCache {
-		s.base.ClientSessionCache = tls.NewLRUClientSessionCache(0)
-	}
+	s.sessionCache = raw.SessionCache != nil && *raw.SessionCache
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
@@ -194,17 +195,32 @@ func readFile(attr, path string) ([]byte, error) {
 
 // clientConfig is the per-Run config for a target host: SNI and the name
 // verified are server_name, else the host.
-func (s *settings) clientConfig(host string) (*tls.Config, error) {
+func (s *settings) clientConfig(t sdk.Target) (*tls.Config, error) {
 	name := s.serverName
 	if name == "" {
-		name = bareHost(host)
+		name = bareHost(t.Host)
 	}
 	if name == "" && !s.insecure {
 		return nil, sdk.Errorf(sdk.KindInput, "no name to verify the certificate against: the target has no host and server_name is not set")
 	}
 	cfg := s.base.Clone()
 	cfg.ServerName = name
+	if s.sessionCache {
+		cfg.ClientSessionCache = s.cacheFor(t.HostPort())
+	}
 	return cfg, nil
+}
+
+// cacheFor returns the session cache of one host:port. crypto/tls keys
+// sessions by server name only, so targets sharing a name (two ports, or
+// backends behind one server_name) would otherwise evict each other's
+// sessions and make tls.resumed flip for reasons unrelated to the target.
+func (s *settings) cacheFor(hostPort string) tls.ClientSessionCache {
+	if c, ok := s.caches.Load(hostPort); ok {
+		return c.(tls.ClientSessionCache)
+	}
+	c, _ := s.caches.LoadOrStore(hostPort, tls.NewLRUClientSessionCache(0))
+	return c.(tls.ClientSessionCache)
 }
 
 // bareHost strips brackets and zone from an IPv6 literal: certificates

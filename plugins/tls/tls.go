@@ -59,7 +59,7 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 		return nil, sdk.Errorf(sdk.KindInput, "no connection to handshake on: a tcp phase must run before tls")
 	}
 	s := p.settings.Load()
-	cfg, err := s.clientConfig(req.Target.Host)
+	cfg, err := s.clientConfig(req.Target)
 	if err != nil {
 		return nil, err
 	}

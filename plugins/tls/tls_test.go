@@ -477,3 +477,20 @@ func TestResetDuringHandshake(t *testing.T) {
 	handshakeFails(t, (*fixture)(nil).harness(t, `{}`), dialRequest(t, ln.Addr().(*net.TCPAddr).AddrPort(), host), sdk.KindTLS,
 		"handshake failed: read: connection reset by peer")
 }
+
+// Two servers with the same name on different ports: each keeps its own
+// session, so probing them in turn still resumes both.
+func TestSessionsAreCachedPerHostAndPort(t *testing.T) {
+	f := newFixture(t)
+	a := f.server(t, f.leaf, nil)
+	b := f.server(t, f.leaf, nil)
+	h := f.harness(t, `{"ca_file": %s, "session_cache": true, "max_version": "1.2"}`)
+	echo(t, handshakeOK(t, h, a.request(t, host)).Conn, "cold a")
+	echo(t, handshakeOK(t, h, b.request(t, host)).Conn, "cold b")
+	warmA := handshakeOK(t, h, a.request(t, host))
+	echo(t, warmA.Conn, "warm a")
+	warmB := handshakeOK(t, h, b.request(t, host))
+	echo(t, warmB.Conn, "warm b")
+	wantAttrs(t, warmA.Attributes, sdk.Attributes{"tls.resumed": true})
+	wantAttrs(t, warmB.Attributes, sdk.Attributes{"tls.resumed": true})
+}
