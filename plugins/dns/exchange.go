@@ -2,7 +2,10 @@ package dnsphase
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync/atomic"
 
 	"github.com/miekg/dns"
@@ -82,8 +85,18 @@ func (l *lookup) askServer(ctx context.Context, msg *dns.Msg, server string) rep
 		}
 		sdk.Logger(ctx).Debug("dns query failed", "server", server,
 			"question", question(msg.Question[0].Name, msg.Question[0].Qtype), "try", try, "error", r.err)
+		if !retriable(r.err) {
+			return r // the server answered, badly: asking it again will not help
+		}
 	}
 	return r
+}
+
+// retriable reports whether a failed query may succeed if sent again: a
+// timeout or a network error, not a malformed answer or an HTTP error status.
+func retriable(err error) bool {
+	var ne net.Error
+	return sdk.IsTimeout(err) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // once sends msg to server, repeating it over TCP when the UDP answer was

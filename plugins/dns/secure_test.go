@@ -194,3 +194,22 @@ func TestDoHBootstrapFallsBackPastAnUnansweringAddress(t *testing.T) {
 		t.Errorf("result = %+v", res)
 	}
 }
+
+// A server that answers, badly, is not asked again: only timeouts and
+// network errors are retried.
+func TestDoHErrorStatusIsNotRetried(t *testing.T) {
+	cert, caFile := testCert(t)
+	d, srv := startDoH(t, cert)
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{srv.URL + "/dns-query"}, "transport": "doh", "ca_file": caFile,
+		"attempts": 3, "families": []string{"ipv4"},
+	})
+	if _, err := resolveHost(t, h, "http500.probe.test"); sdktest.Kind(err) != sdk.KindDNS {
+		t.Fatalf("err = %v", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n := len(d.hosts); n != 1 {
+		t.Errorf("the server got %d requests, want 1 (an HTTP 500 is an answer, not a lost query)", n)
+	}
+}
