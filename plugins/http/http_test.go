@@ -201,7 +201,7 @@ func TestMethodGetDiscardsBody(t *testing.T) {
 		t.Fatalf("run: %v", err)
 	}
 	if res.Attributes["http.method"] != "GET" || res.Attributes["http.body_bytes"] != int64(len(body)) ||
-		res.Attributes["http.content_length"] != int64(len(body)) {
+		res.Attributes["http.content_length"] != int64(len(body)) || res.Attributes["http.body_complete"] != true {
 		t.Errorf("attributes = %v", res.Attributes)
 	}
 	if reqs := rec.all(); len(reqs) != 1 || reqs[0].Method != "GET" {
@@ -220,8 +220,8 @@ func TestGetBodyDiscardIsBounded(t *testing.T) {
 	if err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	if res.Attributes["http.body_bytes"] != int64(1<<20) {
-		t.Errorf("http.body_bytes = %v, want %d", res.Attributes["http.body_bytes"], 1<<20)
+	if res.Attributes["http.body_bytes"] != int64(1<<20) || res.Attributes["http.body_complete"] != false {
+		t.Errorf("http.body_bytes = %v, body_complete = %v; want %d, false", res.Attributes["http.body_bytes"], res.Attributes["http.body_complete"], 1<<20)
 	}
 	if _, ok := res.Attributes["http.content_length"]; ok {
 		t.Errorf("http.content_length reported for a chunked response: %v", res.Attributes)
@@ -522,5 +522,26 @@ func TestHostHeaderFollowsTheTLSServerName(t *testing.T) {
 	want := "www.probe.test:" + strconv.Itoa(target.Port)
 	if got := rec.all()[0].Host; got != want {
 		t.Errorf("Host = %q, want %q (the name sent as SNI)", got, want)
+	}
+}
+
+// A body that never ends holds the read until the deadline; the result
+// says the body was incomplete and why, instead of passing quietly.
+func TestStreamingBodyIsReportedIncomplete(t *testing.T) {
+	addr := startRaw(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = http.ReadRequest(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n")
+		time.Sleep(time.Second) // the stream goes quiet past the budget
+	})
+	h := sdktest.New(t, httpphase.New())
+	h.Configure(t, `{"method": "GET"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	res, err := h.Run(ctx, &sdk.Request{Target: targetOf(t, addr), Conn: dial(t, addr)})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if res.Attributes["http.body_complete"] != false || res.Attributes["http.body_error"] == nil || res.Reusable {
+		t.Errorf("attributes = %v, reusable = %v", res.Attributes, res.Reusable)
 	}
 }

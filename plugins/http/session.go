@@ -188,7 +188,11 @@ func (s *session) discardBody(resp *http.Response) {
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
 	s.attrs["http.body_bytes"] = n
 	s.bodyDone = err == nil && n < maxBodyBytes
+	// The body is outside the phase's timing, but a body that stops short
+	// (a stream that never ends, a reset) is said in the result.
+	s.attrs["http.body_complete"] = s.bodyDone
 	if err != nil {
+		s.attrs["http.body_error"] = err.Error()
 		sdk.Logger(s.ctx).Debug("reading the response body failed", "error", err, "read", n)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"golang.org/x/sys/unix"
@@ -90,7 +91,8 @@ func (h *Harness) Configure(t testing.TB, configJSON string) []*sdk.AttributeErr
 	return problems
 }
 
-// Run runs the phase once. req.Conn, if set, must be a socket (it implements
+// Run runs the phase once. A deadline on ctx is the phase's budget, as in
+// a real run. req.Conn, if set, must be a socket (it implements
 // syscall.Conn); it is passed by descriptor like in production and the
 // caller keeps its own handle. A phase failure comes back as an *sdk.Error
 // (with a Result when the phase returned one); any other error means the RPC
@@ -98,6 +100,13 @@ func (h *Harness) Configure(t testing.TB, configJSON string) []*sdk.AttributeErr
 // handed on; the caller closes it.
 func (h *Harness) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	call := wire.Call{Target: req.Target, Addresses: req.Addresses, Attributes: req.Attributes, Conn: req.Conn}
+	if dl, ok := ctx.Deadline(); ok {
+		// As the host does: the deadline becomes the phase's budget, and the
+		// call waits a little longer, so the phase's own timeout error (not
+		// the RPC's) comes back.
+		call.Timeout = max(time.Until(dl), time.Millisecond)
+		ctx = context.WithoutCancel(ctx)
+	}
 	reply, err := h.client.Run(ctx, call)
 	if err != nil {
 		return nil, err

@@ -190,3 +190,23 @@ func TestBridgeEndsWhenHostReleasesIt(t *testing.T) {
 		t.Fatal("the bridged session outlived its release")
 	}
 }
+
+type patientPhase struct{}
+
+func (patientPhase) Describe() sdk.Description  { return sdk.Description{Name: "patient"} }
+func (patientPhase) Configure(sdk.Config) error { return nil }
+func (patientPhase) Run(ctx context.Context, _ *sdk.Request) (*sdk.Result, error) {
+	<-ctx.Done()
+	return nil, sdk.Errorf(sdk.KindTimeout, "patient: gave up waiting")
+}
+
+// The context's deadline is the phase's budget, as in a real run: the
+// phase's own timeout error comes back, not the RPC's.
+func TestDeadlineIsThePhasesBudget(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := sdktest.New(t, patientPhase{}).Run(ctx, &sdk.Request{})
+	if sdktest.Kind(err) != sdk.KindTimeout || err.Error() != "patient: gave up waiting" {
+		t.Errorf("err = %v (kind %q)", err, sdktest.Kind(err))
+	}
+}
