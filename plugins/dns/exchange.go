@@ -99,15 +99,39 @@ func retriable(err error) bool {
 	return sdk.IsTimeout(err) || errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
-// once sends msg to server, repeating it over TCP when the UDP answer was
-// truncated.
+// once sends msg to server, repeating it without EDNS0 when the server
+// does not understand EDNS0 (FORMERR or NOTIMP, RFC 6891 §7), and over TCP
+// when the UDP answer was truncated.
 func (l *lookup) once(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error) {
 	resp, err := l.exchange(ctx, l.primary, msg, server)
+	if err == nil && rejectsEDNS0(msg, resp) {
+		msg = withoutEDNS0(msg)
+		resp, err = l.exchange(ctx, l.primary, msg, server)
+	}
 	if err != nil || !resp.Truncated || l.fallback == nil {
 		return resp, err
 	}
 	l.truncated.Store(true)
 	return l.exchange(ctx, l.fallback, msg, server)
+}
+
+// rejectsEDNS0 reports whether resp refuses a query because of its OPT record.
+func rejectsEDNS0(msg, resp *dns.Msg) bool {
+	return msg.IsEdns0() != nil && resp.IsEdns0() == nil &&
+		(resp.Rcode == dns.RcodeFormatError || resp.Rcode == dns.RcodeNotImplemented)
+}
+
+// withoutEDNS0 is a copy of msg without its OPT record.
+func withoutEDNS0(msg *dns.Msg) *dns.Msg {
+	m := msg.Copy()
+	extra := m.Extra[:0]
+	for _, rr := range m.Extra {
+		if rr.Header().Rrtype != dns.TypeOPT {
+			extra = append(extra, rr)
+		}
+	}
+	m.Extra = extra
+	return m
 }
 
 // exchange is one query within the per-query timeout.

@@ -475,3 +475,32 @@ func TestNXDOMAINAtTheEndOfAChainNamesTheMissingName(t *testing.T) {
 		t.Errorf("dns.cname = %v", res.Attributes["dns.cname"])
 	}
 }
+
+// oldServer does not understand EDNS0: a query with an OPT record gets
+// FORMERR, one without gets the answer.
+type oldServer struct{ withOPT, withoutOPT atomic.Int64 }
+
+func (s *oldServer) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	m := new(dns.Msg)
+	m.SetReply(r)
+	if r.IsEdns0() != nil {
+		s.withOPT.Add(1)
+		m.Rcode = dns.RcodeFormatError
+	} else {
+		s.withoutOPT.Add(1)
+		rr, _ := dns.NewRR(r.Question[0].Name + " 60 IN A 192.0.2.7")
+		m.Answer = append(m.Answer, rr)
+	}
+	w.WriteMsg(m)
+}
+
+func TestRetriesWithoutEDNS0AfterFORMERR(t *testing.T) {
+	s := &oldServer{}
+	addr := startDNS(t, s)
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "families": []string{"ipv4"}})
+	res := mustResolve(t, h, "old.probe.test")
+	if addrList(res) != "[192.0.2.7]" || s.withOPT.Load() != 1 || s.withoutOPT.Load() != 1 {
+		t.Errorf("answers %s; server saw %d queries with OPT, %d without; want 1 and 1",
+			addrList(res), s.withOPT.Load(), s.withoutOPT.Load())
+	}
+}

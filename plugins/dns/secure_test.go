@@ -90,6 +90,9 @@ func (d *dohServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", dohMediaType)
+	if q.Question[0].Name == "status203.probe.test." {
+		w.WriteHeader(http.StatusNonAuthoritativeInfo) // a 2xx other than 200
+	}
 	w.Write(packed)
 }
 
@@ -211,5 +214,18 @@ func TestDoHErrorStatusIsNotRetried(t *testing.T) {
 	defer d.mu.Unlock()
 	if n := len(d.hosts); n != 1 {
 		t.Errorf("the server got %d requests, want 1 (an HTTP 500 is an answer, not a lost query)", n)
+	}
+}
+
+// RFC 8484 §4.2.1: any 2xx carries an answer.
+func TestDoHAcceptsAny2xx(t *testing.T) {
+	cert, caFile := testCert(t)
+	_, srv := startDoH(t, cert)
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{srv.URL + "/dns-query"}, "transport": "doh", "ca_file": caFile, "families": []string{"ipv4"},
+	})
+	// The zone has no such name: the 203 carries an NXDOMAIN answer.
+	if _, err := resolveHost(t, h, "status203.probe.test"); sdktest.Kind(err) != sdk.KindNXDomain {
+		t.Errorf("err = %v (kind %q); want the answer's nxdomain, not an http error", err, sdktest.Kind(err))
 	}
 }

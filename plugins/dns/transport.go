@@ -99,7 +99,7 @@ func (d *dohExchanger) exchange(ctx context.Context, msg *dns.Msg, server string
 }
 
 func readDoHResponse(resp *http.Response) (*dns.Msg, error) {
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 { // RFC 8484 §4.2.1: any 2xx
 		return nil, fmt.Errorf("http status %s", resp.Status)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != dohMediaType {
