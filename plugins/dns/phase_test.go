@@ -504,3 +504,41 @@ func TestRetriesWithoutEDNS0AfterFORMERR(t *testing.T) {
 			addrList(res), s.withOPT.Load(), s.withoutOPT.Load())
 	}
 }
+
+// searchHandler: host.corp.rec.test exists without addresses (NODATA);
+// host. has an A record; nothing.corp.rec.test exists without addresses
+// and nothing. does not exist.
+type searchHandler struct{}
+
+func (searchHandler) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	m := new(dns.Msg)
+	m.SetReply(r)
+	m.RecursionAvailable = true
+	switch q := r.Question[0]; q.Name {
+	case "host.corp.rec.test.", "nothing.corp.rec.test.":
+		// NOERROR, no records: the name exists
+	case "host.":
+		if q.Qtype == dns.TypeA {
+			rr, _ := dns.NewRR("host. 60 IN A 192.0.2.9")
+			m.Answer = append(m.Answer, rr)
+		}
+	default:
+		m.Rcode = dns.RcodeNameError
+	}
+	w.WriteMsg(m)
+}
+
+// As glibc does, a search candidate without addresses (NODATA) moves on to
+// the next; with no addresses anywhere, NODATA is reported over NXDOMAIN.
+func TestSearchMovesOnAfterNODATALikeGlibc(t *testing.T) {
+	addr := startDNS(t, searchHandler{})
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{addr}, "search": []string{"corp.rec.test"}, "ndots": 1,
+	})
+	if res := mustResolve(t, h, "host"); addrList(res) != "[192.0.2.9]" {
+		t.Errorf("host resolved to %s, want the bare name's A record", addrList(res))
+	}
+	if _, err := resolveHost(t, h, "nothing"); sdktest.Kind(err) != sdk.KindNoAddress || !strings.Contains(err.Error(), "nothing.corp.rec.test") {
+		t.Errorf("nothing: err = %v (kind %q); want no_address for nothing.corp.rec.test", err, sdktest.Kind(err))
+	}
+}

@@ -93,17 +93,39 @@ func (r *resolver) query(ctx context.Context, name string) (*sdk.Result, error) 
 }
 
 // run asks each candidate name (search domains applied) in turn until one
-// exists, and returns that candidate's answers.
+// has addresses, as glibc's res_search does: a candidate that does not
+// exist, has no address (NODATA) or fails moves on to the next. Without
+// addresses anywhere, the answers returned are, as in glibc, the first
+// candidate's that exists without addresses, else the first that failed
+// otherwise, else the last NXDOMAIN.
 func (l *lookup) run(ctx context.Context, name string) ([]answer, []string) {
 	candidates := l.cfg.nameList(name)
-	var answers []answer
+	var nodata, failed, last []answer
 	for _, fqdn := range candidates {
-		answers = l.queryFamilies(ctx, fqdn)
-		if !allNXDomain(answers) {
+		answers := l.queryFamilies(ctx, fqdn)
+		switch {
+		case hasAddresses(answers):
+			return answers, candidates
+		case nodata == nil && slices.ContainsFunc(answers, func(a answer) bool { return a.err == nil }):
+			nodata = answers
+		case failed == nil && !allNXDomain(answers):
+			failed = answers
+		}
+		last = answers
+		if ctx.Err() != nil {
 			break
 		}
 	}
-	return answers, candidates
+	for _, answers := range [][]answer{nodata, failed} {
+		if answers != nil {
+			return answers, candidates
+		}
+	}
+	return last, candidates
+}
+
+func hasAddresses(answers []answer) bool {
+	return slices.ContainsFunc(answers, func(a answer) bool { return len(a.addrs) > 0 })
 }
 
 // nameList is the names to try for name, in order.
