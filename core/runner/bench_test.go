@@ -127,8 +127,9 @@ func BenchmarkProbe(b *testing.B) {
 	}
 }
 
-// benchListener accepts and holds connections until the benchmark ends.
-func benchListener(b *testing.B) (int, func()) {
+// serve accepts connections on a loopback port until the benchmark ends,
+// handing each to handle in its own goroutine; it returns the address.
+func serve(b *testing.B, handle func(net.Conn)) *net.TCPAddr {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		b.Fatal(err)
@@ -140,13 +141,19 @@ func benchListener(b *testing.B) (int, func()) {
 			if err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				_, _ = c.Read(make([]byte, 1))
-			}()
+			go handle(c)
 		}
 	}()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	return ln.Addr().(*net.TCPAddr)
+}
+
+// benchListener accepts and holds connections until the benchmark ends.
+func benchListener(b *testing.B) (int, func()) {
+	addr := serve(b, func(c net.Conn) {
+		defer c.Close()
+		_, _ = c.Read(make([]byte, 1))
+	})
+	return addr.Port, nil
 }
 
 var netipLoopback = netip.MustParseAddr("127.0.0.1")

@@ -21,21 +21,7 @@ import (
 // server sends for delay before passing it on: injected latency on the
 // response path, in userspace (tc netem is not available here).
 func delayProxy(b *testing.B, upstream string, delay time.Duration) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go proxy(c, upstream, delay)
-		}
-	}()
-	return ln.Addr().String()
+	return serve(b, func(c net.Conn) { proxy(c, upstream, delay) }).String()
 }
 
 func proxy(client net.Conn, upstream string, delay time.Duration) {
