@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command probe measures how long each phase of a connection takes — DNS,
 // TCP, TLS, the first HTTP round trip — with every phase served by a plugin
 // in its own process. See `probe --help`.
