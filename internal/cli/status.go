@@ -9,6 +9,7 @@ import (
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
+	var strict bool
 	var src sourceFlags
 	var rf runFlags
 	cmd := &cobra.Command{
@@ -27,8 +28,8 @@ Statuses, judged from the target's probes in order:
   down      the most recent probe failed
   unknown   no probe finished (the run was interrupted first)
 
---count (default 3, whatever run.count says) sets how many probes each target
-gets. Colour (green up, yellow degraded, red down) is used only on a terminal
+--count sets how many probes each target gets (default: run.count from the
+file when it is above 1, else 3). Colour (green up, yellow degraded, red down) is used only on a terminal
 with NO_COLOR unset.
 
 --format json prints one document ("schema": "probe.status/v1"): per target
@@ -38,8 +39,9 @@ failed, min_ms, mean_ms, p50_ms, p90_ms, p99_ms, max_ms, ...); then the counts
 up, degraded, down and unknown, which add up to the number of targets.
 
 Exit status:
-  0    every target is reachable: its most recent probe succeeded (up or degraded)
-  1    some target is down
+  0    every target is reachable: its most recent probe succeeded (up or degraded);
+       with --strict, every target is up
+  1    some target is down (with --strict: down or degraded)
   2    bad usage, targets file or plugin config
   3    probe could not run (a plugin failed to start, an I/O error)
   130  interrupted (SIGINT/SIGTERM); the status covers the probes that finished
@@ -47,6 +49,7 @@ Exit status:
 		Example: `  probe status targets.hcl
   probe status targets.hcl --count 10 --interval 200ms
   probe status targets.hcl --target api --timeout 2s
+  probe status targets.hcl --strict       # for alerting: degraded fails too
   probe status targets.hcl --format json | jq -r '.targets[] | select(.status == "down") | .name'
   PRECONNECT_HOSTS=db.internal:5432:tcp probe status targets.hcl`,
 		Args: cobra.MaximumNArgs(1),
@@ -55,16 +58,17 @@ Exit status:
 			if err != nil {
 				return err
 			}
-			return statusReport(g, s, rf.format)
+			return statusReport(g, s, rf.format, strict)
 		},
 	}
 	src.register(cmd)
 	rf.register(cmd, 3)
+	cmd.Flags().BoolVar(&strict, "strict", false, "exit 1 unless every target is up (degraded counts as failing)")
 	return cmd
 }
 
 // statusReport probes the targets and prints each one's status.
-func statusReport(g *globals, s *source, format string) error {
+func statusReport(g *globals, s *source, format string, strict bool) error {
 	res, err := g.execute(s, execOptions{})
 	if err != nil {
 		return err
@@ -83,6 +87,8 @@ func statusReport(g *globals, s *source, format string) error {
 	case res.interrupted:
 		return exit(ExitInterrupted, "interrupted")
 	case !report.AllReachable():
+		return exit(ExitProbeFailed, "")
+	case strict && report.Count(output.StatusUp) != len(report.Targets):
 		return exit(ExitProbeFailed, "")
 	}
 	return nil

@@ -236,6 +236,16 @@ func TestStatusDegradedAndDownByLastProbe(t *testing.T) {
 		t.Errorf("counts: up %d, degraded %d", doc.Up, doc.Degraded)
 	}
 
+	// --strict: degraded fails too, for alerting.
+	strict := runProbe(t, tb, "status", targetsFile(t, flakyTarget(flakyServer(t, 503))), "--strict")
+	if strict.code != 1 || !strings.Contains(strict.stdout, "degraded") {
+		t.Errorf("--strict with a degraded target: exit %d, want 1\n%s", strict.code, strict.stdout)
+	}
+	healthy := runProbe(t, tb, "status", targetsFile(t, flakyTarget(flakyServer(t))), "--strict")
+	if healthy.code != 0 {
+		t.Errorf("--strict with every target up: exit %d, want 0\n%s", healthy.code, healthy.stdout)
+	}
+
 	down := runProbe(t, tb, "status", targetsFile(t, flakyTarget(flakyServer(t, 200, 200, 503))))
 	if down.code != 1 {
 		t.Fatalf("down: exit %d, want 1\nstdout:\n%s\nstderr:\n%s", down.code, down.stdout, down.stderr)
