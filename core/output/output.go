@@ -17,6 +17,9 @@ type Report struct {
 	Interrupted bool
 	// Plugins are the processes that served the phases.
 	Plugins []Plugin
+	// Insecure are the targets whose TLS certificate went unverified
+	// (InsecureTargets of the run's samples).
+	Insecure []string
 	// Version is probe's version; Started is when the run began.
 	Version string
 	Started time.Time

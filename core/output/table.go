@@ -163,7 +163,7 @@ func truncate(s string, n int) string {
 
 // insecure warns about every target whose TLS certificate was not checked.
 func (t *tableWriter) insecure(r Report) {
-	if w := insecureWarning(insecureFromStats(r.Stats)); w != "" {
+	if w := insecureWarning(r.Insecure); w != "" {
 		t.printf("\n%s", w)
 	}
 }

@@ -19,6 +19,8 @@ type WarmReport struct {
 	Interrupted bool
 	// Stats of every probe, cold and warm: their failures are listed.
 	Stats []stats.Target
+	// Insecure are the targets whose TLS certificate went unverified.
+	Insecure []string
 }
 
 // WriteWarmTable prints cold against warm per phase, what warming saved, and
@@ -35,7 +37,7 @@ func WriteWarmTable(w io.Writer, r WarmReport) error {
 	}
 	t.printf("\ntimes in ms; warm p50 over successful warm probes, a reused phase counting as 0\n")
 	t.failures(Report{Stats: r.Stats})
-	t.insecure(Report{Stats: r.Stats})
+	t.insecure(Report{Insecure: r.Insecure})
 	if r.Interrupted {
 		t.printf("\nrun interrupted: figures cover the probes that finished\n")
 	}

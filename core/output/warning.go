@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/probe-net/probe/core/sample"
-	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -19,17 +18,6 @@ func InsecureTargets(samples []sample.Sample) []string {
 			if p.Attributes["tls.insecure"] == true && !slices.Contains(names, s.Target) {
 				names = append(names, s.Target)
 			}
-		}
-	}
-	return names
-}
-
-// insecureFromStats is InsecureTargets for renderers holding statistics.
-func insecureFromStats(st []stats.Target) []string {
-	var names []string
-	for _, t := range st {
-		if t.LastAttr["tls.insecure"] == true {
-			names = append(names, t.Name)
 		}
 	}
 	return names

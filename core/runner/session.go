@@ -30,6 +30,7 @@ type Phases interface {
 // Session is the set of configured plugin processes for one run.
 type Session struct {
 	applied map[string]map[string]any
+	names   map[string]string // phase → "name version", for samples
 	host    *pluginhost.Host
 	plugins map[string]*pluginhost.Plugin
 	order   []*pluginhost.Plugin
@@ -53,7 +54,7 @@ func Start(ctx context.Context, p *plan.Plan, opts StartOptions) (*Session, hcl.
 	if err != nil {
 		return nil, hcl.Diagnostics{errorDiag("Cannot start plugins", err.Error(), nil)}
 	}
-	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}, applied: map[string]map[string]any{}}
+	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}, applied: map[string]map[string]any{}, names: map[string]string{}}
 	specs := make([]pluginhost.Spec, len(p.Plugins))
 	for i, pl := range p.Plugins {
 		specs[i] = pl.Spec
@@ -66,6 +67,8 @@ func Start(ctx context.Context, p *plan.Plan, opts StartOptions) (*Session, hcl.
 	for i, pl := range p.Plugins {
 		s.plugins[pl.Spec.Name] = started[i]
 		s.order = append(s.order, started[i])
+		desc := started[i].Description()
+		s.names[pl.Spec.Name] = desc.Name + " " + desc.Version
 		applied, d := configure(ctx, started[i], pl, opts.ConfigDefaults[pl.Spec.Name])
 		s.applied[pl.Spec.Name] = applied
 		diags = append(diags, d...)
@@ -145,14 +148,7 @@ func (s *Session) Run(ctx context.Context, phase string, call wire.Call) (wire.R
 }
 
 // Plugin names the plugin serving phase.
-func (s *Session) Plugin(phase string) string {
-	p, ok := s.plugins[phase]
-	if !ok {
-		return ""
-	}
-	d := p.Description()
-	return d.Name + " " + d.Version
-}
+func (s *Session) Plugin(phase string) string { return s.names[phase] }
 
 // Applied returns the config defaults that were applied to phase's plugin
 // (a subset of StartOptions.ConfigDefaults).

@@ -102,7 +102,9 @@ func aggregateTarget(name string, samples []sample.Sample) Target {
 			f := s.Failure()
 			total.add(sample.Phase{Status: sample.Failed, Error: f.Error})
 		}
-		t.LastAttr = mergeAttrs(s)
+	}
+	if len(samples) > 0 {
+		t.LastAttr = mergeAttrs(samples[len(samples)-1])
 	}
 	for _, name := range order {
 		t.Phases = append(t.Phases, Phase{Name: name, Plugin: plugins[name], Summary: phases[name].summary()})

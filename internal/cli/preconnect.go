@@ -69,7 +69,10 @@ func preconnect(g *globals, s *source, format string) error {
 	opts := execOptions{}
 	if format != "json" {
 		pw = output.NewProgressWriter(g.stdout, plan.Build(s.file).Targets, s.file.Run.Count, g.color)
-		opts.run = runner.Options{OnPhase: newProbeTracker(pw).onPhase}
+		opts.run = runner.Options{OnPhase: func(t plan.Target, round int, ph sample.Phase) {
+			pw.Phase(output.PhaseEvent{Target: t.Name, Round: round, Phase: ph})
+		}}
+		opts.onSample = pw.Done
 	}
 	res, err := g.execute(s, opts)
 	if err != nil {
@@ -85,33 +88,4 @@ func preconnect(g *globals, s *source, format string) error {
 		return exit(ExitRuntime, "writing output: %v", err)
 	}
 	return res.exitError()
-}
-
-// probeTracker prints each phase, and collects the phases of each probe to
-// print its closing line once the chain has ended: after a failure or after
-// its last phase. The runner never calls onPhase concurrently.
-type probeTracker struct {
-	pw      *output.ProgressWriter
-	pending map[probeKey][]sample.Phase
-}
-
-type probeKey struct {
-	target string
-	round  int
-}
-
-func newProbeTracker(pw *output.ProgressWriter) *probeTracker {
-	return &probeTracker{pw: pw, pending: map[probeKey][]sample.Phase{}}
-}
-
-func (p *probeTracker) onPhase(t plan.Target, round int, ph sample.Phase) {
-	p.pw.Phase(output.PhaseEvent{Target: t.Name, Round: round, Phase: ph})
-	key := probeKey{t.Name, round}
-	phases := append(p.pending[key], ph)
-	if ph.Status != sample.Failed && len(phases) < len(t.Phases) {
-		p.pending[key] = phases
-		return
-	}
-	delete(p.pending, key)
-	p.pw.Done(sample.Sample{Target: t.Name, Round: round, Phases: phases})
 }

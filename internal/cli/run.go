@@ -57,6 +57,7 @@ func runReport(g *globals, s *source, format string) error {
 	report := output.NewReport(res.plan.Targets, stats.Aggregate(res.plan.TargetNames(), res.samples))
 	report.Interrupted = res.interrupted
 	report.Plugins = pluginProcesses(res.plugins)
+	report.Insecure = output.InsecureTargets(res.samples)
 	report.Version, report.Started = Version, res.started
 	if err := write(g, format, report); err != nil {
 		return exit(ExitRuntime, "writing output: %v", err)
@@ -69,6 +70,7 @@ type execOptions struct {
 	run      runner.Options
 	defaults map[string]map[string]any // plugin config defaults (runner.StartOptions)
 	progress bool                      // may show a progress bar (table output only)
+	onSample func(sample.Sample)       // called as each probe finishes, never concurrently
 }
 
 // execution is what running a plan produced.
@@ -110,6 +112,9 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 		res.samples = append(res.samples, smp)
 		res.failed = res.failed || !smp.OK()
 		bar.add()
+		if opts.onSample != nil {
+			opts.onSample(smp)
+		}
 	})
 	bar.finish()
 	res.interrupted = ctx.Err() != nil

@@ -3,7 +3,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -32,16 +34,28 @@ func (d *msDuration) String() string { return time.Duration(*d).String() }
 func (d *msDuration) Type() string   { return "ms|duration" }
 
 func (d *msDuration) Set(s string) error {
-	if ms, err := strconv.ParseInt(s, 10, 64); err == nil {
-		*d = msDuration(time.Duration(ms) * time.Millisecond)
-		return nil
-	}
-	v, err := time.ParseDuration(s)
+	v, err := millisOrDuration(s)
 	if err != nil {
 		return fmt.Errorf("want milliseconds (2000) or a duration (2s), not %q", s)
 	}
 	*d = msDuration(v)
 	return nil
+}
+
+// errTooManyMillis is a number of milliseconds no duration can hold.
+var errTooManyMillis = errors.New("too many milliseconds")
+
+// millisOrDuration reads a bare number as milliseconds, as the guide's
+// --timeout=MS does, and anything else as a Go duration.
+func millisOrDuration(s string) (time.Duration, error) {
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return time.ParseDuration(s)
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > float64(math.MaxInt64/int64(time.Millisecond)) {
+		return 0, errTooManyMillis
+	}
+	return time.Duration(v * float64(time.Millisecond)), nil
 }
 
 // register adds the flags. fallbackCount is the count used when neither

@@ -3,8 +3,8 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -252,16 +252,12 @@ func parseTestHost(s string) (string, error) {
 // parseTimeout reads --timeout: a number is milliseconds, anything else a
 // Go duration.
 func parseTimeout(s string) (time.Duration, error) {
-	var d time.Duration
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > float64(maxTestTimeout/time.Millisecond) {
-			return 0, fmt.Errorf("--timeout %q: want milliseconds up to %d (or a duration such as 2s)", s, maxTestTimeout/time.Millisecond)
-		}
-		d = time.Duration(v * float64(time.Millisecond))
-	} else if d, err = time.ParseDuration(s); err != nil {
-		return 0, fmt.Errorf("--timeout %q: want milliseconds (2000) or a Go duration (2s)", s)
-	}
+	d, err := millisOrDuration(s)
 	switch {
+	case errors.Is(err, errTooManyMillis):
+		return 0, fmt.Errorf("--timeout %q: want milliseconds up to %d (or a duration such as 2s)", s, maxTestTimeout/time.Millisecond)
+	case err != nil:
+		return 0, fmt.Errorf("--timeout %q: want milliseconds (2000) or a Go duration (2s)", s)
 	case d <= 0:
 		return 0, fmt.Errorf("--timeout %q: must be greater than zero, e.g. --timeout=2000 or --timeout=2s", s)
 	case d > maxTestTimeout:

@@ -105,6 +105,7 @@ func warmup(g *globals, s *source, format string, reuse bool) error {
 		Features:    features(res.applied),
 		Interrupted: res.interrupted,
 		Stats:       stats.Aggregate(res.plan.TargetNames(), res.samples),
+		Insecure:    output.InsecureTargets(res.samples),
 	}
 	if format == "json" {
 		err = output.WriteWarmJSON(g.stdout, report)

@@ -328,10 +328,3 @@ func Shutdown(conn syscall.Conn) {
 		_ = unix.Shutdown(int(fd), unix.SHUT_RDWR)
 	})
 }
-
-// pending counts descriptors that arrived and are not claimed yet.
-func (c *Channel) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.arrived)
-}

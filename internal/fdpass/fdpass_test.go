@@ -222,3 +222,10 @@ func BenchmarkSendReceive(b *testing.B) {
 		c.Close()
 	}
 }
+
+// pending counts descriptors that arrived and are not claimed yet.
+func (c *Channel) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.arrived)
+}

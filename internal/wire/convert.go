@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/probe-net/probe/internal/phasev1"
@@ -49,17 +49,19 @@ func attrsToProto(attrs sdk.Attributes) (map[string]*phasev1.Value, error) {
 		return nil, nil
 	}
 	out := make(map[string]*phasev1.Value, len(attrs))
-	keys := make([]string, 0, len(attrs))
-	for k := range attrs {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys) // report the first bad key deterministically
-	for _, k := range keys {
-		v, err := valueToProto(attrs[k])
+	var bad []string
+	for k, v := range attrs {
+		pv, err := valueToProto(v)
 		if err != nil {
-			return nil, fmt.Errorf("attribute %q: %w", k, err)
+			bad = append(bad, k)
+			continue
 		}
-		out[k] = v
+		out[k] = pv
+	}
+	if len(bad) > 0 {
+		k := slices.Min(bad) // name the same key every time
+		_, err := valueToProto(attrs[k])
+		return nil, fmt.Errorf("attribute %q: %w", k, err)
 	}
 	return out, nil
 }
