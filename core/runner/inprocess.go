@@ -33,14 +33,7 @@ func (ip InProcess) Run(ctx context.Context, phase string, call wire.Call) (wire
 	if dl, ok := ctx.Deadline(); ok && call.Conn != nil {
 		_ = call.Conn.SetDeadline(dl)
 	}
-	start := time.Now()
-	res, err := p.Run(ctx, req)
-	if res == nil {
-		res = &sdk.Result{}
-	}
-	if res.Duration == 0 {
-		res.Duration = time.Since(start)
-	}
+	res, err := wire.RunPhase(ctx, p, req)
 	if call.Conn != nil {
 		_ = call.Conn.SetDeadline(time.Time{})
 	}

@@ -180,10 +180,14 @@ func newVersionCmd(g *globals) *cobra.Command {
 	}
 }
 
-// singleDashFlags accepts "-check" for "--check", the spelling fmt tools
-// such as terraform and gofmt use, which pflag would read as -c -h -e -c -k.
+// singleDashFlags accepts "probe fmt -check" for "--check", the spelling
+// fmt tools such as terraform and gofmt use, which pflag would read as
+// -c -h -e -c -k. Other commands' arguments are left alone.
 func singleDashFlags(args []string) []string {
 	out := append([]string(nil), args...)
+	if len(out) == 0 || out[0] != "fmt" {
+		return out
+	}
 	for i, a := range out {
 		if a == "--" {
 			break

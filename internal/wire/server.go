@@ -72,13 +72,8 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 		}
 		return failed(sdk.KindPlugin, err), nil
 	}
-	start := time.Now()
-	res, runErr := s.runPhase(ctx, in)
-	wall := time.Since(start)
-	if res == nil {
-		res = &sdk.Result{}
-	}
-	resp, err := s.respond(req, in, res, wall, runErr)
+	res, runErr := RunPhase(ctx, s.impl, in)
+	resp, err := s.respond(req, in, res, runErr)
 	if err != nil {
 		closeQuietly(in.Conn)
 		return failed(sdk.KindPlugin, err), nil
@@ -86,16 +81,25 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 	return resp, nil
 }
 
-// runPhase runs the phase, turning a panic into a failure of kind plugin so
-// that one bad input cannot take down the process and every probe in flight.
-func (s *server) runPhase(ctx context.Context, in *sdk.Request) (res *sdk.Result, err error) {
+// RunPhase runs phase once, as the plugin server does and as an in-process
+// caller must too: a panic becomes a failure of kind plugin (one bad input
+// cannot take down a process and every probe in flight), the result is
+// never nil, and a phase that set no Duration gets the wall time of Run.
+func RunPhase(ctx context.Context, phase sdk.Phase, in *sdk.Request) (res *sdk.Result, err error) {
+	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
 			sdk.Logger(ctx).Error("phase panicked", "panic", r, "stack", string(debug.Stack()))
 			res, err = nil, sdk.Errorf(sdk.KindPlugin, "phase panicked: %v", r)
 		}
+		if res == nil {
+			res = &sdk.Result{}
+		}
+		if res.Duration == 0 {
+			res.Duration = time.Since(start)
+		}
 	}()
-	return s.impl.Run(ctx, in)
+	return phase.Run(ctx, in)
 }
 
 // request converts the wire request and claims the connection it names.
@@ -126,17 +130,13 @@ func (s *server) request(ctx context.Context, req *phasev1.RunRequest) (*sdk.Req
 }
 
 // respond builds the wire response and hands the result's connection on.
-func (s *server) respond(req *phasev1.RunRequest, in *sdk.Request, res *sdk.Result, wall time.Duration, runErr error) (*phasev1.RunResponse, error) {
+func (s *server) respond(req *phasev1.RunRequest, in *sdk.Request, res *sdk.Result, runErr error) (*phasev1.RunResponse, error) {
 	attrs, err := attrsToProto(res.Attributes)
 	if err != nil {
 		closeQuietly(res.Conn)
 		return nil, err
 	}
-	d := res.Duration
-	if d == 0 {
-		d = wall
-	}
-	resp := &phasev1.RunResponse{DurationNs: int64(d), Addresses: addrsToProto(res.Addresses), Attributes: attrs, Reusable: res.Reusable}
+	resp := &phasev1.RunResponse{DurationNs: int64(res.Duration), Addresses: addrsToProto(res.Addresses), Attributes: attrs, Reusable: res.Reusable}
 	if runErr != nil {
 		resp.Failure = &phasev1.Failure{Kind: string(sdk.Classify(runErr)), Message: runErr.Error()}
 		closeQuietly(res.Conn)
