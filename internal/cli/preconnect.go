@@ -26,7 +26,7 @@ phase, ok / FAILED / skipped, the phase's own time, and one detail:
   other  its first attributes; a failure: its cause; skipped: why
 
 A "total" line closes each probe: the sum of its phases, and "connected" or
-"failed at PHASE". Targets are probed in parallel, so the lines of different
+"failed at PHASE" (a probe cut short by an interruption gets none). Targets are probed in parallel, so the lines of different
 targets interleave; each starts with the target's name. --sequential probes
 them one after another. --count N connects N times (names then carry the
 round, "web #2").
