@@ -99,4 +99,3 @@ func TestPinnedPluginStartsOnlyWithItsDigest(t *testing.T) {
 		t.Errorf("the correctly pinned plugin does not answer: %v", err)
 	}
 }
-
