@@ -121,11 +121,30 @@ func (c *chain) step(ctx context.Context, t plan.Target, index int, name string,
 	res.Wall = time.Since(start)
 	if err != nil {
 		c.abort()
+		// The plugin reported nothing: the phase took what the host waited.
+		res.Duration = res.Wall
 		res.Status, res.Error = sample.Failed, callError(ctx, t, err)
 		return res
 	}
 	c.absorb(index, reply, &res)
+	if res.Status == sample.Failed {
+		blameRelay(call.Conn, res.Error)
+	}
 	return res
+}
+
+// blameRelay puts a failure on the connection it ran on down to the plugin
+// that relayed that connection (a TLS bridge), if that plugin's process
+// died or stopped: the peer did not close it, the relay broke.
+func blameRelay(in net.Conn, e *sample.Error) {
+	relay, ok := in.(interface{ RelayError() error })
+	if !ok || e == nil {
+		return
+	}
+	if err := relay.RelayError(); err != nil {
+		e.Message = fmt.Sprintf("%v (the phase saw: %s)", err, e.Error())
+		e.Kind = sdk.KindPlugin
+	}
 }
 
 // absorb records a phase's reply in the sample and carries its outputs on.
@@ -156,7 +175,7 @@ func (c *chain) absorb(index int, reply wire.Reply, res *sample.Phase) {
 func callError(ctx context.Context, t plan.Target, err error) *sample.Error {
 	code := status.Code(err)
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded), code == codes.DeadlineExceeded:
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), code == codes.DeadlineExceeded, errors.Is(err, context.DeadlineExceeded):
 		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("the plugin did not answer within what was left of the %s timeout, plus %s grace (hung?)", t.Timeout, wire.TimeoutGrace)}
 	case errors.Is(ctx.Err(), context.Canceled), code == codes.Canceled:
 		return &sample.Error{Kind: sdk.KindCanceled, Message: "interrupted"}
