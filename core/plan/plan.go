@@ -81,7 +81,8 @@ func plugin(name string, declared map[string]config.Plugin, firstUse hcl.Range) 
 	if !ok {
 		return Plugin{Spec: pluginhost.Spec{Name: name, Builtin: name}, Range: firstUse}
 	}
-	spec := pluginhost.Spec{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
+	spec := pluginhost.Spec{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args,
+		SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv}
 	if spec.Path == "" && spec.Builtin == "" {
 		spec.Builtin = name
 	}
