@@ -98,7 +98,7 @@ func (e *execution) exitError() error {
 // execute starts the plugins for s, runs every round and collects the
 // samples. SIGINT and SIGTERM stop the run; what finished is kept.
 func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	p := plan.Build(s.file)
 	session, err := g.startSession(ctx, s, p, opts.defaults)
@@ -117,12 +117,20 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 		}
 	})
 	bar.finish()
-	res.interrupted = ctx.Err() != nil
 	res.plugins = session.Plugins()
 	for _, pl := range p.Plugins {
 		res.applied[pl.Spec.Name] = session.Applied(pl.Spec.Name)
 	}
+	// Stopping the plugins is bounded (a stopped or hung one is killed);
+	// a signal during it still means the run was interrupted.
+	session.Close()
+	res.interrupted = ctx.Err() != nil
 	return res, nil
+}
+
+// interruptible returns a context that SIGINT and SIGTERM cancel.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 func write(g *globals, format string, r output.Report) error {
