@@ -308,7 +308,8 @@ var BaseEnv = []string{"PATH", "HOME", "TMPDIR", "TZ", "LANG", "LANGUAGE", "SSL_
 
 // Reserved reports whether name is set by the host or by go-plugin for the
 // plugin protocol: every name beginning with PLUGIN_ or PROBE_. A Spec
-// cannot set or pass one.
+// cannot set or pass one (config.ReservedEnv reports them in a targets
+// file).
 func Reserved(name string) bool {
 	return strings.HasPrefix(name, "PLUGIN_") || strings.HasPrefix(name, "PROBE_")
 }
@@ -384,8 +385,9 @@ type relayedConn struct {
 }
 
 // relayGrace is how long RelayError waits for a relaying process seen
-// alive to turn out dead: its sockets close a moment before it exits.
-const relayGrace = 100 * time.Millisecond
+// alive to turn out dead: its sockets close a moment (microseconds) before
+// the kernel marks it exited.
+const relayGrace = 20 * time.Millisecond
 
 // RelayError reports why the process relaying this connection can no
 // longer carry it (it exited, was killed as hung, or is stopped), or nil.

@@ -133,12 +133,13 @@ func (c *chain) step(ctx context.Context, t plan.Target, index int, name string,
 	return res
 }
 
-// blameRelay puts a failure on the connection it ran on down to the plugin
-// that relayed that connection (a TLS bridge), if that plugin's process
-// died or stopped: the peer did not close it, the relay broke.
+// blameRelay puts a failure that looks like a broken connection (reset,
+// protocol, timeout) down to the plugin that relayed the connection (a TLS
+// bridge), if that plugin's process died or stopped: then the peer did not
+// close it, the relay broke.
 func blameRelay(in net.Conn, e *sample.Error) {
 	relay, ok := in.(interface{ RelayError() error })
-	if !ok || e == nil {
+	if !ok || e == nil || (e.Kind != sdk.KindReset && e.Kind != sdk.KindProtocol && e.Kind != sdk.KindTimeout) {
 		return
 	}
 	if err := relay.RelayError(); err != nil {
