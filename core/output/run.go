@@ -1,18 +1,66 @@
 package output
 
+// This file renders the report of `probe run`: a table of per-phase
+// statistics and the probe.run/v1 JSON document. Its OpenMetrics form is in
+// openmetrics.go.
+
 import (
 	"fmt"
 	"io"
 	"time"
-	"unicode/utf8"
 
 	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
 )
 
-// WriteTable writes one block of rows per target, then the failures.
-// Figures are milliseconds over successful runs.
-func WriteTable(w io.Writer, r Report) error {
+// JSONSchema identifies the run document's layout (docs/schema/probe.run.v1.json).
+const JSONSchema = "probe.run/v1"
+
+// Report is everything a renderer needs about a finished run.
+type Report struct {
+	Targets []sdk.Target   // for host, port, protocol
+	Stats   []stats.Target // in the same order
+	// Interrupted is set when the run was cut short (SIGINT/SIGTERM).
+	Interrupted bool
+	// Plugins are the processes that served the phases.
+	Plugins []Plugin
+	// Version is probe's version; Started is when the run began.
+	Version string
+	Started time.Time
+}
+
+// Plugin is one plugin process of a run.
+type Plugin struct {
+	Phase    string `json:"phase"`
+	Name     string `json:"name"`
+	Version  string `json:"version"`
+	Source   string `json:"source"` // "built-in" or the executable's path
+	PID      int    `json:"pid"`
+	Restarts int    `json:"restarts"`
+}
+
+// NewReport pairs targets with their statistics.
+func NewReport(targets []sdk.Target, st []stats.Target) Report {
+	return Report{Targets: targets, Stats: st}
+}
+
+// runFormats are the formats of a run report.
+var runFormats = formatTable[Report]{
+	{FormatTable, writeRunTable},
+	{FormatJSON, writeRunJSON},
+	{FormatNDJSON, streamed[Report]},
+	{FormatOpenMetrics, writeRunOpenMetrics},
+}
+
+// Formats lists table, json, ndjson and openmetrics.
+func (Report) Formats() []Format { return runFormats.formats() }
+
+// Render writes the report in format f.
+func (r Report) Render(w io.Writer, f Format, o Options) error { return runFormats.render(w, f, r, o) }
+
+// writeRunTable writes one block of rows per target, then the failures,
+// one line per cause. Figures are milliseconds over successful runs.
+func writeRunTable(w io.Writer, r Report, _ Options) error {
 	tw := &tableWriter{w: w}
 	tw.nameWidth, tw.phaseWidth = reportWidths(r)
 	tw.header()
@@ -23,38 +71,14 @@ func WriteTable(w io.Writer, r Report) error {
 	if o, n := overhead(r); n > 0 {
 		tw.printf("framework overhead: %s ms mean per phase call (host time minus plugin time)\n", msText(o))
 	}
-	tw.failures(r)
-	tw.insecure(r)
+	tw.failures(r.Stats)
+	if w := insecureWarning(stats.InsecureNames(r.Stats)); w != "" {
+		tw.printf("\n%s", w)
+	}
 	if r.Interrupted {
 		tw.printf("\nrun interrupted: figures cover the probes that finished\n")
 	}
 	return tw.err
-}
-
-type tableWriter struct {
-	w          io.Writer
-	nameWidth  int
-	phaseWidth int
-	err        error
-}
-
-func (t *tableWriter) printf(format string, args ...any) {
-	if t.err == nil {
-		_, t.err = fmt.Fprintf(t.w, format, args...)
-	}
-}
-
-// columnWidths sizes the TARGET and PHASE columns to their longest entry,
-// within limits that keep a row inside 80 columns.
-func columnWidths(targets, phases []string) (name, phase int) {
-	name, phase = len("TARGET"), len("total")
-	for _, t := range targets {
-		name = max(name, utf8.RuneCountInString(t))
-	}
-	for _, p := range phases {
-		phase = max(phase, utf8.RuneCountInString(p))
-	}
-	return min(name, 24), min(phase, 12)
 }
 
 func reportWidths(r Report) (name, phase int) {
@@ -120,9 +144,11 @@ func (t *tableWriter) row(name, phase string, s stats.Summary) {
 		msText(s.Min), msText(s.Mean), msText(s.P50), msText(s.P90), msText(s.P99), msText(s.Max))
 }
 
-func (t *tableWriter) failures(r Report) {
+// failures lists each cause of failure once, with its first message as the
+// example and how often it happened.
+func (t *tableWriter) failures(targets []stats.Target) {
 	first := true
-	for _, st := range r.Stats {
+	for _, st := range targets {
 		for _, p := range st.Phases {
 			for _, e := range p.Summary.Errors {
 				if first {
@@ -131,57 +157,67 @@ func (t *tableWriter) failures(r Report) {
 				}
 				t.printf("  %s %s (%d×)\n", st.Name, phaseError(p.Name, e.Kind, e.Message), e.Count)
 			}
+			if n := p.Summary.OtherErrors; n > 0 {
+				t.printf("  %s %s: %d more failures of other causes\n", st.Name, p.Name, n)
+			}
 		}
 	}
 }
 
-// msText prints a duration in milliseconds with precision that suits loopback
-// and WAN figures alike.
-func msText(d time.Duration) string {
-	v := float64(d) / float64(time.Millisecond)
-	switch {
-	case v < 10:
-		return fmt.Sprintf("%.3f", v)
-	case v < 1000:
-		return fmt.Sprintf("%.1f", v)
-	default:
-		return fmt.Sprintf("%.0f", v)
-	}
+type jsonReport struct {
+	Schema      string       `json:"schema"`
+	Version     string       `json:"probe_version,omitempty"`
+	Started     string       `json:"started_at,omitempty"` // RFC 3339, UTC
+	Interrupted bool         `json:"interrupted,omitempty"`
+	Targets     []jsonTarget `json:"targets"`
+	Plugins     []Plugin     `json:"plugins"`
 }
 
-// truncate shortens s to n characters (not bytes), marking the cut with "…".
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	if n <= 1 {
-		return string(r[:max(n, 0)])
-	}
-	return string(r[:n-1]) + "…"
+type jsonTarget struct {
+	Name       string         `json:"name"`
+	Host       string         `json:"host"`
+	Port       int            `json:"port"`
+	Protocol   string         `json:"protocol"`
+	Probes     int            `json:"probes"`
+	OK         int            `json:"ok"`
+	Phases     []jsonPhase    `json:"phases"`
+	Total      jsonSummary    `json:"total"`
+	Attributes map[string]any `json:"attributes,omitempty"`
 }
 
-// insecure warns about every target whose TLS certificate was not checked.
-func (t *tableWriter) insecure(r Report) {
-	if w := insecureWarning(r.Insecure); w != "" {
-		t.printf("\n%s", w)
-	}
+type jsonPhase struct {
+	Phase  string `json:"phase"`
+	Plugin string `json:"plugin,omitempty"`
+	jsonSummary
 }
 
-// describeError is "kind: message", without repeating a "kind: " the
-// message already starts with (as many plugins' messages do).
-func describeError(kind sdk.ErrorKind, message string) string {
-	if kind == "" {
-		return message
+// writeRunJSON writes the report as one indented JSON document
+// (probe.run/v1). Durations are milliseconds as floats; figures over no
+// successful run are null.
+func writeRunJSON(w io.Writer, r Report, _ Options) error {
+	doc := jsonReport{Schema: JSONSchema, Interrupted: r.Interrupted, Targets: []jsonTarget{}, Plugins: r.Plugins}
+	if doc.Plugins == nil {
+		doc.Plugins = []Plugin{}
 	}
-	return string(kind) + ": " + plainMessage(kind, message)
+	doc.Version = r.Version
+	if !r.Started.IsZero() {
+		doc.Started = r.Started.UTC().Format(time.RFC3339Nano)
+	}
+	for i, st := range r.Stats {
+		doc.Targets = append(doc.Targets, runTargetDoc(r.Targets[i], st))
+	}
+	return EncodeJSON(w, doc)
 }
 
-// phaseError is "phase: kind: message", leaving the kind out when it is the
-// phase's own name (a dns error in the dns phase).
-func phaseError(phase string, kind sdk.ErrorKind, message string) string {
-	if string(kind) == phase {
-		return phase + ": " + plainMessage(kind, message)
+// runTargetDoc is a target's entry of a probe.run/v1 document.
+func runTargetDoc(t sdk.Target, st stats.Target) jsonTarget {
+	jt := jsonTarget{
+		Name: st.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+		Probes: st.Probes, OK: st.OK, Phases: []jsonPhase{},
+		Total: summary(st.Total), Attributes: attributes(st.LastAttr),
 	}
-	return phase + ": " + describeError(kind, message)
+	for _, p := range st.Phases {
+		jt.Phases = append(jt.Phases, jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary)})
+	}
+	return jt
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
-	"github.com/probe-net/probe/sdk"
 )
 
 // Options change how a run probes. The zero value probes every target cold.
@@ -65,18 +64,12 @@ func newRun(phases Phases, opts Options, emit func(sample.Sample)) *run {
 
 func (r *run) probe(ctx context.Context, t plan.Target, round int) {
 	s := r.probeTarget(ctx, t, round)
-	if ctx.Err() != nil && interrupted(s) {
+	if ctx.Err() != nil && s.Canceled() {
 		return // cut short by the run's end, not a result about the target
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.emit(s)
-}
-
-// interrupted reports whether s failed only because the run was cancelled.
-func interrupted(s sample.Sample) bool {
-	f := s.Failure()
-	return f != nil && f.Error != nil && f.Error.Kind == sdk.KindCanceled
 }
 
 func (r *run) onPhase(t plan.Target, round int, p sample.Phase) {
