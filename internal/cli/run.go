@@ -140,7 +140,7 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &execution{plan: p, targets: targetsOf(p), applied: map[string]map[string]any{}, started: time.Now()}
+	res := &execution{plan: p, targets: targetsOf(p), applied: session.applied, started: time.Now()}
 	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)
 	acc, warm := stats.NewAccumulator(p.TargetNames(), stats.Options{}), stats.NewWarmAccumulator(nil)
 	if opts.warm {
@@ -151,9 +151,6 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	res.stats, res.warmth = acc.Targets(), warm.Warmth()
 	res.interrupted = ctx.Err() != nil
 	res.plugins = session.Plugins()
-	for _, pl := range p.Plugins {
-		res.applied[pl.Spec.Name] = session.Applied(pl.Spec.Name)
-	}
 	return res, nil
 }
 
