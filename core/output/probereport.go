@@ -19,7 +19,7 @@ import (
 	"github.com/probe-net/probe/sdk"
 )
 
-// ProbeSchema identifies the JSON document of WriteProbeJSON.
+// ProbeSchema identifies the probe test document layout (docs/schema/probe.test.v1.json).
 const ProbeSchema = "probe.test/v1"
 
 // ProbeReport is one probe of one target, shown in detail, and when several
