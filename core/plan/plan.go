@@ -16,7 +16,7 @@ import (
 
 // ResolvePhase is the chain slot that turns a name into addresses. It is
 // skipped for targets whose host is an IP literal.
-const ResolvePhase = "dns"
+const ResolvePhase = sdk.PhaseDNS
 
 // Target is one target and its chain.
 type Target struct {

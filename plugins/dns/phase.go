@@ -48,7 +48,7 @@ import (
 
 // Name is the phase's name; Version the plugin's.
 const (
-	Name    = "dns"
+	Name    = sdk.PhaseDNS
 	Version = "0.1.0"
 )
 

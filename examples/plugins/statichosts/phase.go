@@ -96,7 +96,7 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	addrs, known := t.lookup(host)
 	res := &sdk.Result{
 		Duration:   time.Since(start),
-		Attributes: sdk.Attributes{"dns.server": "static"},
+		Attributes: sdk.Attributes{sdk.AttrDNSServer: "static"},
 	}
 	// On failure, return the partial result too: the duration and the
 	// attributes known so far still belong in the report.
@@ -108,9 +108,9 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 			host, strings.Join(t.families, " or "))
 	}
 	res.Addresses = addrs
-	res.Attributes["dns.answers"] = addrStrings(addrs) // attribute values: string, []string, ...
+	res.Attributes[sdk.AttrDNSAnswers] = addrStrings(addrs) // attribute values: string, []string, ...
 	// Log through the SDK's logger, never to stdout (it carries the plugin
 	// protocol). probe shows trace lines with -vv.
-	sdk.Logger(ctx).Trace("static lookup", "host", host, "answers", res.Attributes["dns.answers"])
+	sdk.Logger(ctx).Trace("static lookup", "host", host, "answers", res.Attributes[sdk.AttrDNSAnswers])
 	return res, nil
 }
