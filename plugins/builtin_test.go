@@ -41,7 +41,7 @@ func TestRegistrySettingsMatchSchemas(t *testing.T) {
 		if !ok {
 			continue // reported by TestRegistryAndConstructorsAgree
 		}
-		schema := phase.Describe().Config
+		schema := phase.Describe().Schema
 		for _, s := range p.Warm {
 			a, ok := attribute(schema, s.Attribute)
 			if !ok {

@@ -1,5 +1,7 @@
 package sdk
 
+import "strings"
+
 // The well-known phase names: the slots of probe's default chains and the
 // names of the built-in plugins that fill them. A target's protocol picks
 // its chain from these (tcp: dns, tcp; tls: dns, tcp, tls; http: dns, tcp,
@@ -135,3 +137,19 @@ const (
 	// AttrHTTPBodyError (string): why reading the body failed (GET only).
 	AttrHTTPBodyError = "http.body_error"
 )
+
+// InstanceKey returns the key under which the plugin instance called
+// instance (Config.InstanceName) reports the well-known attribute key: the
+// key's phase is replaced by the instance's name, so a second resolver
+// declared as `plugin "backup_dns"` reports InstanceKey("backup_dns",
+// AttrDNSAnswers) = "backup_dns.answers" instead of overwriting the first
+// resolver's "dns.answers" in the probe's attributes. An empty instance, or
+// one equal to the key's phase, leaves key as it is, and so does a key
+// without a phase.
+func InstanceKey(instance, key string) string {
+	phase, name, ok := strings.Cut(key, ".")
+	if !ok || instance == "" || instance == phase {
+		return key
+	}
+	return instance + "." + name
+}

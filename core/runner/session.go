@@ -80,11 +80,11 @@ func Start(ctx context.Context, p *plan.Plan, opts StartOptions) (*Session, hcl.
 // declared, sends it, and maps what the plugin rejects back to the file.
 func configure(ctx context.Context, proc *pluginhost.Plugin, pl plan.Plugin, defaults map[string]any) (map[string]any, hcl.Diagnostics) {
 	desc := proc.Description()
-	configJSON, diags := config.DecodePluginConfig(pl.Config, pl.Range, desc.Config)
+	configJSON, diags := config.DecodePluginConfig(pl.Config, pl.Range, desc.Schema)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	configJSON, applied, err := applyDefaults(configJSON, desc.Config, defaults)
+	configJSON, applied, err := applyDefaults(configJSON, desc.Schema, defaults)
 	if err != nil {
 		return nil, hcl.Diagnostics{errorDiag("Cannot configure plugin", fmt.Sprintf("plugin %q: %v", pl.Spec.Name, err), &pl.Range)}
 	}

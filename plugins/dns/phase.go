@@ -70,7 +70,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Resolves the host name over UDP, TCP, DNS over TLS or DNS over HTTPS",
-		Config:  schema,
+		Schema:  schema,
 	}
 }
 

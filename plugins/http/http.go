@@ -48,7 +48,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Sends an HTTP/1.1 HEAD (or GET) over the connection and checks the status",
-		Config: []sdk.Attribute{
+		Schema: []sdk.Attribute{
 			{Name: "path", Type: sdk.String, Description: `request path and query, starting with "/" (default "/")`},
 			{Name: "host", Type: sdk.String, Description: `Host header (default: the target's host, plus ":port" unless it is the protocol's default port)`},
 			{Name: "user_agent", Type: sdk.String, Description: `User-Agent header (default "probe/0.1"; "" sends none)`},

@@ -38,7 +38,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Connects to the resolved addresses with Happy Eyeballs (RFC 8305)",
-		Config:  configSchema,
+		Schema:  configSchema,
 	}
 }
 

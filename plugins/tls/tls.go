@@ -38,7 +38,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Handshakes TLS on the connection and verifies the certificate",
-		Config:  configSchema,
+		Schema:  configSchema,
 	}
 }
 
