@@ -16,6 +16,12 @@
 // Timing is the phase's own job: Result.Duration is the time spent on the
 // phase's work, measured with the monotonic clock inside the plugin. Never
 // report timestamps; they mean nothing in another process.
+//
+// The phase vocabulary is here too: the well-known phase names (PhaseDNS,
+// PhaseTCP, PhaseTLS, PhaseHTTP) and the attribute keys the built-in phases
+// report and probe's renderers read (AttrDNSAnswers, AttrTLSVersion,
+// AttrHTTPStatus, ...), each documented with its type and unit. A plugin
+// that reports them under those names and types is shown like a built-in.
 package sdk
 
 import (
