@@ -205,7 +205,7 @@ func (f *testFlags) pluginValues() map[string]any {
 	return v
 }
 
-// defaults are the plugin config the flags set (runner.StartOptions):
+// defaults are the plugin config the flags set (the defaults of config.File.ConfigurePlugins):
 // phase → attribute → value.
 func (f *testFlags) defaults() map[string]map[string]any {
 	d := map[string]map[string]any{}

@@ -163,7 +163,7 @@ func ProtocolsWith(phase string) []string {
 }
 
 // WarmDefaults returns the config `probe warmup` applies, phase → attribute
-// → value (the shape of runner.StartOptions.ConfigDefaults). Without reuse,
+// → value (the defaults argument of config.File.ConfigurePlugins). Without reuse,
 // the settings that need connection reuse are left out.
 func WarmDefaults(reuse bool) map[string]map[string]any {
 	out := map[string]map[string]any{}
