@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/sdk"
 )
 
 // Cumulative marks, named after curl's -w variables (time_namelookup, ...).
@@ -37,8 +38,8 @@ func Marks(s sample.Sample) []Mark {
 	for _, p := range s.Phases {
 		start := at
 		at += p.Duration
-		if p.Name == "http" {
-			if ttfb, ok := p.Attributes["http.ttfb"].(time.Duration); ok && ttfb > 0 {
+		if p.Name == sdk.PhaseHTTP {
+			if ttfb, ok := p.Attributes[sdk.AttrHTTPTTFB].(time.Duration); ok && ttfb > 0 {
 				out = append(out, Mark{MarkStartTransfer, start + min(ttfb, p.Duration)})
 			}
 		}
@@ -51,13 +52,13 @@ func Marks(s sample.Sample) []Mark {
 
 func markAfter(p sample.Phase) string {
 	switch {
-	case p.Name == "dns" && (p.Status == sample.OK || p.Status == sample.Skipped):
+	case p.Name == sdk.PhaseDNS && (p.Status == sample.OK || p.Status == sample.Skipped):
 		return MarkNameLookup
 	case p.Status != sample.OK:
 		return ""
-	case p.Name == "tcp":
+	case p.Name == sdk.PhaseTCP:
 		return MarkConnect
-	case p.Name == "tls":
+	case p.Name == sdk.PhaseTLS:
 		return MarkAppConnect
 	}
 	return ""

@@ -96,7 +96,7 @@ func (t *targetAcc) add(s sample.Sample) {
 		if p.Plugin != "" {
 			t.plugins[p.Name] = p.Plugin
 		}
-		if p.Attributes["tls.insecure"] == true {
+		if p.Attributes[sdk.AttrTLSInsecure] == true {
 			t.insecure = true
 		}
 	}

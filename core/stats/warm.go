@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/sdk"
 )
 
 // Warmth compares a target's cold first probe with the warm probes after
@@ -129,10 +130,10 @@ func (t *warmAcc) countWarm(s sample.Sample) {
 		t.w.Reused++
 	}
 	for _, p := range s.Phases {
-		if p.Attributes["tls.resumed"] == true {
+		if p.Attributes[sdk.AttrTLSResumed] == true {
 			t.w.Resumed++
 		}
-		if p.Attributes["dns.cached"] == true {
+		if p.Attributes[sdk.AttrDNSCached] == true {
 			t.w.Cached++
 		}
 	}

@@ -46,7 +46,7 @@ func pluginsReport(infos []runner.Info) output.PluginsReport {
 	for _, in := range infos {
 		p := output.PluginInfo{Phase: in.Phase, Name: in.Description.Name, Version: in.Description.Version,
 			Source: pluginSource(in), Path: in.Spec.Path, Summary: in.Description.Summary}
-		for _, a := range in.Description.Config {
+		for _, a := range in.Description.Schema {
 			p.Config = append(p.Config, output.ConfigAttribute{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description})
 		}
 		r.Plugins = append(r.Plugins, p)
