@@ -92,7 +92,8 @@ func callError(ctx context.Context, err error) error {
 	return err
 }
 
-// Configure sends the plugin its config (a JSON object) and keeps it for
+// Configure sends the plugin its config (a JSON object) and its instance
+// name (Spec.Name, the plugin block's label), and keeps the config for
 // restarts. Problems are what the plugin rejected; err is a failed call
 // (within the host's StartTimeout).
 func (p *Plugin) Configure(ctx context.Context, configJSON []byte) ([]*sdk.AttributeError, error) {
@@ -102,7 +103,7 @@ func (p *Plugin) Configure(ctx context.Context, configJSON []byte) ([]*sdk.Attri
 	if err != nil {
 		return nil, err
 	}
-	problems, err := proc.phase.Configure(ctx, configJSON)
+	problems, err := proc.phase.Configure(ctx, p.spec.Name, configJSON)
 	if err != nil {
 		return nil, callError(ctx, err)
 	}
@@ -275,7 +276,7 @@ func (p *Plugin) replace(old *process, config []byte, done chan struct{}) {
 func (p *Plugin) reconfigure(proc *process, config []byte) error {
 	ctx, cancel := context.WithTimeout(p.host.ctx, p.host.opts.StartTimeout)
 	defer cancel()
-	problems, err := proc.phase.Configure(ctx, config)
+	problems, err := proc.phase.Configure(ctx, p.spec.Name, config)
 	if err == nil && len(problems) > 0 {
 		err = errors.New(problems[0].Error())
 	}

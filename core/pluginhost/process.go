@@ -22,9 +22,9 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/probe-net/probe/internal/fdpass"
+	"github.com/probe-net/probe/internal/pluginproc"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
-	"github.com/probe-net/probe/sdk/server"
 )
 
 // StopGrace is how long a plugin asked to exit may take before its process
@@ -341,8 +341,8 @@ func (p *Plugin) environment(extra []string) []string {
 	return append(env,
 		fdpass.EnvChannel+"=1",
 		plugin.EnvUnixSocketDir+"="+p.host.dir,
-		server.EnvRunDir+"="+p.host.dir,
-		server.EnvLogLevel+"="+p.host.opts.Logger.GetLevel().String(),
+		pluginproc.EnvRunDir+"="+p.host.dir,
+		pluginproc.EnvLogLevel+"="+p.host.opts.Logger.GetLevel().String(),
 	)
 }
 
