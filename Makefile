@@ -11,7 +11,7 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 PROTO              := internal/phasev1/phase.proto
 
-.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench clean
+.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench soak clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -49,6 +49,13 @@ proto-check: proto ## fail if the committed generated code differs from phase.pr
 
 bench: ## run the benchmarks (see BENCHMARKS.md for method and recorded results)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
+
+SOAK_PROBES ?= 100000
+SOAK_FLAGS  ?=
+
+soak: build ## probe run, SOAK_PROBES (100000) probes of hostile loopback targets, plugins killed and stopped: fds, threads and RSS must stay flat (not in CI)
+	$(GO) build -o $(BIN)/probe-soak ./internal/soak/cmd/probe-soak
+	$(BIN)/probe-soak -probe $(BIN)/probe -probes $(SOAK_PROBES) $(SOAK_FLAGS)
 
 clean:
 	rm -rf $(BIN)

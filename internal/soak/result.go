@@ -1,0 +1,111 @@
+//go:build linux
+
+package soak
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Write prints the soak's outcome: the run, the chaos, the table over
+// time, the growth checks, each target's verdict, and PASS or FAIL.
+func (r *Result) Write(w io.Writer) error {
+	var b strings.Builder
+	probes := r.Rounds * len(r.Targets)
+	fmt.Fprintf(&b, "probe run: %d probes (%d rounds of %d targets) in %s, %.0f probes/s, exit %d\n",
+		probes, r.Rounds, len(r.Targets), r.Elapsed.Round(time.Second), float64(probes)/r.Elapsed.Seconds(), r.ExitCode)
+	if r.Hung {
+		b.WriteString("HUNG: probe was still running at the deadline (goroutine dump in its stderr)\n")
+	}
+	b.WriteString(r.chaosLine())
+	b.WriteString("\n")
+	if err := writeAll(w, &b); err != nil {
+		return err
+	}
+	if err := r.Analysis.WriteTable(w); err != nil {
+		return err
+	}
+	fmt.Fprintf(&b, "\ngrowth, median of the first window after warm-up (%d%% of the run) -> median of the last window:\n", 10)
+	if err := writeAll(w, &b); err != nil {
+		return err
+	}
+	if err := r.Analysis.WriteChecks(w); err != nil {
+		return err
+	}
+	b.WriteString("\n")
+	if err := writeAll(w, &b); err != nil {
+		return err
+	}
+	if r.JudgeErr != nil {
+		fmt.Fprintf(&b, "probe's report: %v\n", r.JudgeErr)
+	} else if err := r.Verdict.Write(&b, 12); err != nil {
+		return err
+	}
+	for _, l := range r.Left {
+		fmt.Fprintln(&b, "left behind:", l)
+	}
+	if r.OK() {
+		b.WriteString("\nPASS\n")
+	} else {
+		b.WriteString("\nFAIL\n")
+	}
+	return writeAll(w, &b)
+}
+
+func writeAll(w io.Writer, b *strings.Builder) error {
+	_, err := io.WriteString(w, b.String())
+	b.Reset()
+	return err
+}
+
+// chaosLine sums up the events, the restarts probe counted and the plugin
+// processes seen, per phase.
+func (r *Result) chaosLine() string {
+	count := map[Action]int{}
+	var longest time.Duration
+	perRole := map[string][]string{}
+	for _, e := range r.Events {
+		if e.Err != "" {
+			continue
+		}
+		count[e.Action]++
+		if e.Action == ActionPause {
+			longest = max(longest, e.Held)
+		}
+		if e.Action != ActionPause {
+			perRole[e.Role] = append(perRole[e.Role], string(e.Action))
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "chaos: %d pauses (SIGSTOP, SIGCONT within %s), %d stops (SIGCONT after %s), %d kills\n",
+		count[ActionPause], longest.Round(time.Millisecond), count[ActionStop], r.stopHeld(), count[ActionKill])
+	var roles []string
+	for role := range r.Analysis.PIDs {
+		roles = append(roles, role)
+	}
+	sort.Strings(roles)
+	for _, role := range roles {
+		fmt.Fprintf(&b, "  %-5s %d processes, %d restarts counted by probe; chaos: %s\n", role,
+			len(r.Analysis.PIDs[role]), r.Verdict.Restarts[role], orNone(perRole[role]))
+	}
+	return b.String()
+}
+
+func (r *Result) stopHeld() time.Duration {
+	for _, e := range r.Events {
+		if e.Action == ActionStop && e.Err == "" {
+			return e.Held.Round(100 * time.Millisecond)
+		}
+	}
+	return 0
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "pauses only"
+	}
+	return strings.Join(s, ", ")
+}
