@@ -80,10 +80,14 @@ func (c Check) format(v float64) string {
 
 // Analysis is the soak's samples folded into windows and verdicts.
 type Analysis struct {
+	Warmup  float64 // the share of the run before the checks' base window
 	Windows []Window
 	Checks  []Check
 	Roles   []string // probe first, then the plugin phases
 	PIDs    map[string][]int
+	// CPU is the processor time (user and system, seconds) each role used,
+	// summed over its processes as last sampled.
+	CPU map[string]float64
 	// Strays are processes more than one level below probe (what a plugin
 	// forked): there should be none.
 	Strays []Proc
@@ -108,7 +112,7 @@ type Usage struct {
 // for growth between the first window after warmup (a fraction of the
 // run) and the last.
 func Analyze(points []Point, n int, warmup float64) Analysis {
-	a := Analysis{PIDs: map[string][]int{}}
+	a := Analysis{Warmup: warmup, PIDs: map[string][]int{}, CPU: map[string]float64{}}
 	if len(points) == 0 || n < 1 {
 		return a
 	}
@@ -116,6 +120,7 @@ func Analyze(points []Point, n int, warmup float64) Analysis {
 	var pluginSum []Usage
 	seen := map[int]bool{}
 	stray := map[int]bool{}
+	cpu := map[int]cpuOf{}
 	for i, p := range points {
 		sum := Usage{}
 		byRole := map[string]Usage{}
@@ -130,6 +135,7 @@ func Analyze(points []Point, n int, warmup float64) Analysis {
 			u := byRole[pr.Role]
 			u.FDs, u.Threads, u.RSS = u.FDs+float64(pr.FDs), u.Threads+float64(pr.Threads), u.RSS+float64(pr.RSS)
 			byRole[pr.Role] = u
+			cpu[pr.PID] = cpuOf{pr.Role, pr.CPUSecond}
 			if pr.Depth == 1 {
 				sum.FDs, sum.Threads, sum.RSS = sum.FDs+float64(pr.FDs), sum.Threads+float64(pr.Threads), sum.RSS+float64(pr.RSS)
 				if !seen[pr.PID] {
@@ -147,6 +153,9 @@ func Analyze(points []Point, n int, warmup float64) Analysis {
 		}
 		pluginSum = append(pluginSum, sum)
 	}
+	for _, c := range cpu {
+		a.CPU[c.role] += c.seconds
+	}
 	sort.Slice(a.Roles, func(i, j int) bool { return roleKey(a.Roles[i]) < roleKey(a.Roles[j]) })
 	for _, b := range windows(points, n) {
 		last := points[b[1]-1]
@@ -159,6 +168,11 @@ func Analyze(points []Point, n int, warmup float64) Analysis {
 	}
 	a.Checks = checks(points, series, a.Roles, n, warmup)
 	return a
+}
+
+type cpuOf struct {
+	role    string
+	seconds float64
 }
 
 // windows splits points into n spans of equal time, as [from, to) index

@@ -28,7 +28,8 @@ func (r *Result) Write(w io.Writer) error {
 	if err := r.Analysis.WriteTable(w); err != nil {
 		return err
 	}
-	fmt.Fprintf(&b, "\ngrowth, median of the first window after warm-up (%d%% of the run) -> median of the last window:\n", 10)
+	fmt.Fprintf(&b, "\ngrowth, median of the first window after warm-up (%.0f%% of the run) -> median of the last window:\n",
+		100*r.Analysis.Warmup)
 	if err := writeAll(w, &b); err != nil {
 		return err
 	}
@@ -88,9 +89,10 @@ func (r *Result) chaosLine() string {
 	}
 	sort.Strings(roles)
 	for _, role := range roles {
-		fmt.Fprintf(&b, "  %-5s %d processes, %d restarts counted by probe; chaos: %s\n", role,
-			len(r.Analysis.PIDs[role]), r.Verdict.Restarts[role], orNone(perRole[role]))
+		fmt.Fprintf(&b, "  %-5s %d processes, %d restarts counted by probe, %.1f s CPU; chaos: %s\n", role,
+			len(r.Analysis.PIDs[role]), r.Verdict.Restarts[role], r.Analysis.CPU[role], orNone(perRole[role]))
 	}
+	fmt.Fprintf(&b, "  probe %.1f s CPU\n", r.Analysis.CPU[RoleProbe])
 	return b.String()
 }
 
