@@ -30,6 +30,9 @@ type Proc struct {
 type Snapshot struct {
 	At    time.Duration // since the sampler was made
 	Procs []Proc        // the root first; none once the root has gone
+	// Zombies counts descendants that ended and were not yet reaped: a
+	// host that never waits for its dead plugins piles them up.
+	Zombies int
 }
 
 // Sampler reads the process tree under one root process from /proc.
@@ -49,7 +52,7 @@ func NewSampler(root int) (*Sampler, error) {
 }
 
 // Sample reads the root and all its live descendants. A process that ends
-// while it is read is left out; zombies are left out.
+// while it is read is left out; zombies are only counted.
 func (s *Sampler) Sample() (Snapshot, error) {
 	snap := Snapshot{At: time.Since(s.start)}
 	all, err := s.fs.AllProcs()
@@ -60,8 +63,8 @@ func (s *Sampler) Sample() (Snapshot, error) {
 	kids := map[int][]int{}
 	for _, p := range all {
 		st, err := p.Stat()
-		if err != nil || st.State == "Z" {
-			continue // gone, or a zombie
+		if err != nil {
+			continue // gone
 		}
 		stats[p.PID] = st
 		kids[st.PPID] = append(kids[st.PPID], p.PID)
@@ -72,6 +75,10 @@ func (s *Sampler) Sample() (Snapshot, error) {
 	type node struct{ pid, depth int }
 	for queue := []node{{s.root, 0}}; len(queue) > 0; queue = queue[1:] {
 		n := queue[0]
+		if stats[n.pid].State == "Z" {
+			snap.Zombies++
+			continue
+		}
 		if p, ok := s.read(n.pid, stats[n.pid], n.depth); ok {
 			snap.Procs = append(snap.Procs, p)
 		}

@@ -150,3 +150,33 @@ func TestChaosPlanSpreadsDisruptions(t *testing.T) {
 		}
 	}
 }
+
+// A child that ended and was not waited for is counted as a zombie, not
+// sampled.
+func TestSamplerCountsZombies(t *testing.T) {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Skipf("no true command: %v", err)
+	}
+	defer cmd.Wait()
+	var info unix.Siginfo // wait for the exit without reaping it
+	if err := unix.Waitid(unix.P_PID, cmd.Process.Pid, &info, unix.WEXITED|unix.WNOWAIT, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSampler(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := s.Sample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range snap.Procs {
+		if p.PID == cmd.Process.Pid {
+			t.Errorf("the zombie was sampled: %+v", p)
+		}
+	}
+	if snap.Zombies != 1 {
+		t.Errorf("%d zombies, want 1", snap.Zombies)
+	}
+}

@@ -91,15 +91,19 @@ type Analysis struct {
 	// Strays are processes more than one level below probe (what a plugin
 	// forked): there should be none.
 	Strays []Proc
+	// Unreaped is the median count of dead, unreaped children (zombies)
+	// over the last window: it must be 0.
+	Unreaped int
 }
 
 // Window is one row of the table over time.
 type Window struct {
-	End    time.Duration
-	Rounds float64
-	Probe  Usage // medians (threads: max) over the window
-	Plugin Usage // summed over the plugin processes, medians over the window
-	PIDs   int   // distinct plugin processes seen so far
+	End     time.Duration
+	Rounds  float64
+	Probe   Usage // medians (threads: max) over the window
+	Plugin  Usage // summed over the plugin processes, medians over the window
+	PIDs    int   // distinct plugin processes seen so far
+	Zombies int   // the most dead, unreaped children at once
 }
 
 // Usage is a process's (or a group's) descriptors, threads and memory.
@@ -161,11 +165,13 @@ func Analyze(points []Point, n int, warmup float64) Analysis {
 		last := points[b[1]-1]
 		a.Windows = append(a.Windows, Window{
 			End: last.At, Rounds: last.Rounds,
-			Probe:  fold(series[RoleProbe][b[0]:b[1]]),
-			Plugin: fold(pluginSum[b[0]:b[1]]),
-			PIDs:   countPIDs(points[:b[1]]),
+			Probe:   fold(series[RoleProbe][b[0]:b[1]]),
+			Plugin:  fold(pluginSum[b[0]:b[1]]),
+			PIDs:    countPIDs(points[:b[1]]),
+			Zombies: maxZombies(points[b[0]:b[1]]),
 		})
 	}
+	a.Unreaped = lastZombies(points, n)
 	a.Checks = checks(points, series, a.Roles, n, warmup)
 	return a
 }
@@ -264,6 +270,28 @@ func maximum(us []Usage, m Metric) float64 {
 	return out
 }
 
+func maxZombies(points []Point) int {
+	var out int
+	for _, p := range points {
+		out = max(out, p.Zombies)
+	}
+	return out
+}
+
+// lastZombies is the median of the zombie counts over the last of n
+// windows.
+func lastZombies(points []Point, n int) int {
+	end := points[len(points)-1].At
+	var zs []int
+	for _, p := range points {
+		if p.At >= end-end/time.Duration(n) {
+			zs = append(zs, p.Zombies)
+		}
+	}
+	slices.Sort(zs)
+	return zs[len(zs)/2]
+}
+
 // roleKey sorts probe first, then the phases by name.
 func roleKey(role string) string {
 	if role == RoleProbe {
@@ -292,17 +320,17 @@ func (a Analysis) OK() bool {
 			return false
 		}
 	}
-	return len(a.Strays) == 0
+	return len(a.Strays) == 0 && a.Unreaped == 0
 }
 
 // WriteTable writes the windows as a table: probe's and the plugins'
 // (summed) descriptors, threads and resident memory over time.
 func (a Analysis) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "elapsed\trounds\tprobe fds\tthreads\tRSS MiB\tplugins fds\tthreads\tRSS MiB\tplugin pids\t")
+	fmt.Fprintln(tw, "elapsed\trounds\tprobe fds\tthreads\tRSS MiB\tplugins fds\tthreads\tRSS MiB\tplugin pids\tzombies\t")
 	for _, r := range a.Windows {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.1f\t%d\t\n", r.End.Round(time.Second), r.Rounds,
-			r.Probe.FDs, r.Probe.Threads, r.Probe.RSS/(1<<20), r.Plugin.FDs, r.Plugin.Threads, r.Plugin.RSS/(1<<20), r.PIDs)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.1f\t%d\t%d\t\n", r.End.Round(time.Second), r.Rounds,
+			r.Probe.FDs, r.Probe.Threads, r.Probe.RSS/(1<<20), r.Plugin.FDs, r.Plugin.Threads, r.Plugin.RSS/(1<<20), r.PIDs, r.Zombies)
 	}
 	return tw.Flush()
 }
@@ -313,6 +341,9 @@ func (a Analysis) WriteChecks(w io.Writer) error {
 	for _, c := range a.Checks {
 		b.WriteString(c.String())
 		b.WriteByte('\n')
+	}
+	if a.Unreaped > 0 {
+		fmt.Fprintf(&b, "%d dead plugin processes left unreaped (zombies) at the end\n", a.Unreaped)
 	}
 	for _, s := range a.Strays {
 		fmt.Fprintf(&b, "stray process %d (%s), %d levels below probe\n", s.PID, s.Role, s.Depth)

@@ -86,3 +86,22 @@ func TestAnalyzeReplacementAndStrays(t *testing.T) {
 		t.Errorf("strays %+v, ok %v; want the forked process and a failure", a.Strays, a.OK())
 	}
 }
+
+func TestAnalyzeFailsOnUnreapedChildren(t *testing.T) {
+	ps := points(100, flat)
+	for i := 80; i < 100; i++ {
+		ps[i].Zombies = 1
+	}
+	a := Analyze(ps, 10, 0.1)
+	if a.Unreaped != 1 || a.OK() || a.Windows[9].Zombies != 1 {
+		t.Errorf("unreaped %d, ok %v; want 1 and a failure", a.Unreaped, a.OK())
+	}
+	ps[99].Zombies = 0
+	for i := 80; i < 99; i++ {
+		ps[i].Zombies = 0
+	}
+	ps[95].Zombies = 1 // a plugin that just died, reaped by the next sample
+	if a := Analyze(ps, 10, 0.1); a.Unreaped != 0 || !a.OK() {
+		t.Errorf("a passing zombie: unreaped %d, ok %v", a.Unreaped, a.OK())
+	}
+}

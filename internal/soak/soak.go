@@ -31,8 +31,9 @@ type Config struct {
 	Windows     int           // rows of the table (10)
 	Warmup      float64       // share of the run before the growth checks' base window (0.1)
 	Chaos       ChaosOptions
-	// Dir keeps the targets file, probe's output, samples.csv and
-	// events.csv; "" uses a temporary directory, removed at the end.
+	// Dir keeps the targets file, probe's output (probe.json,
+	// probe.stderr), samples.csv and events.csv; "" uses a temporary
+	// directory, removed at the end.
 	Dir string
 	Log io.Writer // a progress line every 30 s; nil: none
 }
@@ -160,6 +161,9 @@ func runProbe(ctx context.Context, cfg Config, dir, file string, res *Result, ro
 	res.Analysis = Analyze(w.points, cfg.Windows, cfg.Warmup)
 	res.Left = leftBehind(w.points, tmp)
 	if err := writeRecords(dir, w.points, w.events); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "probe.stderr"), stderr.Bytes(), 0o644); err != nil {
 		return err
 	}
 	if _, err := stdout.Seek(0, io.SeekStart); err != nil {

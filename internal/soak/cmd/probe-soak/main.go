@@ -38,7 +38,7 @@ func run() int {
 	flag.Uint64Var(&cfg.Chaos.Seed, "seed", uint64(time.Now().UnixNano()), "seed of the chaos (printed, to repeat a run)")
 	flag.IntVar(&cfg.Chaos.Disruptions, "disruptions", 2, "kills and long stops per plugin (probe replaces a plugin at most 3 times a run)")
 	flag.DurationVar(&cfg.Chaos.MeanGap, "chaos-gap", 2*time.Second, "mean time between chaos events")
-	flag.StringVar(&cfg.Dir, "out", "", "keep the targets file, probe's output, samples.csv and events.csv in `DIR`")
+	flag.StringVar(&cfg.Dir, "out", "", "keep the targets file, probe's output (probe.json, probe.stderr), samples.csv and events.csv in `DIR`")
 	flag.Parse()
 	cfg.Log = os.Stderr
 	if _, err := os.Stat(cfg.Probe); err != nil {
