@@ -33,6 +33,9 @@ type Snapshot struct {
 	// Zombies counts descendants that ended and were not yet reaped: a
 	// host that never waits for its dead plugins piles them up.
 	Zombies int
+	// Load1 is the machine's one-minute load average (what else competes
+	// for the processors: the soak's figures depend on it).
+	Load1 float64
 }
 
 // Sampler reads the process tree under one root process from /proc.
@@ -55,6 +58,9 @@ func NewSampler(root int) (*Sampler, error) {
 // while it is read is left out; zombies are only counted.
 func (s *Sampler) Sample() (Snapshot, error) {
 	snap := Snapshot{At: time.Since(s.start)}
+	if l, err := s.fs.LoadAvg(); err == nil {
+		snap.Load1 = l.Load1
+	}
 	all, err := s.fs.AllProcs()
 	if err != nil {
 		return snap, fmt.Errorf("listing /proc: %w", err)

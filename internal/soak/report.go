@@ -100,10 +100,11 @@ type Analysis struct {
 type Window struct {
 	End     time.Duration
 	Rounds  float64
-	Probe   Usage // medians (threads: max) over the window
-	Plugin  Usage // summed over the plugin processes, medians over the window
-	PIDs    int   // distinct plugin processes seen so far
-	Zombies int   // the most dead, unreaped children at once
+	Probe   Usage   // medians (threads: max) over the window
+	Plugin  Usage   // summed over the plugin processes, medians over the window
+	PIDs    int     // distinct plugin processes seen so far
+	Zombies int     // the most dead, unreaped children at once
+	Load    float64 // the machine's one-minute load average, median over the window
 }
 
 // Usage is a process's (or a group's) descriptors, threads and memory.
@@ -169,6 +170,7 @@ func Analyze(points []Point, n int, warmup float64) Analysis {
 			Plugin:  fold(pluginSum[b[0]:b[1]]),
 			PIDs:    countPIDs(points[:b[1]]),
 			Zombies: maxZombies(points[b[0]:b[1]]),
+			Load:    medianLoad(points[b[0]:b[1]]),
 		})
 	}
 	a.Unreaped = lastZombies(points, n)
@@ -270,6 +272,15 @@ func maximum(us []Usage, m Metric) float64 {
 	return out
 }
 
+func medianLoad(points []Point) float64 {
+	ls := make([]float64, len(points))
+	for i, p := range points {
+		ls[i] = p.Load1
+	}
+	slices.Sort(ls)
+	return ls[len(ls)/2]
+}
+
 func maxZombies(points []Point) int {
 	var out int
 	for _, p := range points {
@@ -327,10 +338,10 @@ func (a Analysis) OK() bool {
 // (summed) descriptors, threads and resident memory over time.
 func (a Analysis) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 2, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "elapsed\trounds\tprobe fds\tthreads\tRSS MiB\tplugins fds\tthreads\tRSS MiB\tplugin pids\tzombies\t")
+	fmt.Fprintln(tw, "elapsed\trounds\tprobe fds\tthreads\tRSS MiB\tplugins fds\tthreads\tRSS MiB\tplugin pids\tzombies\tload\t")
 	for _, r := range a.Windows {
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.1f\t%d\t%d\t\n", r.End.Round(time.Second), r.Rounds,
-			r.Probe.FDs, r.Probe.Threads, r.Probe.RSS/(1<<20), r.Plugin.FDs, r.Plugin.Threads, r.Plugin.RSS/(1<<20), r.PIDs, r.Zombies)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%.0f\t%.0f\t%.1f\t%d\t%d\t%.1f\t\n", r.End.Round(time.Second), r.Rounds,
+			r.Probe.FDs, r.Probe.Threads, r.Probe.RSS/(1<<20), r.Plugin.FDs, r.Plugin.Threads, r.Plugin.RSS/(1<<20), r.PIDs, r.Zombies, r.Load)
 	}
 	return tw.Flush()
 }

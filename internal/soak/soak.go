@@ -277,8 +277,8 @@ func sample(ctx context.Context, cfg Config, pid, total int, rounds func() float
 
 func logPoint(w io.Writer, p Point, total int) {
 	root := p.Procs[0]
-	fmt.Fprintf(w, "%6s  round %.0f/%d  probe: %d fds, %d threads, %.1f MiB;  %d plugin processes\n",
-		p.At.Round(time.Second), p.Rounds, total, root.FDs, root.Threads, float64(root.RSS)/(1<<20), len(p.Procs)-1)
+	fmt.Fprintf(w, "%6s  round %.0f/%d  probe: %d fds, %d threads, %.1f MiB;  %d plugin processes;  load %.1f\n",
+		p.At.Round(time.Second), p.Rounds, total, root.FDs, root.Threads, float64(root.RSS)/(1<<20), len(p.Procs)-1, p.Load1)
 }
 
 // leftBehind waits up to 10 s for every process seen below probe to end
