@@ -40,9 +40,7 @@ func (r *Result) Write(w io.Writer) error {
 	if err := writeAll(w, &b); err != nil {
 		return err
 	}
-	if r.JudgeErr != nil {
-		fmt.Fprintf(&b, "probe's report: %v\n", r.JudgeErr)
-	} else if err := r.Verdict.Write(&b, 12); err != nil {
+	if err := r.Verdict.Write(&b, 12); err != nil {
 		return err
 	}
 	for _, l := range r.Left {
@@ -89,8 +87,8 @@ func (r *Result) chaosLine() string {
 	}
 	sort.Strings(roles)
 	for _, role := range roles {
-		fmt.Fprintf(&b, "  %-5s %d processes, %d restarts counted by probe, %.1f s CPU; chaos: %s\n", role,
-			len(r.Analysis.PIDs[role]), r.Verdict.Restarts[role], r.Analysis.CPU[role], orNone(perRole[role]))
+		fmt.Fprintf(&b, "  %-5s %d processes (%d replacements), %.1f s CPU; chaos: %s\n", role,
+			len(r.Analysis.PIDs[role]), len(r.Analysis.PIDs[role])-1, r.Analysis.CPU[role], orNone(perRole[role]))
 	}
 	fmt.Fprintf(&b, "  probe %.1f s CPU\n", r.Analysis.CPU[RoleProbe])
 	return b.String()

@@ -5,6 +5,7 @@ package soak
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -31,9 +32,9 @@ type Config struct {
 	Windows     int           // rows of the table (10)
 	Warmup      float64       // share of the run before the growth checks' base window (0.1)
 	Chaos       ChaosOptions
-	// Dir keeps the targets file, probe's output (probe.json,
-	// probe.stderr), samples.csv and events.csv; "" uses a temporary
-	// directory, removed at the end.
+	// Dir keeps the targets file, probe's stderr (probe.stderr),
+	// samples.csv and events.csv; "" uses a temporary directory, removed
+	// at the end. probe's NDJSON output is folded as it arrives, not kept.
 	Dir string
 	Log io.Writer // a progress line every 30 s; nil: none
 }
@@ -70,7 +71,6 @@ type Result struct {
 	Events   []Event
 	Analysis Analysis
 	Verdict  Verdict
-	JudgeErr error // probe's report could not be read
 	Stderr   string
 }
 
@@ -78,8 +78,7 @@ type Result struct {
 // (hostile targets fail), left nothing behind, reported every probe as
 // its target's kind says, and nothing grew beyond the tolerances.
 func (r *Result) OK() bool {
-	return !r.Hung && r.ExitCode == 1 && len(r.Left) == 0 && r.JudgeErr == nil &&
-		r.Verdict.OK() && r.Analysis.OK()
+	return !r.Hung && r.ExitCode == 1 && len(r.Left) == 0 && r.Verdict.OK() && r.Analysis.OK()
 }
 
 // Run starts the bed and `probe run` over it, samples the process tree,
@@ -107,10 +106,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Targets: targets, Rounds: rounds}
-	progress := func() float64 {
-		return float64(bed.Accepted(ServerTCP)) / float64(cfg.Copies)
-	}
-	if err := runProbe(ctx, cfg, dir, file, res, progress); err != nil {
+	if err := runProbe(ctx, cfg, dir, file, res, NewTally(targets)); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -130,28 +126,33 @@ func workDir(dir string) (string, func(), error) {
 }
 
 // runProbe runs probe on file with everything watching it, and fills res.
-func runProbe(ctx context.Context, cfg Config, dir, file string, res *Result, rounds func() float64) error {
+func runProbe(ctx context.Context, cfg Config, dir, file string, res *Result, tally *Tally) error {
 	tmp := filepath.Join(dir, "tmp") // probe's TMPDIR: its socket directories go here
 	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return err
 	}
-	stdout, err := os.Create(filepath.Join(dir, "probe.json"))
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	defer stdout.Close()
+	defer pr.Close()
 	var stderr bytes.Buffer
-	cmd := exec.Command(cfg.Probe, "run", file, "--format", "json")
+	cmd := exec.Command(cfg.Probe, "run", file, "--format", "ndjson")
 	cmd.Env = probeEnv(tmp)
-	cmd.Stdout, cmd.Stderr = stdout, &capped{w: &stderr, left: 1 << 20}
+	cmd.Stdout, cmd.Stderr = pw, &capped{w: &stderr, left: 1 << 20}
 	// Its own process group: a Ctrl-C at the terminal reaches the soak,
 	// which stops probe itself. Pdeathsig: probe ends with the soak.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	started := time.Now()
-	if err := cmd.Start(); err != nil {
+	err = cmd.Start()
+	pw.Close() // probe holds the write end now
+	if err != nil {
 		return fmt.Errorf("starting %s: %w", cfg.Probe, err)
 	}
+	read := make(chan error, 1)
+	go func() { read <- tally.Read(pr) }()
 	watch, stopWatching := context.WithCancel(context.Background())
+	rounds := func() float64 { return float64(tally.Probes()) / float64(len(res.Targets)) }
 	w := startWatchers(watch, cfg, cmd.Process.Pid, res.Rounds, rounds)
 	res.ExitCode, res.Hung = wait(ctx, cmd, started.Add(cfg.Deadline))
 	res.Elapsed = time.Since(started)
@@ -160,17 +161,27 @@ func runProbe(ctx context.Context, cfg Config, dir, file string, res *Result, ro
 	res.Events, res.Stderr = w.events, stderr.String()
 	res.Analysis = Analyze(w.points, cfg.Windows, cfg.Warmup)
 	res.Left = leftBehind(w.points, tmp)
+	if err := finishReading(read, pr); err != nil {
+		res.Left = append(res.Left, "probe's output: "+err.Error())
+	}
+	res.Verdict = tally.Verdict(res.Rounds)
 	if err := writeRecords(dir, w.points, w.events); err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "probe.stderr"), stderr.Bytes(), 0o644); err != nil {
+	return os.WriteFile(filepath.Join(dir, "probe.stderr"), stderr.Bytes(), 0o644)
+}
+
+// finishReading waits up to 10 s for the rest of probe's output (every
+// process holding the pipe has ended by now), then closes the pipe.
+func finishReading(read <-chan error, pr *os.File) error {
+	select {
+	case err := <-read:
 		return err
+	case <-time.After(10 * time.Second):
+		pr.Close()
+		<-read
+		return errors.New("still open 10 s after probe exited")
 	}
-	if _, err := stdout.Seek(0, io.SeekStart); err != nil {
-		return err
-	}
-	res.Verdict, res.JudgeErr = Judge(stdout, res.Targets, res.Rounds)
-	return nil
 }
 
 // probeEnv is the soak's environment for probe, with TMPDIR set and
