@@ -46,6 +46,9 @@ func (r *Result) Write(w io.Writer) error {
 	for _, l := range r.Left {
 		fmt.Fprintln(&b, "left behind:", l)
 	}
+	for _, p := range r.ChaosProblems() {
+		fmt.Fprintln(&b, "problem:", p)
+	}
 	if r.OK() {
 		b.WriteString("\nPASS\n")
 	} else {
@@ -108,4 +111,34 @@ func orNone(s []string) string {
 		return "pauses only"
 	}
 	return strings.Join(s, ", ")
+}
+
+// ChaosProblems compares the plugin processes seen with what chaos did:
+// each phase's replacements must number at least its kills (a killed
+// plugin is replaced) and at most its kills and stops (a pause, shorter
+// than the liveness check, must not get a plugin replaced).
+func (r *Result) ChaosProblems() []string {
+	kills, stops := map[string]int{}, map[string]int{}
+	for _, e := range r.Events {
+		switch {
+		case e.Err != "":
+		case e.Action == ActionKill:
+			kills[e.Role]++
+		case e.Action == ActionStop:
+			stops[e.Role]++
+		}
+	}
+	var out []string
+	for role, pids := range r.Analysis.PIDs {
+		replaced := len(pids) - 1
+		if replaced < kills[role] {
+			out = append(out, fmt.Sprintf("the %s plugin was killed %d times but replaced %d times", role, kills[role], replaced))
+		}
+		if replaced > kills[role]+stops[role] {
+			out = append(out, fmt.Sprintf("the %s plugin was replaced %d times after %d kills and %d stops: a pause got it replaced",
+				role, replaced, kills[role], stops[role]))
+		}
+	}
+	sort.Strings(out)
+	return out
 }

@@ -76,9 +76,11 @@ type Result struct {
 
 // OK reports whether the soak passed: probe ended by itself with exit 1
 // (hostile targets fail), left nothing behind, reported every probe as
-// its target's kind says, and nothing grew beyond the tolerances.
+// its target's kind says within its bound, replaced exactly the plugins
+// chaos killed or stopped, and nothing grew beyond the tolerances.
 func (r *Result) OK() bool {
-	return !r.Hung && r.ExitCode == 1 && len(r.Left) == 0 && r.Verdict.OK() && r.Analysis.OK()
+	return !r.Hung && r.ExitCode == 1 && len(r.Left) == 0 && r.Verdict.OK() && r.Analysis.OK() &&
+		len(r.ChaosProblems()) == 0
 }
 
 // Run starts the bed and `probe run` over it, samples the process tree,
