@@ -105,24 +105,3 @@ func TestAnalyzeFailsOnUnreapedChildren(t *testing.T) {
 		t.Errorf("a passing zombie: unreaped %d, ok %v", a.Unreaped, a.OK())
 	}
 }
-
-func TestChaosProblems(t *testing.T) {
-	for _, tc := range []struct {
-		pids int // dns processes seen
-		want string
-	}{
-		{1, "the dns plugin was killed 1 times but replaced 0 times"},
-		{2, ""},
-		{3, ""},
-		{4, "the dns plugin was replaced 3 times after 1 kills and 1 stops: a pause got it replaced"},
-	} {
-		r := &Result{Events: []Event{
-			{Action: ActionKill, Role: "dns"}, {Action: ActionStop, Role: "dns"}, {Action: ActionPause, Role: "dns"},
-			{Action: ActionKill, Role: "dns", Err: "pid 9 is no longer the dns plugin"},
-		}}
-		r.Analysis.PIDs = map[string][]int{"dns": make([]int, tc.pids)}
-		if got := strings.Join(r.ChaosProblems(), "|"); got != tc.want {
-			t.Errorf("%d processes: %q, want %q", tc.pids, got, tc.want)
-		}
-	}
-}

@@ -71,16 +71,18 @@ type Result struct {
 	Events   []Event
 	Analysis Analysis
 	Verdict  Verdict
+	Restarts []Restart // as probe logged them
 	Stderr   string
 }
 
 // OK reports whether the soak passed: probe ended by itself with exit 1
 // (hostile targets fail), left nothing behind, reported every probe as
-// its target's kind says within its bound, replaced exactly the plugins
-// chaos killed or stopped, and nothing grew beyond the tolerances.
+// its target's kind says within its bound, replaced the plugins chaos
+// killed or stopped and no other that exited (ChaosProblems), and nothing
+// grew beyond the tolerances.
 func (r *Result) OK() bool {
-	return !r.Hung && r.ExitCode == 1 && len(r.Left) == 0 && r.Verdict.OK() && r.Analysis.OK() &&
-		len(r.ChaosProblems()) == 0
+	problems, _ := r.ChaosProblems()
+	return !r.Hung && r.ExitCode == 1 && len(r.Left) == 0 && r.Verdict.OK() && r.Analysis.OK() && len(problems) == 0
 }
 
 // Run starts the bed and `probe run` over it, samples the process tree,
@@ -161,6 +163,7 @@ func runProbe(ctx context.Context, cfg Config, dir, file string, res *Result, ta
 	stopWatching()
 	w.wait()
 	res.Events, res.Stderr = w.events, stderr.String()
+	res.Restarts = ParseRestarts(res.Stderr)
 	res.Analysis = Analyze(w.points, cfg.Windows, cfg.Warmup)
 	res.Left = leftBehind(w.points, tmp)
 	if err := finishReading(read, pr); err != nil {
