@@ -18,7 +18,7 @@ func TestEscape(t *testing.T) {
 		{"\x1b[31mred\x1b[0m", `\u001b[31mred\u001b[0m`},
 		{"a\nb\tc\rd", `a\nb\tc\rd`},
 		{"del\x7f", `del\u007f`},
-		{"c1 \u009b2J", `c1 \u009b2J`},           // one-rune CSI
+		{"c1 \u009b2J", `c1 \u009b2J`},             // one-rune CSI
 		{"evil\u202etxt.exe", `evil\u202etxt.exe`}, // bidi override
 		{"line\u2028sep", `line\u2028sep`},
 		{"bad \xff\xfe utf8", `bad \xff\xfe utf8`},
