@@ -7,9 +7,13 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -375,11 +379,13 @@ func hostProblem(host string) string {
 	case strings.TrimSpace(host) == "":
 		return "host must not be empty"
 	case strings.Contains(host, "://") || strings.ContainsAny(host, "/?#"):
-		return fmt.Sprintf("host must be a name or IP address, not a URL (%q)", host)
+		return fmt.Sprintf("host must be a name or IP address, not a URL (%s)", safetext.Quote(host))
 	case strings.ContainsAny(host, " \t\r\n"):
-		return fmt.Sprintf("host must be a name or IP address; %q contains spaces", host)
+		return fmt.Sprintf("host must be a name or IP address; %s contains spaces", safetext.Quote(host))
+	case strings.ContainsFunc(host, unicode.IsControl) || !utf8.ValidString(host):
+		return fmt.Sprintf("host must be a name or IP address; %s contains control characters or invalid UTF-8", safetext.Quote(host))
 	case strings.Contains(host, ":") && !isIP(host):
-		return fmt.Sprintf("host must be a name or IP address without a port (%q); set port instead", host)
+		return fmt.Sprintf("host must be a name or IP address without a port (%s); set port instead", safetext.Quote(host))
 	}
 	return ""
 }
