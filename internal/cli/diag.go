@@ -27,7 +27,7 @@ func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, def
 	if ctx.Err() != nil {
 		return session, exit(ExitInterrupted, "interrupted while starting plugins")
 	}
-	_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
+	_ = s.loader.WriteDiagnostics(g.stderr, diags, g.colorErr)
 	if hasSubject(diags) {
 		return session, exit(ExitUsage, "")
 	}

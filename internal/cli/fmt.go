@@ -63,12 +63,12 @@ func formatFile(g *globals, path string, check bool) (bool, error) {
 	if _, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos); diags.HasErrors() {
 		loader := config.NewLoader()
 		_, _ = loader.LoadSource(path, src, config.LoadOptions{})
-		_ = loader.WriteDiagnostics(g.stderr, diags, g.color)
+		_ = loader.WriteDiagnostics(g.stderr, diags, g.colorErr)
 		return false, exit(ExitUsage, "")
 	}
 	out := config.Format(src)
 	if path == "-" {
-		_, err := g.stdout.Write(out)
+		_, err := g.rawStdout.Write(out)
 		return false, err
 	}
 	changed := !bytes.Equal(src, out)

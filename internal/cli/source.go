@@ -46,7 +46,7 @@ func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 		}
 		file, diags := src.loader.Load(path, config.LoadOptions{Vars: vars})
 		if diags.HasErrors() {
-			_ = src.loader.WriteDiagnostics(g.stderr, diags, g.color)
+			_ = src.loader.WriteDiagnostics(g.stderr, diags, g.colorErr)
 			return nil, exit(ExitUsage, "")
 		}
 		src.file = file
