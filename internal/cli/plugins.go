@@ -103,6 +103,7 @@ type configAttr struct {
 	Type        string `json:"type"`
 	Required    bool   `json:"required"`
 	Description string `json:"description,omitempty"`
+	Path        bool   `json:"path,omitempty"` // a file path, resolved against the targets file
 }
 
 func writePluginsJSON(g *globals, infos []runner.Info) error {
@@ -114,7 +115,7 @@ func writePluginsJSON(g *globals, infos []runner.Info) error {
 		p := pluginJSON{Phase: in.Phase, Name: in.Description.Name, Version: in.Description.Version,
 			Source: pluginSource(in), Path: in.Spec.Path, Summary: in.Description.Summary, Config: []configAttr{}}
 		for _, a := range in.Description.Config {
-			p.Config = append(p.Config, configAttr{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description})
+			p.Config = append(p.Config, configAttr{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description, Path: a.Path})
 		}
 		doc.Plugins = append(doc.Plugins, p)
 	}

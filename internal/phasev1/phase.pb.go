@@ -136,9 +136,13 @@ type ConfigAttribute struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// cty type constraint in its JSON form, for example "string" or ["list","string"].
-	TypeJson      []byte `protobuf:"bytes,2,opt,name=type_json,json=typeJson,proto3" json:"type_json,omitempty"`
-	Required      bool   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
-	Description   string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	TypeJson    []byte `protobuf:"bytes,2,opt,name=type_json,json=typeJson,proto3" json:"type_json,omitempty"`
+	Required    bool   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// The value is a file path: the host resolves a relative one against the
+	// targets file's directory before Configure. Hosts that predate the field
+	// ignore it and pass paths as written.
+	Path          bool `protobuf:"varint,5,opt,name=path,proto3" json:"path,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -199,6 +203,13 @@ func (x *ConfigAttribute) GetDescription() string {
 		return x.Description
 	}
 	return ""
+}
+
+func (x *ConfigAttribute) GetPath() bool {
+	if x != nil {
+		return x.Path
+	}
+	return false
 }
 
 type ConfigureRequest struct {
@@ -844,12 +855,13 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x18\n" +
 	"\asummary\x18\x03 \x01(\tR\asummary\x127\n" +
-	"\x06config\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06config\"\x80\x01\n" +
+	"\x06config\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06config\"\x94\x01\n" +
 	"\x0fConfigAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\ttype_json\x18\x02 \x01(\fR\btypeJson\x12\x1a\n" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\"3\n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x12\n" +
+	"\x04path\x18\x05 \x01(\bR\x04path\"3\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\"N\n" +
