@@ -5,6 +5,7 @@ package plan
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -59,6 +60,23 @@ func Build(f *config.File) *Plan {
 			}
 			used[name] = true
 			p.Plugins = append(p.Plugins, plugin(name, declared, t.Range))
+		}
+	}
+	return p
+}
+
+// BuildAll is Build plus a plugin for every plugin block no target uses,
+// after the used ones: what `probe validate` starts, so that an unused
+// block's path and config are checked too.
+func BuildAll(f *config.File) *Plan {
+	p := Build(f)
+	declared := map[string]config.Plugin{}
+	for _, pl := range f.Plugins {
+		declared[pl.Name] = pl
+	}
+	for _, pl := range f.Plugins {
+		if !slices.ContainsFunc(p.Plugins, func(u Plugin) bool { return u.Spec.Name == pl.Name }) {
+			p.Plugins = append(p.Plugins, plugin(pl.Name, declared, pl.Range))
 		}
 	}
 	return p

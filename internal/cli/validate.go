@@ -18,21 +18,26 @@ func newValidateCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check a targets file, including each plugin's config, without probing",
-		Long: `Load FILE, start the plugins it uses and hand each its config, exactly as a
-run would, then stop. Every problem is reported with its file:line:col.
+		Long: `Load FILE, start every plugin it declares or uses — a plugin block no target
+uses too — and hand each its config, exactly as a run would, then stop. Every
+problem is reported with its file:line:col. With "-" read the file from
+standard input (relative paths are then relative to the working directory).
 Exit status 0 when the file is valid, 2 when it is not.`,
 		Example: `  probe validate targets.hcl
-  probe validate targets.hcl --var dns_server=127.0.0.1:5353`,
+  probe validate targets.hcl --var dns_server=127.0.0.1:5353
+  generate-targets | probe validate -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := src.load(g, args[0])
 			if err != nil {
 				return err
 			}
-			infos, err := g.startPlugins(s)
+			session, err := g.startSession(context.Background(), s, plan.BuildAll(s.file), nil)
+			defer session.Close()
 			if err != nil {
 				return err
 			}
+			infos := session.Plugins()
 			names := make([]string, len(infos))
 			for i, in := range infos {
 				names[i] = in.Phase + "=" + in.Description.Name + " " + in.Description.Version
