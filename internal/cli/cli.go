@@ -142,6 +142,7 @@ Exit status:
 		SilenceErrors: true,
 		Version:       Version,
 	}
+	root.SetVersionTemplate(versionLine())
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().CountVarP(&g.verbose, "verbose", "v", "log more (-v debug, -vv trace); PROBE_LOG=debug does the same")
@@ -157,13 +158,18 @@ Exit status:
 	return root
 }
 
+// versionLine is what `probe version` and `probe --version` print.
+func versionLine() string {
+	return fmt.Sprintf("probe %s (plugin protocol %d)\n", Version, pluginProtocol)
+}
+
 func newVersionCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the probe version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(g.stdout, "probe %s (plugin protocol %d)\n", Version, pluginProtocol)
+			fmt.Fprint(g.stdout, versionLine())
 			return nil
 		},
 	}

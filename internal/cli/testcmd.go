@@ -19,6 +19,8 @@ import (
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/core/targets"
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 // maxTestTimeout bounds --timeout: a probe that needs longer is not one.
@@ -89,13 +91,15 @@ the phase and the cause), 2 for bad arguments or flags.`,
 		},
 	}
 	f.register(cmd)
+	cmd.SetFlagErrorFunc(negativePort)
 	return cmd
 }
 
 func (f *testFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.timeout, "timeout", "5000", "budget for the whole probe: milliseconds (2000) or a Go duration (2s)")
-	fl.IntVar(&f.count, "count", 1, "probes to run; above 1, per-phase statistics follow the details of the last")
+	f.count = 1
+	fl.Var((*countValue)(&f.count), "count", "probes to run; above 1, per-phase statistics follow the details of the last")
 	fl.StringVar(&f.format, "format", "table", "output format: table or json")
 	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
 	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
@@ -213,18 +217,36 @@ func parseTestTarget(args []string) (config.Target, error) {
 	if err != nil {
 		return config.Target{}, err
 	}
-	port, err := strconv.Atoi(args[1])
-	if err != nil || port < 1 || port > 65535 {
-		return config.Target{}, fmt.Errorf("PORT %q: want a number from 1 to 65535 (usage: probe test HOST PORT PROTO)", args[1])
+	port, err := targets.ParsePort(args[1])
+	if err != nil {
+		return config.Target{}, portError(args[1])
 	}
 	proto := args[2]
-	if !slices.Contains(config.Protocols, proto) {
-		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(config.Protocols, ", "))
+	if problem := config.ProtocolProblem(proto); problem != "" {
+		return config.Target{}, fmt.Errorf("PROTO %s", problem)
 	}
 	return config.Target{
-		Name: net.JoinHostPort(host, args[1]), Host: host, Port: port, Protocol: proto,
+		Name: net.JoinHostPort(host, strconv.Itoa(port)), Host: host, Port: port, Protocol: proto,
 		Phases: config.ChainFor(proto),
 	}, nil
+}
+
+// portError is the message for a PORT argument that is not a port.
+func portError(arg string) error {
+	return fmt.Errorf("PORT %s: want a number from 1 to 65535 (usage: probe test HOST PORT PROTO)", safetext.Quote(arg))
+}
+
+// negativePort turns pflag's reading of a negative PORT ("-1" taken for
+// the shorthand flag -1) into the message about the port it is.
+func negativePort(_ *cobra.Command, err error) error {
+	const prefix = "unknown shorthand flag: "
+	msg := err.Error()
+	if _, arg, ok := strings.Cut(msg, " in "); ok && strings.HasPrefix(msg, prefix) && len(arg) > 1 {
+		if _, aerr := strconv.Atoi(arg); aerr == nil {
+			return exit(ExitUsage, "%v", portError(arg))
+		}
+	}
+	return err
 }
 
 // parseTestHost accepts a name or an IP address; IPv6 bare or in brackets.
@@ -240,11 +262,14 @@ func parseTestHost(s string) (string, error) {
 	case s == "":
 		return "", fmt.Errorf("HOST must not be empty")
 	case strings.ContainsAny(s, " \t/?#@"):
-		return "", fmt.Errorf("HOST %q: want a host name or an IP address, not a URL", s)
+		return "", fmt.Errorf("HOST %s: want a host name or an IP address, not a URL", safetext.Quote(s))
 	case strings.Contains(s, ":"):
 		if _, err := netip.ParseAddr(s); err != nil {
-			return "", fmt.Errorf("HOST %q: not a host name or IP address (the port is an argument of its own: probe test HOST PORT PROTO)", s)
+			return "", fmt.Errorf("HOST %s: not a host name or IP address (the port is an argument of its own: probe test HOST PORT PROTO)", safetext.Quote(s))
 		}
+	}
+	if problem := config.HostProblem(s); problem != "" {
+		return "", fmt.Errorf("HOST: %s", problem)
 	}
 	return s, nil
 }
