@@ -132,8 +132,11 @@ chain. Any phase can be replaced from the targets file.
 Environment:
   PRECONNECT_HOSTS  extra targets, "host:port:proto,..." ([::1]:443:https for IPv6)
   PROBE_VAR_<name>  value of a variable declared in the targets file
-  PROBE_LOG         log level: trace, debug, info, warn (default), error
+  PROBE_LOG         log level: trace, debug, info, warn (default), error, off
+  PROBE_LOG_FORMAT  log format: text (default) or json (one object a line)
   NO_COLOR          never use colour (nor does TERM=dumb or --no-color)
+
+Shell completion: probe completion bash|zsh|fish|powershell --help.
 
 Exit status:
   0 every probe succeeded, 1 some probe failed, 2 bad usage, targets file or

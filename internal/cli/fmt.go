@@ -57,6 +57,9 @@ formatted, and the exit status is 2 (3 when a file cannot be written).`,
 			return nil
 		},
 	}
+	cmd.ValidArgsFunction = func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return targetsFileExts, cobra.ShellCompDirectiveFilterFileExt
+	}
 	cmd.Flags().BoolVar(&check, "check", false, "only list files that are not formatted; exit 1 if any")
 	return cmd
 }

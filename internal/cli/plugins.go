@@ -47,6 +47,7 @@ comes from (a built-in served by this probe binary, or an executable).`,
 	}
 	src.register(cmd)
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	completeFormats(cmd)
 	return cmd
 }
 

@@ -98,6 +98,7 @@ func (f *runFlags) register(cmd *cobra.Command, fallbackCount int) {
 	fl.BoolVar(&f.sequential, "sequential", false, "probe targets one after another")
 	fl.Var((*msDuration)(&f.timeout), "timeout", "budget for one probe of a target: milliseconds (2000) or a duration (2s) (overrides every target's timeout)")
 	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	completeFormats(cmd)
 }
 
 // check validates the flags on their own, before any file is read.

@@ -25,6 +25,10 @@ type sourceFlags struct {
 func (f *sourceFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable declared in the file: NAME=VALUE (repeatable)")
 	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "probe only this target (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("target", completeTargetNames)
+	if cmd.ValidArgsFunction == nil {
+		cmd.ValidArgsFunction = completeTargetsFile
+	}
 }
 
 // source is a loaded set of targets and the loader that can render

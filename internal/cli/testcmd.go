@@ -92,6 +92,7 @@ the phase and the cause), 2 for bad arguments or flags.`,
 	}
 	f.register(cmd)
 	cmd.SetFlagErrorFunc(negativePort)
+	cmd.ValidArgsFunction = completeTestArgs
 	return cmd
 }
 
@@ -101,6 +102,8 @@ func (f *testFlags) register(cmd *cobra.Command) {
 	f.count = 1
 	fl.Var((*countValue)(&f.count), "count", "probes to run; above 1, per-phase statistics follow the details of the last")
 	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	completeFormats(cmd)
+	_ = cmd.RegisterFlagCompletionFunc("dns-transport", cobra.FixedCompletions([]string{"udp", "tcp", "dot", "doh"}, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
 	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
 	fl.StringVar(&f.caFile, "ca-file", "", "PEM file of the CA certificates to trust instead of the system roots (tls, https)")

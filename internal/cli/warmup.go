@@ -72,6 +72,7 @@ warming explicitly, even when the file's run block says sequential = true.`,
 			return warmup(g, s, rf.format, reuse)
 		},
 	}
+	cmd.ValidArgsFunction = completeWarmupArgs
 	src.register(cmd)
 	rf.register(cmd, 4)
 	cmd.Flags().BoolVar(&reuse, "reuse", true, "start warm probes on the connection kept from the previous probe")
@@ -139,4 +140,13 @@ func features(applied map[string]map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// completeWarmupArgs completes [FILE] [true|false]: a targets file, then
+// the parallel argument.
+func completeWarmupArgs(cmd *cobra.Command, args []string, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) == 1 && args[0] != "true" && args[0] != "false" {
+		return []cobra.Completion{"true", "false"}, cobra.ShellCompDirectiveNoFileComp
+	}
+	return completeTargetsFile(cmd, args, prefix)
 }
