@@ -42,7 +42,11 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 			for i, in := range infos {
 				names[i] = in.Phase + "=" + in.Description.Name + " " + in.Description.Version
 			}
-			fmt.Fprintf(g.stdout, "%s: valid: %s, %s (%s)\n", args[0],
+			name := args[0]
+			if name == "-" {
+				name = stdinName
+			}
+			fmt.Fprintf(g.stdout, "%s: valid: %s, %s (%s)\n", name,
 				plural(len(s.file.Targets), "target"), plural(len(infos), "plugin"), strings.Join(names, ", "))
 			return nil
 		},
