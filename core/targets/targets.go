@@ -149,7 +149,8 @@ func splitHost(entry string) (host, rest string, err error) {
 func tooManyFields(fields []string) error {
 	host := strings.Join(fields[:len(fields)-2], ":")
 	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
-		return fmt.Errorf("write an IPv6 address in brackets: [%s]:%s:%s", host, fields[len(fields)-2], fields[len(fields)-1])
+		return fmt.Errorf("write an IPv6 address in brackets: %s",
+			safetext.Escape(safetext.Shorten("["+host+"]:"+strings.Join(fields[len(fields)-2:], ":"), safetext.MaxValue)))
 	}
 	if strings.Contains(fields[0], "/") || strings.HasPrefix(fields[1], "//") {
 		return fmt.Errorf("want host:port:proto, not a URL")
