@@ -29,6 +29,11 @@ const (
 	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
 
+// maxMessage bounds an error message in characters: values quoted in it
+// (a host, a flag's value) are shortened where it is made, and this catches
+// any that are not.
+const maxMessage = 2000
+
 // Version is the probe version, set at build time with -ldflags.
 var Version = "0.1.0-dev"
 
@@ -61,12 +66,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err.Error() != "" {
-			fmt.Fprintln(safeErr, "probe:", safetext.EscapeLines(ee.err.Error()))
+			fmt.Fprintln(safeErr, "probe:", safetext.EscapeLines(safetext.Shorten(ee.err.Error(), maxMessage)))
 		}
 		return ee.code
 	}
 	// cobra's own errors: unknown command or flag, wrong argument count.
-	fmt.Fprintf(safeErr, "probe: %s\nRun '%s --help' for usage.\n", safetext.EscapeLines(err.Error()), helpPath(root, args))
+	fmt.Fprintf(safeErr, "probe: %s\nRun '%s --help' for usage.\n", safetext.EscapeLines(safetext.Shorten(err.Error(), maxMessage)), helpPath(root, args))
 	return ExitUsage
 }
 

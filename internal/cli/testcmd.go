@@ -117,11 +117,11 @@ func (f *testFlags) check(proto string) error {
 	tls, web := proto == "tls" || proto == "https", proto == "http" || proto == "https"
 	switch {
 	case f.format != "table" && f.format != "json":
-		return fmt.Errorf("--format must be table or json, not %q", f.format)
+		return fmt.Errorf("--format must be table or json, not %s", safetext.Quote(f.format))
 	case f.count < 1:
 		return fmt.Errorf("--count must be at least 1, not %d", f.count)
 	case f.dnsTransport != "" && !slices.Contains([]string{"udp", "tcp", "dot", "doh"}, f.dnsTransport):
-		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %q", f.dnsTransport)
+		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %s", safetext.Quote(f.dnsTransport))
 	case !tls && f.caFile != "":
 		return fmt.Errorf("--ca-file applies to tls and https, not %s", proto)
 	case !tls && f.insecure:
@@ -131,7 +131,7 @@ func (f *testFlags) check(proto string) error {
 	case !web && f.path != "":
 		return fmt.Errorf("--path applies to http and https, not %s", proto)
 	case f.path != "" && !strings.HasPrefix(f.path, "/"):
-		return fmt.Errorf("--path %q must start with /", f.path)
+		return fmt.Errorf("--path %s must start with /", safetext.Quote(f.path))
 	}
 	if err := f.checkDNSServers(); err != nil {
 		return err
@@ -145,12 +145,12 @@ func (f *testFlags) checkDNSServers() error {
 	for _, s := range f.dnsServers {
 		if f.dnsTransport == "doh" {
 			if !strings.HasPrefix(s, "https://") {
-				return fmt.Errorf("--dns-server %q: with --dns-transport doh, want an https URL, e.g. https://dns.example/dns-query", s)
+				return fmt.Errorf("--dns-server %s: with --dns-transport doh, want an https URL, e.g. https://dns.example/dns-query", safetext.Quote(s))
 			}
 			continue
 		}
 		if !isAddrOrAddrPort(s) {
-			return fmt.Errorf("--dns-server %q: want an IP address or IP:port, e.g. 192.0.2.53 or 127.0.0.1:5353", s)
+			return fmt.Errorf("--dns-server %s: want an IP address or IP:port, e.g. 192.0.2.53 or 127.0.0.1:5353", safetext.Quote(s))
 		}
 	}
 	return nil
@@ -171,14 +171,14 @@ func (f *testFlags) checkCAFile() error {
 	}
 	abs, err := filepath.Abs(f.caFile)
 	if err != nil {
-		return fmt.Errorf("--ca-file %q: %v", f.caFile, err)
+		return fmt.Errorf("--ca-file %s: %v", safetext.Quote(f.caFile), err)
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
 		return fmt.Errorf("--ca-file: %v", err)
 	}
 	if st.IsDir() {
-		return fmt.Errorf("--ca-file %q is a directory, not a PEM file", f.caFile)
+		return fmt.Errorf("--ca-file %s is a directory, not a PEM file", safetext.Quote(f.caFile))
 	}
 	f.caFile = abs
 	return nil
@@ -257,7 +257,7 @@ func parseTestHost(s string) (string, error) {
 	if inner, ok := strings.CutPrefix(s, "["); ok {
 		inner, ok = strings.CutSuffix(inner, "]")
 		if a, err := netip.ParseAddr(inner); !ok || err != nil || !a.Is6() {
-			return "", fmt.Errorf("HOST %q: brackets are only for an IPv6 address, e.g. [::1]", s)
+			return "", fmt.Errorf("HOST %s: brackets are only for an IPv6 address, e.g. [::1]", safetext.Quote(s))
 		}
 		return inner, nil
 	}
@@ -283,13 +283,13 @@ func parseTimeout(s string) (time.Duration, error) {
 	d, err := millisOrDuration(s)
 	switch {
 	case errors.Is(err, errTooManyMillis):
-		return 0, fmt.Errorf("--timeout %q: want milliseconds up to %d (or a duration such as 2s)", s, maxTestTimeout/time.Millisecond)
+		return 0, fmt.Errorf("--timeout %s: want milliseconds up to %d (or a duration such as 2s)", safetext.Quote(s), maxTestTimeout/time.Millisecond)
 	case err != nil:
-		return 0, fmt.Errorf("--timeout %q: want milliseconds (2000) or a Go duration (2s)", s)
+		return 0, fmt.Errorf("--timeout %s: want milliseconds (2000) or a Go duration (2s)", safetext.Quote(s))
 	case d <= 0:
-		return 0, fmt.Errorf("--timeout %q: must be greater than zero, e.g. --timeout=2000 or --timeout=2s", s)
+		return 0, fmt.Errorf("--timeout %s: must be greater than zero, e.g. --timeout=2000 or --timeout=2s", safetext.Quote(s))
 	case d > maxTestTimeout:
-		return 0, fmt.Errorf("--timeout %q: at most %s", s, maxTestTimeout)
+		return 0, fmt.Errorf("--timeout %s: at most %s", safetext.Quote(s), maxTestTimeout)
 	}
 	return d, nil
 }
