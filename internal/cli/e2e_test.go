@@ -27,8 +27,7 @@ var binDir string
 
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if f := flag.Lookup("test.fuzzworker"); f != nil && f.Value.String() == "true" {
-		// A fuzz worker runs only the fuzz target, which needs no binary.
+	if noBinaryNeeded() {
 		os.Exit(m.Run())
 	}
 	dir, err := os.MkdirTemp("", "probe-e2e-bin-")
@@ -45,6 +44,14 @@ func TestMain(m *testing.M) {
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// noBinaryNeeded reports a fuzz worker (it runs only the fuzz target) or
+// -run '^$' (no test at all, as `make fuzz` asks): nothing runs the binary.
+func noBinaryNeeded() bool {
+	worker := flag.Lookup("test.fuzzworker")
+	run := flag.Lookup("test.run")
+	return (worker != nil && worker.Value.String() == "true") || (run != nil && run.Value.String() == "^$")
 }
 
 func build(dir string) error {
