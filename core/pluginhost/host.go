@@ -53,7 +53,20 @@ type Options struct {
 	// MaxRestarts bounds how often one plugin is restarted after a crash
 	// during a run (default 3).
 	MaxRestarts int
+	// Unlimited restarts a plugin that exited however often it does (for
+	// `probe serve`, which runs for months): MaxRestarts does not apply, and
+	// a restart that fails is tried again. Restarts back off: after the
+	// n-th in a row, calls fail at once (kind plugin) for RestartBackoff ·
+	// 2^(n-1), at most MaxBackoff; a process that lived MaxBackoff ends the
+	// row.
+	Unlimited bool
 }
+
+// Restart backoff with Options.Unlimited.
+const (
+	RestartBackoff = 100 * time.Millisecond
+	MaxBackoff     = 30 * time.Second
+)
 
 // Host owns the plugin processes of one run.
 type Host struct {

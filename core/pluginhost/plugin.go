@@ -39,6 +39,8 @@ type Plugin struct {
 	restarts int
 	broken   error // set when a restarted process could not be configured
 	closed   bool
+	streak   int       // restarts in a row (Options.Unlimited)
+	retryAt  time.Time // no restart before this (Options.Unlimited)
 }
 
 // process is one incarnation of the plugin.
@@ -47,6 +49,7 @@ type process struct {
 	channel *fdpass.Channel
 	phase   *wire.Client
 	pid     int
+	started time.Time
 }
 
 func (pr *process) exited() bool { return pr.client.Exited() }
@@ -119,7 +122,7 @@ func (p *Plugin) launch(ctx context.Context) (*process, sdk.Description, error) 
 	client := plugin.NewClient(p.clientConfig(cmd, channel, childEnd))
 	phase, err := dispense(client)
 	childEnd.Close()
-	proc := &process{client: client, channel: channel, phase: phase}
+	proc := &process{client: client, channel: channel, phase: phase, started: time.Now()}
 	if err != nil {
 		proc.kill()
 		return nil, sdk.Description{}, err
@@ -279,10 +282,23 @@ func (p *Plugin) current() (*process, error) {
 		return nil, fmt.Errorf("plugin %q is not running", p.spec.Name)
 	case !p.proc.exited():
 		return p.proc, nil
-	case p.restarts >= p.host.opts.MaxRestarts:
+	case p.host.opts.Unlimited && time.Now().Before(p.retryAt):
+		return nil, fmt.Errorf("plugin %q exited; restart %d in %s (backoff)", p.spec.Name, p.restarts+1, time.Until(p.retryAt).Round(time.Millisecond))
+	case p.restarts >= p.host.opts.MaxRestarts && !p.host.opts.Unlimited:
 		return nil, fmt.Errorf("plugin %q exited and was restarted %d times already; giving up", p.spec.Name, p.restarts)
 	}
 	return nil, nil
+}
+
+// backoff sets when the next restart may happen, after the one that is
+// starting now to replace old (Options.Unlimited). p.mu is held.
+func (p *Plugin) backoff(old *process) {
+	if time.Since(old.started) >= MaxBackoff {
+		p.streak = 0
+	}
+	delay := min(RestartBackoff<<min(p.streak, 16), MaxBackoff)
+	p.streak++
+	p.retryAt = time.Now().Add(delay)
 }
 
 // restart replaces the exited process and re-sends its config. p.gate is held.
@@ -290,6 +306,9 @@ func (p *Plugin) restart(ctx context.Context) (*process, error) {
 	p.mu.Lock()
 	old, config := p.proc, p.config
 	p.restarts++
+	if p.host.opts.Unlimited {
+		p.backoff(old)
+	}
 	p.mu.Unlock()
 	p.host.opts.Logger.Warn("restarting plugin after it exited", "plugin", p.spec.Name, "pid", old.pid, "restart", p.Restarts())
 	old.kill()
@@ -300,8 +319,12 @@ func (p *Plugin) restart(ctx context.Context) (*process, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err != nil {
-		p.broken = fmt.Errorf("plugin %q exited and could not be restarted: %w", p.spec.Name, err)
-		return nil, p.broken
+		err = fmt.Errorf("plugin %q exited and could not be restarted: %w", p.spec.Name, err)
+		if !p.host.opts.Unlimited {
+			p.broken = err
+		}
+		old.started = time.Now() // the failed attempt continues the row
+		return nil, err // with Unlimited, p.proc stays the exited one: tried again after the backoff
 	}
 	if p.closed {
 		proc.kill()
