@@ -324,7 +324,7 @@ func (p *Plugin) restart(ctx context.Context) (*process, error) {
 			p.broken = err
 		}
 		old.started = time.Now() // the failed attempt continues the row
-		return nil, err // with Unlimited, p.proc stays the exited one: tried again after the backoff
+		return nil, err          // with Unlimited, p.proc stays the exited one: tried again after the backoff
 	}
 	if p.closed {
 		proc.kill()
