@@ -173,7 +173,9 @@ func (s *exporterState) listen(ctx context.Context, ln net.Listener) <-chan erro
 		return out
 	}
 	s.log.Info("serving", "address", ln.Addr().String(), "targets", len(s.current().plan.Targets))
-	go func() { out <- exporter.Serve(ctx, ln, h, s.flags.webConfig, 5*time.Second, newSlog(s.log.Named("web"))) }()
+	go func() {
+		out <- exporter.Serve(ctx, ln, h, s.flags.webConfig, 5*time.Second, newSlog(s.log.Named("web")))
+	}()
 	return out
 }
 
