@@ -185,15 +185,18 @@ func (s *exporterState) current() *generation {
 	return s.gen
 }
 
-// start makes gen current and starts its schedule.
+// start makes gen current and starts its schedule; the schedule of the
+// generation it replaces, if any, is stopped (its probes in flight finish)
+// and its plugins closed. /probe requests that began on the old generation
+// keep its plugins until they end.
 func (s *exporterState) start(gen *generation) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	s.mu.Lock()
+	old, stopOld, oldDone := s.gen, s.stop, s.done
 	s.gen, s.stop, s.done = gen, cancel, done
 	s.mu.Unlock()
 	s.inv.Loaded(gen.inventoryTargets(), gen.plugins)
-	s.surf.Retain(gen.keys())
 	interval := gen.plan.Run.Interval
 	if interval <= 0 {
 		interval = config.DefaultServeInterval
@@ -210,6 +213,14 @@ func (s *exporterState) start(gen *generation) {
 			Ready: s.markReady,
 		})
 	}()
+	if old != nil {
+		stopOld()
+		<-oldDone
+		old.close()
+	}
+	// After the old probes have emitted, so that none brings back a
+	// removed target's series.
+	s.surf.Retain(gen.keys())
 }
 
 // halt stops the current schedule, waits for its probes in flight, and
@@ -284,7 +295,6 @@ func (s *exporterState) reload(ctx context.Context) error {
 		s.log.Error("reload failed; probing goes on with the previous file", "error", err.Error())
 		return err
 	}
-	s.halt()
 	s.start(gen)
 	s.log.Info("reloaded", "targets", len(gen.plan.Targets))
 	return nil

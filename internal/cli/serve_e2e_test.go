@@ -175,6 +175,22 @@ scrape_configs:
 		func(v []promtest.Sample) bool { return len(v) == len(phases) })
 	t.Logf("p99 per phase: %v; recorded by rules.yml: %v", p99, recorded)
 
+	// The same p99 from the native buckets, on a Prometheus that scrapes
+	// them (protobuf) and then keeps only those.
+	native := promtest.Start(t, fmt.Sprintf(`global:
+  scrape_interval: 1s
+scrape_configs:
+  - job_name: probe
+    static_configs:
+      - targets: [%q]
+`, a.addr), "--enable-feature=native-histograms")
+	fromNative := native.Await(t, `histogram_quantile(0.99, sum by (phase) (rate(probe_phase_duration_seconds[30s])))`,
+		30*time.Second, func(v []promtest.Sample) bool { return len(v) == len(phases) && allFinite(v) })
+	t.Logf("p99 per phase from native buckets: %v", fromNative)
+	if classic := native.Query(t, `probe_phase_duration_seconds_bucket`); len(classic) != 0 {
+		t.Logf("note: this Prometheus also kept %d classic bucket series", len(classic))
+	}
+
 	success := prom.Await(t, `probe_success`, 20*time.Second, func(v []promtest.Sample) bool {
 		return len(v) == 2*6 // per instance: web, secure, raw, missing cold; web, secure warm
 	})

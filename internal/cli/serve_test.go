@@ -152,3 +152,44 @@ func TestServeRefusesBadFlagsAndFiles(t *testing.T) {
 		t.Errorf("validate of a bad serve block: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
+
+// TestServeReloadDropsRemovedTargets: a good reload swaps the file in, and
+// the series of a target it no longer has are gone.
+func TestServeReloadDropsRemovedTargets(t *testing.T) {
+	tb := startTestbed(t)
+	src, err := os.ReadFile(example(t, "prometheus/probe.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := t.TempDir() + "/probe.hcl"
+	os.WriteFile(file, src, 0o600)
+	s := startServe(t, tb, file, "--var", "interval=200ms")
+	s.await(t, 20*time.Second, "probing missing", func(m map[string]float64) bool {
+		_, ok := m[`probe_success{mode="cold",target="missing"}`]
+		return ok && healthy(m)
+	})
+	cut := strings.Index(string(src), `target "missing"`)
+	if cut < 0 {
+		t.Fatal(`examples/prometheus/probe.hcl has no target "missing"`)
+	}
+	os.WriteFile(file, src[:cut], 0o600)
+	if code, body := s.get(t, "POST", "/-/reload"); code != 200 {
+		t.Fatalf("reload: %d %q", code, body)
+	}
+	_, body := s.get(t, "GET", "/metrics")
+	if strings.Contains(body, `target="missing"`) {
+		t.Errorf("series of the removed target survive the reload:\n%s", grepLines(body, `target="missing"`))
+	}
+	s.await(t, 10*time.Second, "healthy after the reload", healthy)
+	s.stop(t)
+}
+
+func grepLines(text, sub string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
