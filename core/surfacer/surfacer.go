@@ -74,7 +74,7 @@ func New(opts Options) *Surfacer {
 	return &Surfacer{
 		phase: hist("probe_phase_duration_seconds",
 			"Duration of each phase that succeeded, as the plugin measured it.", "target", "mode", "phase"),
-		probe: hist("probe_chain_duration_seconds",
+		probe: hist("probe_total_duration_seconds",
 			"Sum of the phases' durations of each successful probe.", "target", "mode"),
 		probes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "probe_probes_total",
 			Help: "Probes by result (success or failure)."}, []string{"target", "mode", "result"}),

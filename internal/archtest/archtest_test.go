@@ -73,7 +73,7 @@ func TestImportsFollowTheDataFlow(t *testing.T) {
 		"core/plan":       {module + "core/runner", module + "core/pluginhost"},
 		"core/stats":      {module + "core/runner", module + "core/output"},
 		"core/output":     {module + "core/runner", module + "core/pluginhost"},
-		"core/pluginhost": {module + "core/runner"}, // TODO(vocab): and sdk/server
+		"core/pluginhost": {module + "core/runner", module + "sdk/server"},
 		"core/config":     {module + "core/plan", module + "core/runner"},
 		// probe serve's layers: samples flow into the surfacer; neither it,
 		// the scheduler nor the HTTP exporter knows the runner or plugins.

@@ -15,6 +15,7 @@ import (
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/scheduler"
 	"github.com/probe-net/probe/core/surfacer"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // generation is one loaded targets file with its plugins running: what
@@ -52,7 +53,7 @@ func loadGeneration(ctx context.Context, g *globals, src *sourceFlags, path stri
 		gen.jobs = append(gen.jobs, scheduler.Job{Target: t, Mode: surfacer.Cold, Prober: cold})
 	}
 	if warmPlan := gen.warmPlan(); warmPlan != nil {
-		gen.warm, err = g.startSession(ctx, s, warmPlan, warmDefaults)
+		gen.warm, err = g.startSession(ctx, s, warmPlan, registry.WarmDefaults(true))
 		if err != nil {
 			gen.close()
 			return nil, err
