@@ -589,3 +589,27 @@ func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 		t.Errorf("emitted %+v; a probe the cancellation cut short says nothing about its target", got)
 	}
 }
+
+// Issue 8, case 8: a phase the host abandoned reports the wall time it
+// really took, so the probe's total is not understated.
+func TestAbandonedPhaseReportsItsWallTime(t *testing.T) {
+	port, _ := listener(t)
+	const timeout = 300 * time.Millisecond
+	p := newPlan(1, target("hangs", port, timeout, "dial", "hang"))
+	s := start(t, p, "PROBE_TEST_UNBLOCKED="+t.TempDir()+"/unblocked")
+	samples := collect(t, p, s)
+	if len(samples) != 1 {
+		t.Fatalf("got %d samples", len(samples))
+	}
+	f := samples[0].Failure()
+	if f == nil || f.Name != "hang" {
+		t.Fatalf("failure = %+v", f)
+	}
+	if f.Duration != f.Wall || f.Duration <= 0 {
+		t.Errorf("abandoned phase: duration %v, wall %v; want the wall time", f.Duration, f.Wall)
+	}
+	// The host waited out the whole budget before abandoning the phase.
+	if total := samples[0].Total(); total < timeout {
+		t.Errorf("total %v is less than the %v budget the probe used up", total, timeout)
+	}
+}
