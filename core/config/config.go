@@ -12,6 +12,7 @@ type File struct {
 	Run     Run
 	Plugins []Plugin // in file order
 	Targets []Target // in file order, defaults applied
+	Serve   Serve    // the serve block; zero without one
 }
 
 // Run says how many times and how the targets are probed.

@@ -249,6 +249,21 @@ func TestLoadBad(t *testing.T) {
 				`Undeclared variable; A value was given for variable "domain", but the file declares no variable "domain".`},
 		{file: "undefined_reference.hcl",
 			want: `testdata/bad/undefined_reference.hcl:6:20: Unsupported attribute; This object does not have an attribute named "domian".`},
+		{file: "serve_unknown_warm_target.hcl",
+			want: `testdata/bad/serve_unknown_warm_target.hcl:2:18: Unknown target; serve: warm names target "api", which the file does not define; name a target, or "*" for all.`},
+		{file: "serve_bad_bucket.hcl",
+			want: `testdata/bad/serve_bad_bucket.hcl:2:21: Invalid duration; buckets: "ten ms" is not a duration: write a number and a unit, such as "2s" or "500ms".` + "\n" +
+				`testdata/bad/serve_bad_bucket.hcl:2:31: Invalid duration; buckets: "0s" must be greater than zero.` + "\n" +
+				`testdata/bad/serve_bad_bucket.hcl:2:44: Invalid buckets; buckets: "2ms" is not greater than the bound before it (5ms); list the bounds in ascending order.`},
+		{file: "serve_bucket_factor.hcl",
+			want: `testdata/bad/serve_bucket_factor.hcl:2:26: Invalid native_bucket_factor; native_bucket_factor = 1; it must be greater than 1, such as 1.1 (each bucket at most 10% wider than the last).`},
+		{file: "serve_unknown_attribute.hcl",
+			want: `testdata/bad/serve_unknown_attribute.hcl:2:3: Unsupported argument; An argument named "listen" is not expected here.`},
+		{file: "serve_empty_buckets.hcl",
+			want: `testdata/bad/serve_empty_buckets.hcl:2:20: Invalid buckets; buckets must name at least one bound, such as ["1ms", "10ms", "100ms", "1s"].` + "\n" +
+				`testdata/bad/serve_empty_buckets.hcl:3:20: Invalid duration; timeout_offset = "-1s" must not be negative; write "0s" for none.`},
+		{file: "two_serve.hcl",
+			want: `testdata/bad/two_serve.hcl:4:1: Duplicate serve block; Only one serve block is allowed; the first is on line 1.`},
 		{file: "several.hcl", // every problem is reported, in file order
 			want: `testdata/bad/several.hcl:2:11: Invalid count; count = 0; it must be at least 1.` + "\n" +
 				`testdata/bad/several.hcl:6:14: Invalid host; target "web": host must be a name or IP address, not a URL ("https://www.probe.test").` + "\n" +

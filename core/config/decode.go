@@ -25,6 +25,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "defaults"},
 		{Type: "plugin", LabelNames: []string{"name"}},
 		{Type: "target", LabelNames: []string{"name"}},
+		{Type: "serve"},
 	},
 }
 
@@ -76,6 +77,9 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 	file.Plugins = d.plugins(blocks["plugin"])
 	defaults := d.defaults(d.atMostOne(blocks["defaults"]))
 	file.Targets = d.targets(blocks["target"], defaults)
+	var warm []hcl.Range
+	file.Serve, warm = d.serve(d.atMostOne(blocks["serve"]))
+	d.checkWarm(file.Serve, warm, file.Targets)
 	sortDiagnostics(d.diags)
 	return file, d.diags
 }

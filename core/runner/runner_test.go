@@ -542,6 +542,42 @@ func TestGivesUpAfterMaxRestarts(t *testing.T) {
 	}
 }
 
+// TestUnlimitedRestartsBackOff: with pluginhost's Unlimited (probe serve),
+// a plugin that crashes on every call is replaced again and again, past
+// MaxRestarts, and calls between restarts fail at once during the backoff.
+func TestUnlimitedRestartsBackOff(t *testing.T) {
+	p := newPlan(16, target("t", 9, 5*time.Second, "always"))
+	p.Run.Sequential = true
+	p.Run.Interval = 100 * time.Millisecond
+	opts := testOptions(t)
+	opts.Unlimited = true
+	s, err := startConfigured(context.Background(), p, opts, nil)
+	t.Cleanup(func() { s.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := collect(t, p, s)
+	backoff := 0
+	for _, smp := range samples {
+		f := smp.Failure()
+		if f == nil {
+			t.Fatalf("round %d succeeded; the phase always crashes", smp.Round)
+		}
+		if strings.Contains(f.Error.Message, "giving up") {
+			t.Errorf("round %d: %s; Unlimited never gives up", smp.Round, f.Error.Message)
+		}
+		if strings.Contains(f.Error.Message, "(backoff)") {
+			backoff++
+		}
+	}
+	if r := s.Plugins()[0].Restarts; r <= 3 {
+		t.Errorf("restarts = %d, want more than MaxRestarts (3)", r)
+	}
+	if backoff == 0 {
+		t.Error("no call failed fast during a restart backoff")
+	}
+}
+
 func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	p := newPlan(1, target("t", 9, 10*time.Second, "patient"))
 	s := start(t, p)

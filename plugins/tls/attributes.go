@@ -35,6 +35,22 @@ func addPeer(attrs sdk.Attributes, leaf *x509.Certificate) {
 	attrs[sdk.AttrTLSPeerDaysLeft] = daysLeft(leaf.NotAfter, time.Now())
 }
 
+// addChain reports the earliest expiry among the certificates the server
+// presented (blackbox_exporter's probe_ssl_earliest_cert_expiry reads the
+// same set: tls.ConnectionState.PeerCertificates).
+func addChain(attrs sdk.Attributes, certs []*x509.Certificate) {
+	if len(certs) == 0 {
+		return
+	}
+	earliest := certs[0].NotAfter
+	for _, c := range certs[1:] {
+		if c.NotAfter.Before(earliest) {
+			earliest = c.NotAfter
+		}
+	}
+	attrs["tls.chain.not_after"] = earliest.UTC().Format(time.RFC3339)
+}
+
 // sans lists the certificate's subject alternative names: DNS names, IP
 // addresses, e-mail addresses and URIs, in that order.
 func sans(c *x509.Certificate) []string {

@@ -78,6 +78,7 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	addSession(res.Attributes, state)
 	if len(state.PeerCertificates) > 0 {
 		addPeer(res.Attributes, state.PeerCertificates[0])
+		addChain(res.Attributes, state.PeerCertificates)
 	}
 	res.Conn = conn
 	return res, nil
