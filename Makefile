@@ -26,7 +26,7 @@ FUZZ_TARGETS := \
 	plugins/dns:FuzzAnswer \
 	plugins/http:FuzzResponse
 
-.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench fuzz clean
+.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench fuzz soak clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -71,6 +71,12 @@ fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 
 bench: ## run the benchmarks (see BENCHMARKS.md for method and recorded results)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
+
+SOAK     ?= 1h
+SOAK_OUT ?= $(CURDIR)/soak.csv
+
+soak: ## probe serve, 100 targets every 100 ms for $(SOAK), RSS sampled to $(SOAK_OUT) (not in CI)
+	PROBE_SOAK=$(SOAK) PROBE_SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 0 ./internal/cli
 
 clean:
 	rm -rf $(BIN)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"io/fs"
 	"os"
-	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -18,6 +17,7 @@ type File struct {
 	Run     Run
 	Plugins []Plugin // in file order
 	Targets []Target // in file order, defaults applied
+	Serve   Serve    // the serve block; zero without one
 }
 
 // Run says how many times and how the targets are probed.
@@ -34,6 +34,13 @@ type Plugin struct {
 	Builtin string // name of the built-in serving it; "" when Path is set
 	Path    string // resolved relative to the file's directory
 	Args    []string
+	// SHA256 pins the executable at Path: 64 lower-case hex digits, or "".
+	SHA256 string
+	// Env sets variables in the plugin's environment; PassEnv names
+	// variables of probe's own environment the plugin also gets. Names are
+	// checked (letters, digits, _; none reserved: see ReservedEnv).
+	Env     map[string]string
+	PassEnv []string
 	// Config is the body of the config block, nil when there is none. It
 	// carries the file's variables and functions: decode it with
 	// DecodePluginConfig.
@@ -52,12 +59,6 @@ type Target struct {
 	Range                hcl.Range     // the block's definition range
 }
 
-// Builtins are the phases probe ships with.
-var Builtins = []string{"dns", "tcp", "tls", "http"}
-
-// Protocols are the values of a target's protocol attribute.
-var Protocols = []string{"tcp", "tls", "http", "https"}
-
 // Defaults that apply when the file does not say otherwise.
 const (
 	DefaultProtocol    = "https"
@@ -65,37 +66,6 @@ const (
 	DefaultCount       = 1
 	DefaultConcurrency = 16
 )
-
-// ChainFor returns the default phase chain of a protocol, or nil for an
-// unknown protocol. The slice is the caller's.
-func ChainFor(protocol string) []string {
-	switch protocol {
-	case "tcp":
-		return []string{"dns", "tcp"}
-	case "tls":
-		return []string{"dns", "tcp", "tls"}
-	case "http":
-		return []string{"dns", "tcp", "http"}
-	case "https":
-		return []string{"dns", "tcp", "tls", "http"}
-	}
-	return nil
-}
-
-// DefaultPort returns the port a protocol uses when the target sets none, or
-// 0 when the protocol has no default (tcp).
-func DefaultPort(protocol string) int {
-	switch protocol {
-	case "http":
-		return 80
-	case "https", "tls":
-		return 443
-	}
-	return 0
-}
-
-// IsBuiltin reports whether name is one of Builtins.
-func IsBuiltin(name string) bool { return slices.Contains(Builtins, name) }
 
 // CheckPath reports, at the path attribute, an external plugin whose
 // executable is missing, is not a regular file or is not executable; nil

@@ -1,10 +1,14 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"math/big"
 	"net/netip"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,6 +21,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/probe-net/probe/internal/safetext"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -25,6 +30,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "defaults"},
 		{Type: "plugin", LabelNames: []string{"name"}},
 		{Type: "target", LabelNames: []string{"name"}},
+		{Type: "serve"},
 	},
 }
 
@@ -37,7 +43,7 @@ var targetSchema = &hcl.BodySchema{
 }
 
 var pluginSchema = &hcl.BodySchema{
-	Attributes: attributes("path", "builtin", "args").Attributes,
+	Attributes: attributes("path", "builtin", "args", "sha256", "env", "pass_env").Attributes,
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "config"}},
 }
 
@@ -76,6 +82,9 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 	file.Plugins = d.plugins(blocks["plugin"])
 	defaults := d.defaults(d.atMostOne(blocks["defaults"]))
 	file.Targets = d.targets(blocks["target"], defaults)
+	var warm []hcl.Range
+	file.Serve, warm = d.serve(d.atMostOne(blocks["serve"]))
+	d.checkWarm(file.Serve, warm, file.Targets)
 	sortDiagnostics(d.diags)
 	return file, d.diags
 }
@@ -175,7 +184,7 @@ func (d *decoder) run(b *hcl.Block) Run {
 }
 
 func (d *decoder) plugins(blocks hcl.Blocks) []Plugin {
-	for _, name := range Builtins {
+	for _, name := range registry.Names() {
 		d.phases[name] = true
 	}
 	var plugins []Plugin
@@ -195,10 +204,10 @@ func (d *decoder) plugin(b *hcl.Block) Plugin {
 	case path != nil && builtin != nil:
 		d.errorf(builtin.NameRange, "Conflicting plugin source",
 			"plugin %q sets both path and builtin; set one of them.", p.Name)
-	case builtin != nil && !IsBuiltin(p.Builtin):
+	case builtin != nil && !registry.IsBuiltin(p.Builtin):
 		d.errorf(builtin.Expr.Range(), "Unknown built-in",
-			"builtin = %q is not a built-in phase; the built-ins are %s.", p.Builtin, strings.Join(Builtins, ", "))
-	case path == nil && builtin == nil && !IsBuiltin(p.Name):
+			"builtin = %q is not a built-in phase; the built-ins are %s.", p.Builtin, strings.Join(registry.Names(), ", "))
+	case path == nil && builtin == nil && !registry.IsBuiltin(p.Name):
 		d.errorf(b.DefRange, "Missing plugin source",
 			"plugin %q is not a built-in phase: set path (an executable) or builtin (a built-in that serves it).", p.Name)
 	case path == nil && builtin == nil:
@@ -214,8 +223,105 @@ func (d *decoder) plugin(b *hcl.Block) Plugin {
 		d.errorf(args.NameRange, "Unexpected args",
 			"plugin %q: args are passed to an external plugin; set path too, or remove args.", p.Name)
 	}
+	if sum := d.attr(c, "sha256", &p.SHA256); sum != nil {
+		d.pin(p.Name, sum, path != nil, &p.SHA256)
+	}
+	p.Env, p.PassEnv = d.environment(p.Name, c)
 	p.Config = d.config(c.Blocks)
 	return p
+}
+
+// pin checks a sha256 attribute: 64 hex digits, on an external plugin. The
+// digest is kept in lower case.
+func (d *decoder) pin(name string, a *hcl.Attribute, hasPath bool, sum *string) {
+	switch b, err := hex.DecodeString(*sum); {
+	case !hasPath:
+		d.errorf(a.NameRange, "Unexpected sha256",
+			"plugin %q: sha256 pins an external plugin's executable; set path too, or remove sha256.", name)
+	case err != nil || len(b) != sha256.Size:
+		d.errorf(a.Expr.Range(), "Invalid sha256",
+			"plugin %q: sha256 = %q is not a SHA-256 digest: write its 64 hexadecimal digits, as sha256sum prints them.", name, *sum)
+	}
+	*sum = strings.ToLower(*sum)
+}
+
+// envName matches a portable environment variable name (POSIX.1-2017,
+// 8.1: letters, digits and underscores, not starting with a digit).
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ReservedEnv reports whether name is reserved for the plugin protocol:
+// probe and go-plugin set every name beginning with PLUGIN_ or PROBE_ in a
+// plugin's environment (the same rule as pluginhost.Reserved).
+func ReservedEnv(name string) bool {
+	return strings.HasPrefix(name, "PLUGIN_") || strings.HasPrefix(name, "PROBE_")
+}
+
+// environment decodes a plugin block's env map and pass_env list, checking
+// every name where it is written.
+func (d *decoder) environment(plugin string, c *hcl.BodyContent) (map[string]string, []string) {
+	var env map[string]string
+	set := map[string]bool{}
+	if a := d.attr(c, "env", &env); a != nil {
+		for _, k := range envKeys(a.Expr, env) {
+			d.envVar(plugin, "env", k.name, k.rng)
+			set[k.name] = true
+		}
+	}
+	a, ok := c.Attributes["pass_env"]
+	if !ok {
+		return env, nil
+	}
+	names, ranges := d.stringList(a.Expr)
+	for i, name := range names {
+		switch {
+		case set[name]:
+			d.errorf(ranges[i], "Duplicate environment variable",
+				"plugin %q: %s is both set in env and passed in pass_env; keep one.", plugin, name)
+		case slices.Index(names, name) < i:
+			d.errorf(ranges[i], "Duplicate environment variable", "plugin %q: pass_env lists %q twice.", plugin, name)
+		default:
+			d.envVar(plugin, "pass_env", name, ranges[i])
+		}
+	}
+	return env, names
+}
+
+// envVar checks one variable name of env or pass_env.
+func (d *decoder) envVar(plugin, attr, name string, rng hcl.Range) {
+	switch {
+	case !envName.MatchString(name):
+		d.errorf(rng, "Invalid environment variable name",
+			"plugin %q: %s: %q is not a variable name: use letters, digits and underscores, not starting with a digit.", plugin, attr, name)
+	case ReservedEnv(name):
+		d.errorf(rng, "Reserved environment variable",
+			"plugin %q: %s: %s is reserved: probe sets the names beginning with PLUGIN_ or PROBE_ for the plugin protocol.", plugin, attr, name)
+	}
+}
+
+type envKey struct {
+	name string
+	rng  hcl.Range
+}
+
+// envKeys lists env's names in the order written, each with its key's
+// range; the whole expression's range when it is not a literal map.
+func envKeys(expr hcl.Expression, env map[string]string) []envKey {
+	var keys []envKey
+	if pairs, diags := hcl.ExprMap(expr); !diags.HasErrors() {
+		for _, kv := range pairs {
+			if v, diags := kv.Key.Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				keys = append(keys, envKey{v.AsString(), kv.Key.Range()})
+			}
+		}
+		if len(keys) == len(env) {
+			return keys
+		}
+	}
+	keys = keys[:0]
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		keys = append(keys, envKey{name, expr.Range()})
+	}
+	return keys
 }
 
 // pluginPath resolves a plugin path against the file's directory. The
@@ -404,15 +510,15 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	s := d.settings(c, owner).or(defaults)
 	t.Protocol, t.Port, t.Timeout = s.protocol, s.port, s.timeout
 	if t.Port == 0 {
-		t.Port = DefaultPort(t.Protocol)
+		t.Port = registry.DefaultPort(t.Protocol)
 	}
-	if t.Port == 0 && !s.hasPort && ChainFor(t.Protocol) != nil {
+	if t.Port == 0 && !s.hasPort && registry.Chain(t.Protocol) != nil {
 		d.errorf(b.DefRange, "Missing port",
 			"%s: protocol %q has no default port; set port.", owner, t.Protocol)
 	}
 	t.Phases, t.Explicit = slices.Clone(s.phases), s.hasPhases
 	if !t.Explicit {
-		t.Phases = ChainFor(t.Protocol)
+		t.Phases = registry.Chain(t.Protocol)
 	}
 	return t
 }
@@ -438,17 +544,17 @@ func HostProblem(host string) string {
 }
 
 // ProtocolProblem says what is wrong with a protocol name, or "" when it
-// is one of Protocols: the rule for every way a protocol enters (the file,
+// is one of registry.ProtocolNames: the rule for every way a protocol enters (the file,
 // PRECONNECT_HOSTS, probe test). Names are lower case everywhere, as in the
 // file; "HTTP" is an error that says so. The problem starts with the value.
 func ProtocolProblem(protocol string) string {
 	switch {
-	case slices.Contains(Protocols, protocol):
+	case slices.Contains(registry.ProtocolNames(), protocol):
 		return ""
-	case slices.Contains(Protocols, strings.ToLower(protocol)):
+	case slices.Contains(registry.ProtocolNames(), strings.ToLower(protocol)):
 		return fmt.Sprintf("%s: protocols are written in lower case: %q", safetext.Quote(protocol), strings.ToLower(protocol))
 	}
-	return fmt.Sprintf("%s is not one of %s", safetext.Quote(protocol), strings.Join(Protocols, ", "))
+	return fmt.Sprintf("%s is not one of %s", safetext.Quote(protocol), strings.Join(registry.ProtocolNames(), ", "))
 }
 
 func isIP(host string) bool {

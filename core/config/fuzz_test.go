@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // FuzzLoad feeds the loader arbitrary targets files, in both syntaxes.
@@ -53,7 +55,7 @@ func FuzzLoad(f *testing.F) {
 
 func checkLoaded(t *testing.T, file *File) {
 	t.Helper()
-	known := slices.Clone(Builtins)
+	known := registry.Names()
 	for _, p := range file.Plugins {
 		known = append(known, p.Name)
 	}

@@ -16,7 +16,7 @@ func TestPluginPathRange(t *testing.T) {
 	if got := position(file.Plugins[0].PathRange); got != "testdata/full.hcl:33:10" {
 		t.Errorf("path range %s", got)
 	}
-	if got := position(file.Plugins[1].PathRange); got != "testdata/full.hcl:41:1" {
+	if got := position(file.Plugins[1].PathRange); got != "testdata/full.hcl:45:1" {
 		t.Errorf("a built-in's path range is its block: %s", got)
 	}
 }

@@ -27,9 +27,13 @@ func TestRenderersEscapeValuesFromServers(t *testing.T) {
 	if got := describeError(s.Phases[2].Error.Kind, s.Phases[2].Error.Message); strings.ContainsAny(got, "\x1b\x07\n") {
 		t.Errorf("describeError = %q", got)
 	}
-	pw := NewProgressWriter(&buf, nil, 1, false)
+	pw := NewPreconnectWriter(&buf, []string{"t"}, []string{"dns", "tcp", "tls"}, 1, Options{})
 	for _, ph := range s.Phases {
 		pw.Phase(PhaseEvent{Target: "t", Phase: ph})
+	}
+	r := ProbeReport{Target: probeTarget("secure.probe.test", 443, "https"), Sample: s, Probes: 1}
+	if err := r.Render(&buf, FormatTable, Options{Color: true}); err != nil {
+		t.Fatal(err)
 	}
 	out := buf.String()
 	if strings.Contains(out, "\x1b]") || strings.Contains(out, "\x07") || strings.Contains(out, "\nFAKE") {
@@ -39,7 +43,7 @@ func TestRenderersEscapeValuesFromServers(t *testing.T) {
 		t.Errorf("escaped issuer missing:\n%s", out)
 	}
 	var js bytes.Buffer
-	if err := WriteProbeJSON(&js, ProbeReport{Target: probeTarget("secure.probe.test", 443, "https"), Sample: s, Probes: 1}); err != nil {
+	if err := r.Render(&js, FormatJSON, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(js.String(), `CN=\u001b]0;TITLE\u0007`) {

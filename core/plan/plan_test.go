@@ -16,7 +16,7 @@ func TestBuildAllAddsUnusedPlugins(t *testing.T) {
 	}
 	names := func(p *Plan) (out []string) {
 		for _, pl := range p.Plugins {
-			out = append(out, pl.Spec.Name)
+			out = append(out, pl.Name)
 		}
 		return out
 	}
@@ -24,7 +24,7 @@ func TestBuildAllAddsUnusedPlugins(t *testing.T) {
 		t.Errorf("Build: %v", got)
 	}
 	all := BuildAll(f)
-	if got := names(all); len(got) != 3 || got[2] != "spare" || all.Plugins[2].Spec.Path != "/bin/spare" {
+	if got := names(all); len(got) != 3 || got[2] != "spare" || all.Plugins[2].Path != "/bin/spare" {
 		t.Errorf("BuildAll: %v", got)
 	}
 }

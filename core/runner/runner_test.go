@@ -4,6 +4,7 @@ package runner_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -174,8 +175,6 @@ func (checkPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	return &sdk.Result{Attributes: sdk.Attributes{"check.local": req.Conn.LocalAddr().String()}}, nil
 }
 
-func pluginSpec(phase string) pluginhost.Spec { return pluginhost.Spec{Name: phase} }
-
 func testOptions(t *testing.T, env ...string) pluginhost.Options {
 	logger := hclog.NewNullLogger()
 	if t != nil {
@@ -239,7 +238,7 @@ func newPlan(count int, targets ...plan.Target) *plan.Plan {
 		for _, ph := range t.Phases {
 			if !seen[ph] {
 				seen[ph] = true
-				p.Plugins = append(p.Plugins, plan.Plugin{Spec: pluginhost.Spec{Name: ph}})
+				p.Plugins = append(p.Plugins, plan.Plugin{Name: ph, Builtin: ph})
 			}
 		}
 	}
@@ -258,12 +257,41 @@ func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	s, diags := runner.Start(ctx, p, runner.StartOptions{Host: testOptions(t, env...)})
+	s, err := startConfigured(ctx, p, testOptions(t, env...), nil)
 	t.Cleanup(func() { s.Close() })
-	if diags.HasErrors() {
-		t.Fatalf("start: %v", diags)
+	if err != nil {
+		t.Fatalf("start: %v", err)
 	}
 	return s
+}
+
+// startConfigured starts p's plugins and configures each with the defaults
+// its schema declares, as the CLI does with a targets file that sets none.
+func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options, defaults map[string]map[string]any) (*runner.Session, error) {
+	s, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: opts})
+	if err != nil {
+		return s, err
+	}
+	for _, pl := range p.Plugins {
+		cfg := map[string]any{}
+		for _, a := range s.Describe(pl.Name).Schema {
+			if v, ok := defaults[pl.Name][a.Name]; ok {
+				cfg[a.Name] = v
+			}
+		}
+		raw, err := json.Marshal(cfg)
+		if err != nil {
+			return s, err
+		}
+		problems, err := s.Configure(ctx, pl.Name, raw)
+		if err != nil {
+			return s, fmt.Errorf("configure %s: %w", pl.Name, err)
+		}
+		if len(problems) > 0 {
+			return s, fmt.Errorf("configure %s: %v", pl.Name, problems)
+		}
+	}
+	return s, nil
 }
 
 func collect(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
@@ -468,10 +496,10 @@ func TestPluginHangingInConfigureFailsStartInTime(t *testing.T) {
 	opts := testOptions(t)
 	opts.StartTimeout = 500 * time.Millisecond
 	began := time.Now()
-	s, diags := runner.Start(context.Background(), p, runner.StartOptions{Host: opts})
+	s, err := startConfigured(context.Background(), p, opts, nil)
 	defer s.Close()
-	if !diags.HasErrors() || !strings.Contains(diags.Error(), "did not answer in time") {
-		t.Fatalf("diags = %v", diags)
+	if err == nil || !strings.Contains(err.Error(), "did not answer in time") {
+		t.Fatalf("err = %v", err)
 	}
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("Start took %v; it should give up after the start timeout", took)
@@ -514,6 +542,42 @@ func TestGivesUpAfterMaxRestarts(t *testing.T) {
 	}
 }
 
+// TestUnlimitedRestartsBackOff: with pluginhost's Unlimited (probe serve),
+// a plugin that crashes on every call is replaced again and again, past
+// MaxRestarts, and calls between restarts fail at once during the backoff.
+func TestUnlimitedRestartsBackOff(t *testing.T) {
+	p := newPlan(16, target("t", 9, 5*time.Second, "always"))
+	p.Run.Sequential = true
+	p.Run.Interval = 100 * time.Millisecond
+	opts := testOptions(t)
+	opts.Unlimited = true
+	s, err := startConfigured(context.Background(), p, opts, nil)
+	t.Cleanup(func() { s.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := collect(t, p, s)
+	backoff := 0
+	for _, smp := range samples {
+		f := smp.Failure()
+		if f == nil {
+			t.Fatalf("round %d succeeded; the phase always crashes", smp.Round)
+		}
+		if strings.Contains(f.Error.Message, "giving up") {
+			t.Errorf("round %d: %s; Unlimited never gives up", smp.Round, f.Error.Message)
+		}
+		if strings.Contains(f.Error.Message, "(backoff)") {
+			backoff++
+		}
+	}
+	if r := s.Plugins()[0].Restarts; r <= 3 {
+		t.Errorf("restarts = %d, want more than MaxRestarts (3)", r)
+	}
+	if backoff == 0 {
+		t.Error("no call failed fast during a restart backoff")
+	}
+}
+
 func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	p := newPlan(1, target("t", 9, 10*time.Second, "patient"))
 	s := start(t, p)
@@ -523,5 +587,29 @@ func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	runner.Run(ctx, p, s, runner.Options{}, func(smp sample.Sample) { got = append(got, smp) })
 	if len(got) != 0 {
 		t.Errorf("emitted %+v; a probe the cancellation cut short says nothing about its target", got)
+	}
+}
+
+// Issue 8, case 8: a phase the host abandoned reports the wall time it
+// really took, so the probe's total is not understated.
+func TestAbandonedPhaseReportsItsWallTime(t *testing.T) {
+	port, _ := listener(t)
+	const timeout = 300 * time.Millisecond
+	p := newPlan(1, target("hangs", port, timeout, "dial", "hang"))
+	s := start(t, p, "PROBE_TEST_UNBLOCKED="+t.TempDir()+"/unblocked")
+	samples := collect(t, p, s)
+	if len(samples) != 1 {
+		t.Fatalf("got %d samples", len(samples))
+	}
+	f := samples[0].Failure()
+	if f == nil || f.Name != "hang" {
+		t.Fatalf("failure = %+v", f)
+	}
+	if f.Duration != f.Wall || f.Duration <= 0 {
+		t.Errorf("abandoned phase: duration %v, wall %v; want the wall time", f.Duration, f.Wall)
+	}
+	// The host waited out the whole budget before abandoning the phase.
+	if total := samples[0].Total(); total < timeout {
+		t.Errorf("total %v is less than the %v budget the probe used up", total, timeout)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/internal/safetext"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // EnvHosts names the environment variable holding extra targets as
@@ -49,7 +50,7 @@ func DefaultTargets() []config.Target {
 func target(name, host string, port int, protocol string) config.Target {
 	return config.Target{
 		Name: name, Host: host, Port: port, Protocol: protocol,
-		Timeout: config.DefaultTimeout, Phases: config.ChainFor(protocol),
+		Timeout: config.DefaultTimeout, Phases: registry.Chain(protocol),
 	}
 }
 
@@ -78,6 +79,12 @@ func Parse(value string) ([]config.Target, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// ParseOne reads one "host:port:proto" entry, as Parse does for each
+// entry of PRECONNECT_HOSTS; the target is named after the entry.
+func ParseOne(entry string) (config.Target, error) {
+	return parseEntry(strings.TrimSpace(entry))
 }
 
 func parseEntry(entry string) (config.Target, error) {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
@@ -17,6 +16,7 @@ import (
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/plugins"
+	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk/server"
 )
 
@@ -93,7 +93,7 @@ func servePlugin(args []string, stderr io.Writer) int {
 	}
 	phase, ok := plugins.Builtin(args[0])
 	if !ok {
-		fmt.Fprintf(stderr, "probe: no built-in plugin %q (built-ins: %s)\n", args[0], strings.Join(plugins.Names, ", "))
+		fmt.Fprintf(stderr, "probe: no built-in plugin %q (built-ins: %s)\n", args[0], strings.Join(registry.Names(), ", "))
 		return ExitUsage
 	}
 	server.Serve(phase)
@@ -115,8 +115,18 @@ type globals struct {
 	// each decided by its own stream (colorful); set once flags are parsed.
 	color, colorErr bool
 
-	logOnce sync.Once
-	log     hclog.Logger
+	// log is the logger every part of the command uses: built from -v and
+	// PROBE_LOG on first use, or set by serve from --log.level and
+	// --log.format.
+	log hclog.Logger
+	// foreverRestarts replaces crashed plugins without limit, with backoff
+	// (serve runs for months; a one-shot run gives up after a few).
+	foreverRestarts bool
+}
+
+// hostOptions are the plugin host options for this command.
+func (g *globals) hostOptions() pluginhost.Options {
+	return pluginhost.Options{Logger: g.logger(), Unlimited: g.foreverRestarts}
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -161,7 +171,7 @@ Exit status:
 	}
 	root.AddCommand(
 		newRunCmd(g), newPreconnectCmd(g), newWarmupCmd(g), newStatusCmd(g), newTestCmd(g),
-		newValidateCmd(g), newFmtCmd(g), newPluginsCmd(g), newVersionCmd(g),
+		newValidateCmd(g), newFmtCmd(g), newPluginsCmd(g), newServeCmd(g), newVersionCmd(g),
 	)
 	return root
 }

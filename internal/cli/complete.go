@@ -10,22 +10,15 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/targets"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // Shell completion (`probe completion bash|zsh|fish|powershell`, cobra's
-// generator) completes targets files, --format values, --target names from
-// the file given, and probe test's PROTO.
-
-// outputFormats are the values of --format.
-var outputFormats = []string{"table", "json"}
+// generator) completes targets files, --target names from the file given,
+// and probe test's PROTO; --format completes its values (addFormatFlag).
 
 // targetsFileExts are what a targets file's name ends in.
 var targetsFileExts = []string{"hcl", "json"}
-
-// completeFormats completes --format.
-func completeFormats(cmd *cobra.Command) {
-	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(outputFormats, cobra.ShellCompDirectiveNoFileComp))
-}
 
 // completeTargetsFile completes a FILE argument with *.hcl and *.json
 // files, once: after it, only flags.
@@ -66,7 +59,7 @@ func completeTargetNames(_ *cobra.Command, args []string, prefix string) ([]cobr
 // completeTestArgs completes probe test's PROTO; HOST and PORT are free.
 func completeTestArgs(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	if len(args) == 2 {
-		return config.Protocols, cobra.ShellCompDirectiveNoFileComp
+		return registry.ProtocolNames(), cobra.ShellCompDirectiveNoFileComp
 	}
 	return nil, cobra.ShellCompDirectiveNoFileComp
 }

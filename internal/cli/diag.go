@@ -10,36 +10,51 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 )
 
-// startSession starts and configures p's plugins. Problems are printed
-// against the targets file; the error carries the exit code: 2 when they
-// point into the file, 3 when probe itself could not run. The caller closes
-// the session in every case.
+// session is a started and configured set of plugins, with the config
+// defaults that were applied to each phase's plugin (a subset of what was
+// asked for: only attributes the plugin declares).
+type session struct {
+	*runner.Session
+	applied map[string]map[string]any
+}
+
+// startSession starts p's plugins and configures them from the targets
+// file. Problems are printed against the file; the error carries the exit
+// code: 2 when they point into the file, 3 when probe itself could not run.
+// The caller closes the session in every case.
 //
 // An external plugin whose executable is missing is reported at its path
 // and not started; the others still start, so that one run reports every
 // problem.
-func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*runner.Session, error) {
-	pathDiags, startable := checkPluginPaths(s.file, p)
-	session, diags := runner.Start(ctx, startable, runner.StartOptions{
-		Host:           pluginhost.Options{Logger: g.logger()},
-		ConfigDefaults: defaults,
-	})
-	diags = append(pathDiags, diags...)
+func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*session, error) {
+	diags, startable := checkPluginPaths(s.file, p)
+	rs, err := runner.Start(ctx, startable.Plugins, runner.StartOptions{Host: g.hostOptions()})
+	out := &session{Session: rs}
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot start plugins", Detail: err.Error()})
+	} else {
+		phases := make([]string, len(startable.Plugins))
+		for i, pl := range startable.Plugins {
+			phases[i] = pl.Name
+		}
+		var more hcl.Diagnostics
+		out.applied, more = s.file.ConfigurePlugins(ctx, rs, phases, defaults)
+		diags = append(diags, more...)
+	}
 	if !diags.HasErrors() {
-		return session, nil
+		return out, nil
 	}
 	if ctx.Err() != nil {
-		return session, exit(ExitInterrupted, "interrupted while starting plugins")
+		return out, exit(ExitInterrupted, "interrupted while starting plugins")
 	}
 	_ = s.loader.WriteDiagnostics(g.stderr, diags, g.colorErr)
 	if hasSubject(diags) {
-		return session, exit(ExitUsage, "")
+		return out, exit(ExitUsage, "")
 	}
-	return session, exit(ExitRuntime, "")
+	return out, exit(ExitRuntime, "")
 }
 
 // hasSubject reports whether any error points into the targets file, which
@@ -61,7 +76,7 @@ func checkPluginPaths(f *config.File, p *plan.Plan) (hcl.Diagnostics, *plan.Plan
 	startable := *p
 	startable.Plugins = nil
 	for _, pl := range p.Plugins {
-		i := slices.IndexFunc(f.Plugins, func(c config.Plugin) bool { return c.Name == pl.Spec.Name })
+		i := slices.IndexFunc(f.Plugins, func(c config.Plugin) bool { return c.Name == pl.Name })
 		if i >= 0 {
 			if d := f.Plugins[i].CheckPath(); d != nil {
 				diags = append(diags, d)

@@ -237,8 +237,8 @@ func TestShellCompletion(t *testing.T) {
 	}{
 		{[]string{"run", file, "--target", ""}, "alpha\nbeta\n:4\n"},
 		{[]string{"status", file, "--target", "b"}, "beta\n:4\n"},
-		{[]string{"run", "--format", ""}, "table\njson\n:4\n"},
-		{[]string{"test", "h", "443", "--format", ""}, "table\njson\n:4\n"},
+		{[]string{"run", "--format", ""}, "table\njson\nndjson\nopenmetrics\n:4\n"},
+		{[]string{"test", "h", "443", "--format", ""}, "table\njson\nndjson\n:4\n"},
 		{[]string{"validate", ""}, "hcl\njson\n:8\n"},
 		{[]string{"test", "h", "443", ""}, "tcp\ntls\nhttp\nhttps\n:4\n"},
 		{[]string{"warmup", file, ""}, "true\nfalse\n:4\n"},

@@ -27,8 +27,13 @@ var logLevels = []string{"trace", "debug", "info", "warn", "error", "off"}
 // PROBE_LOG_FORMAT value is warned about once and the default used. The
 // text form escapes messages and values (safetext): plugins' messages,
 // host names and server answers cannot drive the terminal or forge lines.
+//
+// The logger is built on first use; commands call this from one goroutine
+// before starting others (serve sets g.log itself).
 func (g *globals) logger() hclog.Logger {
-	g.logOnce.Do(func() { g.log = g.newLogger() })
+	if g.log == nil {
+		g.log = g.newLogger()
+	}
 	return g.log
 }
 

@@ -18,9 +18,9 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
-	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/core/targets"
 	"github.com/probe-net/probe/internal/safetext"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // maxTestTimeout bounds --timeout: a probe that needs longer is not one.
@@ -31,7 +31,7 @@ const maxTestTimeout = time.Hour
 type testFlags struct {
 	timeout      string
 	count        int
-	format       string
+	format       *formatFlag
 	dnsServers   []string
 	dnsTransport string
 	caFile       string
@@ -101,8 +101,7 @@ func (f *testFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.timeout, "timeout", "5000", "budget for the whole probe: milliseconds (2000) or a Go duration (2s)")
 	f.count = 1
 	fl.Var((*countValue)(&f.count), "count", "probes to run; above 1, per-phase statistics follow the details of the last")
-	fl.StringVar(&f.format, "format", "table", "output format: table or json")
-	completeFormats(cmd)
+	f.format = addFormatFlag(cmd, output.ProbeReport{})
 	_ = cmd.RegisterFlagCompletionFunc("dns-transport", cobra.FixedCompletions([]string{"udp", "tcp", "dot", "doh"}, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
 	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
@@ -114,29 +113,36 @@ func (f *testFlags) register(cmd *cobra.Command) {
 
 // check validates the flags that do not depend on a plugin.
 func (f *testFlags) check(proto string) error {
-	tls, web := proto == "tls" || proto == "https", proto == "http" || proto == "https"
 	switch {
-	case f.format != "table" && f.format != "json":
-		return fmt.Errorf("--format must be table or json, not %s", safetext.Quote(f.format))
 	case f.count < 1:
 		return fmt.Errorf("--count must be at least 1, not %d", f.count)
 	case f.dnsTransport != "" && !slices.Contains([]string{"udp", "tcp", "dot", "doh"}, f.dnsTransport):
 		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %s", safetext.Quote(f.dnsTransport))
-	case !tls && f.caFile != "":
-		return fmt.Errorf("--ca-file applies to tls and https, not %s", proto)
-	case !tls && f.insecure:
-		return fmt.Errorf("--insecure applies to tls and https, not %s", proto)
-	case !tls && f.sni != "":
-		return fmt.Errorf("--sni applies to tls and https, not %s", proto)
-	case !web && f.path != "":
-		return fmt.Errorf("--path applies to http and https, not %s", proto)
-	case f.path != "" && !strings.HasPrefix(f.path, "/"):
+	}
+	if err := f.checkApplies(proto); err != nil {
+		return err
+	}
+	if f.path != "" && !strings.HasPrefix(f.path, "/") {
 		return fmt.Errorf("--path %s must start with /", safetext.Quote(f.path))
 	}
 	if err := f.checkDNSServers(); err != nil {
 		return err
 	}
 	return f.checkCAFile()
+}
+
+// checkApplies rejects a flag whose phase is not in proto's chain, such as
+// --sni for tcp (plugins/registry says which phase a flag configures).
+func (f *testFlags) checkApplies(proto string) error {
+	chain := registry.Chain(proto)
+	values := f.pluginValues()
+	for _, fl := range registry.TestFlags() {
+		phase, _, _ := registry.TestFlag(fl.Name)
+		if _, set := values[fl.Name]; set && !slices.Contains(chain, phase) {
+			return fmt.Errorf("--%s applies to %s, not %s", fl.Name, strings.Join(registry.ProtocolsWith(phase), " and "), proto)
+		}
+	}
+	return nil
 }
 
 // checkDNSServers catches the likeliest slip, a resolver given by name, and
@@ -184,32 +190,34 @@ func (f *testFlags) checkCAFile() error {
 	return nil
 }
 
-// defaults are the plugin config the flags set (runner.StartOptions).
+// pluginValues are the values of the plugin config flags that were set,
+// by flag name; which attribute each sets is in plugins/registry.
+func (f *testFlags) pluginValues() map[string]any {
+	v := map[string]any{}
+	setIf := func(flag string, value any, set bool) {
+		if set {
+			v[flag] = value
+		}
+	}
+	setIf("dns-server", f.dnsServers, len(f.dnsServers) > 0)
+	setIf("dns-transport", f.dnsTransport, f.dnsTransport != "")
+	setIf("ca-file", f.caFile, f.caFile != "")
+	setIf("insecure", true, f.insecure)
+	setIf("sni", f.sni, f.sni != "")
+	setIf("path", f.path, f.path != "")
+	return v
+}
+
+// defaults are the plugin config the flags set (the defaults of config.File.ConfigurePlugins):
+// phase → attribute → value.
 func (f *testFlags) defaults() map[string]map[string]any {
 	d := map[string]map[string]any{}
-	set := func(phase, attr string, v any) {
+	for flag, value := range f.pluginValues() {
+		phase, fl, _ := registry.TestFlag(flag)
 		if d[phase] == nil {
 			d[phase] = map[string]any{}
 		}
-		d[phase][attr] = v
-	}
-	if len(f.dnsServers) > 0 {
-		set("dns", "servers", f.dnsServers)
-	}
-	if f.dnsTransport != "" {
-		set("dns", "transport", f.dnsTransport)
-	}
-	if f.caFile != "" {
-		set("tls", "ca_file", f.caFile)
-	}
-	if f.insecure {
-		set("tls", "insecure_skip_verify", true)
-	}
-	if f.sni != "" {
-		set("tls", "server_name", f.sni)
-	}
-	if f.path != "" {
-		set("http", "path", f.path)
+		d[phase][fl.Attribute] = value
 	}
 	return d
 }
@@ -230,7 +238,7 @@ func parseTestTarget(args []string) (config.Target, error) {
 	}
 	return config.Target{
 		Name: net.JoinHostPort(host, strconv.Itoa(port)), Host: host, Port: port, Protocol: proto,
-		Phases: config.ChainFor(proto),
+		Phases: registry.Chain(proto),
 	}, nil
 }
 
@@ -297,36 +305,16 @@ func parseTimeout(s string) (time.Duration, error) {
 // runTest probes t --count times and prints the last probe in detail.
 func runTest(g *globals, t config.Target, f testFlags) error {
 	file := &config.File{Run: config.Run{Count: f.count, Concurrency: 1}, Targets: []config.Target{t}}
-	res, err := g.execute(&source{file: file, loader: config.NewLoader()}, execOptions{defaults: f.defaults()})
+	res, err := g.execute(&source{file: file, loader: config.NewLoader()}, execOptions{defaults: f.defaults(), format: f.format})
 	if err != nil {
 		return err
 	}
-	if len(res.samples) == 0 {
+	if res.last == nil {
 		return exit(ExitInterrupted, "interrupted before the probe finished")
 	}
-	r := output.ProbeReport{Target: res.plan.Targets[0], Sample: res.samples[len(res.samples)-1], Probes: len(res.samples)}
-	st := stats.Aggregate(res.plan.TargetNames(), res.samples)
+	r := output.ProbeReport{Target: res.targets[0], Sample: *res.last, Probes: res.probes}
 	if f.count > 1 {
-		r.Stats = &st[0]
+		r.Stats = &res.stats[0]
 	}
-	if err := writeTest(g, f.format, r, output.NewReport(res.plan.Targets, st)); err != nil {
-		return exit(ExitRuntime, "writing output: %v", err)
-	}
-	return res.exitError()
-}
-
-func writeTest(g *globals, format string, r output.ProbeReport, all output.Report) error {
-	if format == "json" {
-		return output.WriteProbeJSON(g.stdout, r)
-	}
-	if err := output.WriteProbe(g.stdout, r, g.color); err != nil {
-		return err
-	}
-	if r.Stats == nil {
-		return nil
-	}
-	if _, err := fmt.Fprintf(g.stdout, "\nall %d probes:\n", r.Probes); err != nil {
-		return err
-	}
-	return output.WriteTable(g.stdout, all)
+	return res.finish(g, r, f.format)
 }

@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -32,12 +31,10 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 			if err != nil {
 				return err
 			}
-			session, err := g.startSession(context.Background(), s, plan.BuildAll(s.file), nil)
-			defer session.Close()
+			infos, err := g.startPlugins(s, plan.BuildAll(s.file))
 			if err != nil {
 				return err
 			}
-			infos := session.Plugins()
 			names := make([]string, len(infos))
 			for i, in := range infos {
 				names[i] = in.Phase + "=" + in.Description.Name + " " + in.Description.Version
@@ -55,14 +52,22 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 	return cmd
 }
 
-// startPlugins starts and configures the plugins s needs, then stops them.
-func (g *globals) startPlugins(s *source) ([]runner.Info, error) {
-	session, err := g.startSession(context.Background(), s, plan.Build(s.file), nil)
-	defer session.Close()
+// startPlugins starts and configures p's plugins, then stops them.
+// SIGINT and SIGTERM stop the start (exit 130) and every plugin with it.
+func (g *globals) startPlugins(s *source, p *plan.Plan) ([]runner.Info, error) {
+	ctx, stop := interruptible()
+	defer stop()
+	session, err := g.startSession(ctx, s, p, nil)
 	if err != nil {
+		session.Close()
 		return nil, err
 	}
-	return session.Plugins(), nil
+	infos := session.Plugins()
+	session.Close()
+	if ctx.Err() != nil {
+		return nil, exit(ExitInterrupted, "interrupted")
+	}
+	return infos, nil
 }
 
 // plural returns "1 target", "3 targets".

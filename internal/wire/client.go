@@ -58,11 +58,12 @@ func (c *Client) Describe(ctx context.Context) (sdk.Description, error) {
 	return describeFromProto(resp)
 }
 
-// Configure sends the plugin its config, a JSON object. The problems it
-// reports come back as *sdk.AttributeError (Attribute empty when the problem
-// is not about one attribute); err is for a failed call.
-func (c *Client) Configure(ctx context.Context, configJSON []byte) (problems []*sdk.AttributeError, err error) {
-	resp, err := c.rpc.Configure(ctx, &phasev1.ConfigureRequest{ConfigJson: configJSON})
+// Configure sends the plugin its config, a JSON object, and the name of
+// the instance it serves (sdk.Config.InstanceName; "" when unknown). The
+// problems it reports come back as *sdk.AttributeError (Attribute empty
+// when the problem is not about one attribute); err is for a failed call.
+func (c *Client) Configure(ctx context.Context, instance string, configJSON []byte) (problems []*sdk.AttributeError, err error) {
+	resp, err := c.rpc.Configure(ctx, &phasev1.ConfigureRequest{ConfigJson: configJSON, InstanceName: instance})
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +75,10 @@ func (c *Client) Configure(ctx context.Context, configJSON []byte) (problems []*
 
 // Run runs the phase once. An error means the call failed (the plugin
 // crashed, hung past the deadline or broke protocol); a phase that ran and
-// failed is reported in Reply.Failure.
+// failed is reported in Reply.Failure. Every step, handing over the
+// connection included, ends by call.Timeout plus TimeoutGrace; an error
+// from running out of that time wraps context.DeadlineExceeded or has gRPC
+// code DeadlineExceeded.
 func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 	req := &phasev1.RunRequest{
 		Target:    targetToProto(call.Target),
@@ -87,6 +91,11 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 		return Reply{}, err
 	}
 	req.Attributes = attrs
+	if call.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, call.Timeout+TimeoutGrace)
+		defer cancel()
+	}
 	if call.Conn != nil {
 		sock, ok := call.Conn.(syscall.Conn)
 		if !ok {
@@ -96,14 +105,9 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 			return Reply{}, errors.New("no fd channel to this plugin")
 		}
 		req.ConnId = nextConnID()
-		if err := c.channel.Send(req.ConnId, sock); err != nil {
+		if err := c.channel.Send(ctx, req.ConnId, sock); err != nil {
 			return Reply{}, err
 		}
-	}
-	if call.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, call.Timeout+TimeoutGrace)
-		defer cancel()
 	}
 	resp, err := c.rpc.Run(ctx, req)
 	if err != nil {

@@ -126,6 +126,8 @@ func TestHandshakeAndSessionAcrossTheBridge(t *testing.T) {
 		"tls.peer.sans":      []string{host, "127.0.0.1"},
 		"tls.peer.not_after": f.leaf.Leaf.NotAfter.UTC().Format(time.RFC3339),
 		"tls.peer.days_left": int64(9), // issued for 10 days from now, minus a moment
+		// The server presents only its leaf, which expires before the CA.
+		"tls.chain.not_after": f.leaf.Leaf.NotAfter.UTC().Format(time.RFC3339),
 	})
 	if _, ok := res.Attributes["tls.insecure"]; ok {
 		t.Error("tls.insecure reported while verifying")
@@ -411,7 +413,7 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("description = %+v", d)
 	}
 	var names []string
-	for _, a := range d.Config {
+	for _, a := range d.Schema {
 		names = append(names, a.Name+":"+a.Type.String())
 	}
 	want := []string{"server_name:string", "alpn:list(string)", "min_version:string", "max_version:string", "ca_file:string",
