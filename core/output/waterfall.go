@@ -191,6 +191,7 @@ var phaseDetails = map[string][]detailField{
 		{"issuer", attrField("tls.peer.issuer", "")},
 		{"SANs", attrField("tls.peer.sans", ", ")},
 		{"not after", detailTLSExpiry},
+		{"chain expiry", detailChainExpiry},
 	},
 	"http": {
 		{"status", detailHTTPStatus},
@@ -227,15 +228,42 @@ func detailTLSVerify(a map[string]any) string {
 }
 
 func detailTLSExpiry(a map[string]any) string {
-	at := detailText(a["tls.peer.not_after"], "")
-	days, ok := a["tls.peer.days_left"].(int64)
+	return expiryText(a, "tls.peer.")
+}
+
+// detailChainExpiry names the certificate of the chain that expires first,
+// when it is not the leaf.
+func detailChainExpiry(a map[string]any) string {
+	subject := detailText(a["tls.chain.subject"], "")
+	if subject == "" || (subject == detailText(a["tls.peer.subject"], "") && a["tls.chain.not_after"] == a["tls.peer.not_after"]) {
+		return ""
+	}
+	return expiryText(a, "tls.chain.") + " " + subject
+}
+
+// expiryText is "<not_after> (N days left)" or "(EXPIRED N days ago)" from
+// the tls plugin's "<prefix>not_after", "days_left" and "expired".
+func expiryText(a map[string]any, prefix string) string {
+	at := detailText(a[prefix+"not_after"], "")
+	days, ok := a[prefix+"days_left"].(int64)
 	if at == "" || !ok {
 		return at
 	}
-	if days < 0 {
-		return fmt.Sprintf("%s (EXPIRED %d days ago)", at, -days)
+	expired, _ := a[prefix+"expired"].(bool)
+	switch {
+	case days < 0:
+		return fmt.Sprintf("%s (EXPIRED %s ago)", at, plural(-days, "day"))
+	case expired:
+		return fmt.Sprintf("%s (EXPIRED less than a day ago)", at)
 	}
-	return fmt.Sprintf("%s (%d days left)", at, days)
+	return fmt.Sprintf("%s (%s left)", at, plural(days, "day"))
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
 }
 
 func detailHTTPStatus(a map[string]any) string {

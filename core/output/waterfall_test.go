@@ -385,3 +385,46 @@ func TestProbeJSONSkippedFailedAndStats(t *testing.T) {
 		t.Errorf("stats = %+v, want 2 probes", failed.Stats)
 	}
 }
+
+func TestExpiryTextCountsWholeDays(t *testing.T) {
+	at := "2030-01-01T00:00:00Z"
+	for _, tc := range []struct {
+		days    int64
+		expired bool
+		want    string
+	}{
+		{300, false, at + " (300 days left)"},
+		{1, false, at + " (1 day left)"},
+		{0, false, at + " (0 days left)"},
+		{0, true, at + " (EXPIRED less than a day ago)"},
+		{-1, true, at + " (EXPIRED 1 day ago)"},
+		{-2, true, at + " (EXPIRED 2 days ago)"},
+	} {
+		a := map[string]any{"tls.peer.not_after": at, "tls.peer.days_left": tc.days, "tls.peer.expired": tc.expired}
+		if got := detailTLSExpiry(a); got != tc.want {
+			t.Errorf("days_left %d, expired %v: %q, want %q", tc.days, tc.expired, got, tc.want)
+		}
+	}
+}
+
+func TestDetailsNameTheChainCertificateThatExpiresFirst(t *testing.T) {
+	s := wfHTTPSSample()
+	a := s.Phases[2].Attributes
+	a["tls.chain.subject"], a["tls.chain.not_after"], a["tls.chain.days_left"] = "CN=Short Intermediate", "2027-01-01T00:00:00Z", int64(10)
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       chain expiry  2027-01-01T00:00:00Z (10 days left) CN=Short Intermediate\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+	// When the leaf is the first to expire, its line says it all.
+	a["tls.chain.subject"], a["tls.chain.not_after"] = a["tls.peer.subject"], a["tls.peer.not_after"]
+	buf.Reset()
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "chain expiry") {
+		t.Errorf("details repeat the leaf's expiry as the chain's:\n%s", buf.String())
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
-	"math"
 	"time"
 
 	"github.com/probe-net/probe/sdk"
@@ -23,16 +22,60 @@ func addSession(attrs sdk.Attributes, st tls.ConnectionState) {
 	}
 }
 
-// addPeer reports the server's leaf certificate; leaf may be nil.
-func addPeer(attrs sdk.Attributes, leaf *x509.Certificate) {
+// addPeer reports the server's leaf certificate as of now; leaf may be nil.
+func addPeer(attrs sdk.Attributes, leaf *x509.Certificate, now time.Time) {
 	if leaf == nil {
 		return
 	}
 	attrs["tls.peer.subject"] = leaf.Subject.String()
 	attrs["tls.peer.issuer"] = leaf.Issuer.String()
 	attrs["tls.peer.sans"] = sans(leaf)
-	attrs["tls.peer.not_after"] = leaf.NotAfter.UTC().Format(time.RFC3339)
-	attrs["tls.peer.days_left"] = daysLeft(leaf.NotAfter, time.Now())
+	addExpiry(attrs, "tls.peer.", leaf.NotAfter, now)
+}
+
+// addExpiry reports notAfter under prefix: "not_after" (RFC 3339, UTC),
+// "days_left" (see daysLeft) and "expired".
+func addExpiry(attrs sdk.Attributes, prefix string, notAfter, now time.Time) {
+	attrs[prefix+"not_after"] = notAfter.UTC().Format(time.RFC3339)
+	attrs[prefix+"days_left"] = daysLeft(notAfter, now)
+	attrs[prefix+"expired"] = now.After(notAfter)
+}
+
+// addChain reports the certificate that expires first in the chain the
+// handshake relied on, as blackbox_exporter's probe_ssl_earliest_cert_expiry
+// does: "tls.chain.subject" names it, "tls.chain.not_after",
+// "tls.chain.days_left" and "tls.chain.expired" say when. The chain is the verified one; when
+// verification built several (cross-signed intermediates), the one that
+// stays valid longest, since a client needs only one of them
+// (blackbox_exporter's probe_ssl_last_chain_expiry_timestamp_seconds).
+// Without verification (insecure_skip_verify) it is the certificates the
+// server sent.
+func addChain(attrs sdk.Attributes, st tls.ConnectionState, now time.Time) {
+	var first *x509.Certificate
+	for _, chain := range st.VerifiedChains {
+		if c := earliest(chain); c != nil && (first == nil || c.NotAfter.After(first.NotAfter)) {
+			first = c
+		}
+	}
+	if len(st.VerifiedChains) == 0 {
+		first = earliest(st.PeerCertificates)
+	}
+	if first == nil {
+		return
+	}
+	attrs["tls.chain.subject"] = first.Subject.String()
+	addExpiry(attrs, "tls.chain.", first.NotAfter, now)
+}
+
+// earliest is the certificate of certs that expires first, or nil.
+func earliest(certs []*x509.Certificate) *x509.Certificate {
+	var first *x509.Certificate
+	for _, c := range certs {
+		if first == nil || c.NotAfter.Before(first.NotAfter) {
+			first = c
+		}
+	}
+	return first
 }
 
 // sans lists the certificate's subject alternative names: DNS names, IP
@@ -49,10 +92,13 @@ func sans(c *x509.Certificate) []string {
 	return out
 }
 
-// daysLeft is the number of whole days until notAfter, rounded down: 0 on
-// the last day, negative once expired.
+// daysLeft is the number of whole days from now until notAfter, rounded
+// toward zero: 9 with 9.9 days to go, 0 on the last day and also during the
+// first day after expiry (the expired attribute tells them apart), -1 from
+// 24 hours after expiry, -2 from 48 hours. A certificate that expired 24
+// hours ago is one day past, not two.
 func daysLeft(notAfter, now time.Time) int64 {
-	return int64(math.Floor(notAfter.Sub(now).Hours() / 24))
+	return int64(notAfter.Sub(now) / (24 * time.Hour))
 }
 
 // unverifiedLeaf is the leaf certificate of a failed verification, or nil.
