@@ -542,3 +542,41 @@ func TestSearchMovesOnAfterNODATALikeGlibc(t *testing.T) {
 		t.Errorf("nothing: err = %v (kind %q); want no_address for nothing.corp.rec.test", err, sdktest.Kind(err))
 	}
 }
+
+// pdnsHandler answers as an authoritative-only server (RA clear) that is
+// not authoritative for the target of its CNAME: pdns.probe.test CNAME
+// real.other.test with rcode NXDOMAIN, as PowerDNS does. It answers
+// real.other.test itself, as the configured resolver would.
+type pdnsHandler struct{ queries atomic.Int64 }
+
+func (h *pdnsHandler) ServeDNS(w dns.ResponseWriter, r *dns.Msg) {
+	h.queries.Add(1)
+	m := new(dns.Msg)
+	m.SetReply(r)
+	q := r.Question[0]
+	rr := func(s string) dns.RR { x, _ := dns.NewRR(s); return x }
+	switch q.Name {
+	case "pdns.probe.test.":
+		m.Authoritative = true
+		m.Rcode = dns.RcodeNameError
+		m.Answer = append(m.Answer, rr("pdns.probe.test. 60 IN CNAME real.other.test."))
+	case "real.other.test.":
+		m.Answer = append(m.Answer, rr("real.other.test. 60 IN A 192.0.2.80"))
+	default:
+		m.Rcode = dns.RcodeNameError
+	}
+	w.WriteMsg(m)
+}
+
+func TestNXDOMAINWithACNAMEFromANonRecursiveServerAsksForTheTarget(t *testing.T) {
+	h := &pdnsHandler{}
+	addr := startDNS(t, h)
+	harness := configured(t, testPhase(t), map[string]any{"servers": []string{addr}, "families": []string{"ipv4"}})
+	res := mustResolve(t, harness, "pdns.probe.test")
+	if addrList(res) != "[192.0.2.80]" || fmt.Sprint(res.Attributes["dns.cname"]) != "[real.other.test]" {
+		t.Errorf("answers %s, dns.cname %v; want 192.0.2.80 through real.other.test", addrList(res), res.Attributes["dns.cname"])
+	}
+	if res.Attributes["dns.queries"] != int64(2) || h.queries.Load() != 2 {
+		t.Errorf("dns.queries %v, server saw %d; want 2 (the name, then the CNAME target)", res.Attributes["dns.queries"], h.queries.Load())
+	}
+}
