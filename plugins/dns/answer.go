@@ -38,6 +38,10 @@ func (l *lookup) follow(ctx context.Context, name string, qtype uint16) answer {
 	a := answer{name: name, qtype: qtype, rcode: -1}
 	visited := map[string]bool{dns.CanonicalName(name): true}
 	for qname := name; qname != ""; {
+		if isLocalhost(qname) { // a chain into localhost: RFC 6761 §6.3
+			a.addrs = loopback([]uint16{qtype})
+			return a
+		}
 		resp, server, err := l.ask(ctx, qname, qtype)
 		a.server = server
 		if err != nil {

@@ -6,7 +6,10 @@
 // concurrently. It follows CNAME chains (at most 8 hops), repeats truncated
 // UDP answers over TCP, retries each server and then moves on to the next,
 // applies search domains to names that are not fully qualified, and can
-// answer from a hosts file or from a TTL-honouring cache.
+// answer from a hosts file or from a TTL-honouring cache. localhost and the
+// names under it are loopback without a query (RFC 6761 §6.3); with the
+// system's configuration (no servers), /etc/hosts comes before any query,
+// as the system resolver has it.
 //
 // # Timing
 //
@@ -18,7 +21,8 @@
 //
 // # Reported attributes
 //
-//	dns.source           string    where the answer came from: "server", "cache", "hosts" or "literal"
+//	dns.source           string    where the answer came from: "server", "cache", "hosts", "localhost" or "literal"
+//	dns.hosts_file       string    the hosts file that answered
 //	dns.server           string    the server that answered (host:port, or the DoH URL)
 //	dns.transport        string    "udp", "tcp", "dot" or "doh"
 //	dns.rcode            string    response code of the deciding answer: "NOERROR", "NXDOMAIN", ...
@@ -54,14 +58,20 @@ const (
 
 // Phase is the DNS phase. Run is safe for concurrent use.
 type Phase struct {
-	resolvConf string           // read when servers is absent
-	now        func() time.Time // the cache's clock
-	state      atomic.Pointer[resolver]
+	system system           // the system's resolver files, read when servers is absent
+	now    func() time.Time // the cache's clock
+	state  atomic.Pointer[resolver]
+}
+
+// system names the files of the system's resolver configuration.
+type system struct {
+	resolvConf string // servers, search, ndots
+	hosts      string // consulted before any query, as nsswitch's "hosts: files dns"
 }
 
 // New returns an unconfigured phase.
 func New() *Phase {
-	return &Phase{resolvConf: "/etc/resolv.conf", now: time.Now}
+	return &Phase{system: system{resolvConf: "/etc/resolv.conf", hosts: "/etc/hosts"}, now: time.Now}
 }
 
 // Describe implements sdk.Phase.
@@ -77,7 +87,7 @@ func (p *Phase) Describe() sdk.Description {
 // Configure implements sdk.Phase. A rejected config leaves the previous
 // one in place.
 func (p *Phase) Configure(cfg sdk.Config) error {
-	s, err := parseConfig(cfg, p.resolvConf)
+	s, err := parseConfig(cfg, p.system)
 	if err != nil {
 		return err
 	}

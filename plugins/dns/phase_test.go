@@ -332,7 +332,7 @@ func TestSearchDomains(t *testing.T) {
 func TestServersFromResolvConf(t *testing.T) {
 	addr := startDNS(t, newTestZone(t))
 	p := testPhase(t)
-	p.resolvConf = writeFile(t, "resolv.conf", "nameserver "+addr+"\nsearch probe.test\noptions ndots:2\n")
+	p.system.resolvConf = writeFile(t, "resolv.conf", "nameserver "+addr+"\nsearch probe.test\noptions ndots:2\n")
 	h := configured(t, p, map[string]any{"families": []string{"ipv4"}})
 	res := mustResolve(t, h, "www")
 	if addrList(res) != "[192.0.2.1]" || res.Attributes["dns.server"] != addr {
@@ -341,7 +341,7 @@ func TestServersFromResolvConf(t *testing.T) {
 
 	missing := testPhase(t)
 	problems := sdktest.New(t, missing).Configure(t, `{}`)
-	want := "not set, and reading " + missing.resolvConf + " failed: open " + missing.resolvConf + ": no such file or directory"
+	want := "not set, and reading " + missing.system.resolvConf + " failed: open " + missing.system.resolvConf + ": no such file or directory"
 	if len(problems) != 1 || problems[0].Attribute != "servers" || problems[0].Err.Error() != want {
 		t.Errorf("problems = %v, want servers: %s", problems, want)
 	}

@@ -27,8 +27,8 @@ func newResolver(cfg *settings, now func() time.Time) *resolver {
 	return r
 }
 
-// resolve answers host from an IP literal, the hosts file, the cache or,
-// failing those, DNS queries.
+// resolve answers host from an IP literal, the localhost names, the hosts
+// file, the cache or, failing those, DNS queries.
 func (r *resolver) resolve(ctx context.Context, host string) (*sdk.Result, error) {
 	start := time.Now()
 	if addr, ok := ipLiteral(host); ok {
@@ -64,11 +64,18 @@ func checkName(host string) error {
 	return nil
 }
 
-// local answers from the hosts file or the cache, without a query.
+// local answers without a query: a localhost name (RFC 6761 §6.3) with
+// the loopback addresses, else from the hosts file or the cache.
 func (r *resolver) local(name string) (*resolution, bool) {
+	if isLocalhost(name) {
+		res := newResolution(sourceLocalhost)
+		res.addrs = ordered(loopback(r.cfg.qtypes), r.cfg.preferV4)
+		return res, true
+	}
 	if addrs := r.cfg.hosts.lookup(name, r.cfg.qtypes); len(addrs) > 0 {
 		res := newResolution(sourceHosts)
 		res.addrs = ordered(addrs, r.cfg.preferV4)
+		res.hostsFile = r.cfg.hostsPath
 		return res, true
 	}
 	if r.cache != nil {

@@ -14,8 +14,9 @@ import (
 
 // Where an answer came from (the dns.source attribute).
 const (
-	sourceLiteral = "literal" // the host was an IP address
-	sourceHosts   = "hosts"   // hosts_file
+	sourceLiteral   = "literal"   // the host was an IP address
+	sourceLocalhost = "localhost" // a localhost name: loopback, RFC 6761 §6.3
+	sourceHosts     = "hosts"     // hosts_file, or the system's hosts file
 	sourceCache   = "cache"   // an earlier answer still within its TTL
 	sourceServer  = "server"  // a query
 )
@@ -32,6 +33,7 @@ type resolution struct {
 	attempts  int64
 	truncated bool
 	failures  []string // errors of families that failed while another answered
+	hostsFile string   // the hosts file that answered
 }
 
 func newResolution(source string) *resolution {
@@ -57,6 +59,7 @@ func (r *resolution) attributes() sdk.Attributes {
 	setIf(a, "dns.ttl", r.ttl, r.ttl >= 0)
 	setIf(a, "dns.truncated_retry", r.truncated, r.source == sourceServer)
 	setIf(a, "dns.errors", r.failures, len(r.failures) > 0)
+	setIf(a, "dns.hosts_file", r.hostsFile, r.hostsFile != "")
 	return a
 }
 
