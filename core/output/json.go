@@ -38,6 +38,13 @@ type jsonPhase struct {
 	Phase  string `json:"phase"`
 	Plugin string `json:"plugin,omitempty"`
 	jsonSummary
+	// Warnings are failures inside successful calls of the phase.
+	Warnings []jsonWarning `json:"warnings"`
+}
+
+type jsonWarning struct {
+	Message string `json:"message"`
+	Count   int    `json:"count"`
 }
 
 type jsonSummary struct {
@@ -87,7 +94,11 @@ func runTargetDoc(t plan.Target, st stats.Target) jsonTarget {
 		Total: summary(st.Total), Attributes: attributes(st.LastAttr),
 	}
 	for _, p := range st.Phases {
-		jt.Phases = append(jt.Phases, jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary)})
+		jp := jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary), Warnings: []jsonWarning{}}
+		for _, w := range p.Summary.Warnings {
+			jp.Warnings = append(jp.Warnings, jsonWarning{Message: w.Message, Count: w.Count})
+		}
+		jt.Phases = append(jt.Phases, jp)
 	}
 	return jt
 }

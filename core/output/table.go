@@ -24,6 +24,7 @@ func WriteTable(w io.Writer, r Report) error {
 		tw.printf("framework overhead: %s ms mean per phase call (host time minus plugin time)\n", msText(o))
 	}
 	tw.failures(r)
+	tw.warnings(r)
 	tw.insecure(r)
 	if r.Interrupted {
 		tw.printf("\nrun interrupted: figures cover the probes that finished\n")
@@ -130,6 +131,23 @@ func (t *tableWriter) failures(r Report) {
 					first = false
 				}
 				t.printf("  %s %s (%d×)\n", st.Name, phaseError(p.Name, e.Kind, e.Message), e.Count)
+			}
+		}
+	}
+}
+
+// warnings lists what failed inside phases that succeeded, such as an AAAA
+// query that timed out while A answered.
+func (t *tableWriter) warnings(r Report) {
+	first := true
+	for _, st := range r.Stats {
+		for _, p := range st.Phases {
+			for _, w := range p.Summary.Warnings {
+				if first {
+					t.printf("\nwarnings (in phases that succeeded):\n")
+					first = false
+				}
+				t.printf("  %s %s: %s (%d×)\n", st.Name, p.Name, w.Message, w.Count)
 			}
 		}
 	}

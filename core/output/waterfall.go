@@ -172,6 +172,8 @@ var phaseDetails = map[string][]detailField{
 		{"cname", attrField("dns.cname", " → ")},
 		{"source", detailDNSSource},
 		{"queries", attrField("dns.queries", "")},
+		{"warning", attrField("dns.errors", "; ")},
+		{"connect ready", detailConnectReady},
 	},
 	"tcp": {
 		{"remote", attrField("tcp.remote", "")},
@@ -216,6 +218,15 @@ func detailDNSServer(a map[string]any) string {
 func detailDNSSource(a map[string]any) string {
 	if s := detailText(a["dns.source"], ""); s != "server" {
 		return s
+	}
+	return ""
+}
+
+// detailConnectReady is when an RFC 8305 client would have started
+// connecting, reported when a late or missing answer held the phase up.
+func detailConnectReady(a map[string]any) string {
+	if d, ok := a["dns.connect_ready"].(time.Duration); ok {
+		return msText(d) + " ms (RFC 8305 §3: an application with Happy Eyeballs would connect here)"
 	}
 	return ""
 }
@@ -313,7 +324,7 @@ func detailLines(p sample.Phase, color bool) []string {
 		if v == "" {
 			continue
 		}
-		if f.label == "verify" {
+		if f.label == "verify" || f.label == "warning" {
 			v = wfPaint(wfBoldRed, v, color)
 		}
 		lines = append(lines, fmt.Sprintf("%-*s %s", detailLabelWidth, f.label, v))

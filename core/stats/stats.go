@@ -7,8 +7,11 @@
 package stats
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
@@ -28,6 +31,16 @@ type Summary struct {
 	// successful runs: what the plugin framework itself costs.
 	MeanOverhead time.Duration
 	Errors       []ErrorCount
+	// Warnings are failures inside phases that succeeded: what a plugin
+	// reports under an attribute "<prefix>.errors" ([]string), such as an
+	// AAAA query that timed out while the A query answered (dns.errors).
+	Warnings []WarningCount
+}
+
+// WarningCount is one distinct warning and how often it was reported.
+type WarningCount struct {
+	Message string
+	Count   int
 }
 
 // ErrorCount is one distinct failure and how often it happened.
@@ -129,6 +142,7 @@ type acc struct {
 	overhead  time.Duration
 	s         Summary
 	errIndex  map[string]int
+	warnIndex map[string]int
 }
 
 func (a *acc) add(p sample.Phase) {
@@ -140,6 +154,7 @@ func (a *acc) add(p sample.Phase) {
 		if p.Wall > p.Duration {
 			a.overhead += p.Wall - p.Duration
 		}
+		a.addWarnings(p.Attributes)
 	case sample.Skipped:
 		a.s.Skipped++
 	case sample.Reused:
@@ -164,6 +179,27 @@ func (a *acc) addError(e *sample.Error) {
 	}
 	a.errIndex[key] = len(a.s.Errors)
 	a.s.Errors = append(a.s.Errors, ErrorCount{Kind: e.Kind, Message: e.Message, Count: 1})
+}
+
+// addWarnings counts the messages of every "<prefix>.errors" attribute.
+func (a *acc) addWarnings(attrs sdk.Attributes) {
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		msgs, ok := attrs[k].([]string)
+		if !ok || !strings.HasSuffix(k, ".errors") {
+			continue
+		}
+		for _, m := range msgs {
+			if a.warnIndex == nil {
+				a.warnIndex = map[string]int{}
+			}
+			if i, ok := a.warnIndex[m]; ok {
+				a.s.Warnings[i].Count++
+				continue
+			}
+			a.warnIndex[m] = len(a.s.Warnings)
+			a.s.Warnings = append(a.s.Warnings, WarningCount{Message: m, Count: 1})
+		}
+	}
 }
 
 func (a *acc) summary() Summary {

@@ -70,3 +70,23 @@ func TestAggregate(t *testing.T) {
 		t.Errorf("c (no samples) = %+v", c)
 	}
 }
+
+func TestWarningsCountPartialFailuresOfSuccessfulPhases(t *testing.T) {
+	aaaa := "timeout: www.probe.test AAAA: no answer within 2s (server 127.0.0.1:53)"
+	ok := func(errs ...string) sample.Phase {
+		p := phase("dns", sample.OK, ms(2), nil)
+		if errs != nil {
+			p.Attributes = sdk.Attributes{"dns.errors": errs, "dns.answers": []string{"192.0.2.1"}}
+		}
+		return p
+	}
+	samples := []sample.Sample{
+		{Target: "a", Phases: []sample.Phase{ok(aaaa)}},
+		{Target: "a", Phases: []sample.Phase{ok()}},
+		{Target: "a", Phases: []sample.Phase{ok(aaaa)}},
+	}
+	w := Aggregate([]string{"a"}, samples)[0].Phases[0].Summary.Warnings
+	if len(w) != 1 || w[0].Message != aaaa || w[0].Count != 2 {
+		t.Errorf("warnings = %+v, want the AAAA timeout twice (and not the answers)", w)
+	}
+}

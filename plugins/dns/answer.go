@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -21,9 +22,10 @@ type answer struct {
 	chain  []string // CNAME targets, in order
 	ttl    uint32   // smallest TTL of the records used
 	hasTTL bool
-	rcode  int    // of the last response; -1 when none
-	server string // that sent the last response, or was last tried
-	err    error  // classified (sdk.Error)
+	rcode  int           // of the last response; -1 when none
+	server string        // that sent the last response, or was last tried
+	err    error         // classified (sdk.Error)
+	at     time.Duration // when the answer was complete, from the lookup's start
 }
 
 // follow asks for name's qtype records and follows CNAME records, within

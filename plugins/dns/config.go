@@ -85,7 +85,7 @@ type settings struct {
 	search    []string
 	ndots     int
 	hosts     hostsTable
-	hostsPath string // the file hosts came from; "" for none
+	hostsPath string      // the file hosts came from; "" for none
 	tls       *tls.Config // dot and doh only
 	bootstrap []netip.Addr
 	cache     bool

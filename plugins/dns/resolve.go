@@ -89,9 +89,9 @@ func (r *resolver) local(name string) (*resolution, bool) {
 func (r *resolver) query(ctx context.Context, name string) (*sdk.Result, error) {
 	l := newLookup(r.cfg)
 	defer l.close()
-	start := time.Now()
+	l.start = time.Now()
 	answers, candidates := l.run(ctx, name)
-	elapsed := time.Since(start)
+	elapsed := time.Since(l.start)
 	res, err := l.summarize(name, candidates, answers)
 	if err == nil && r.cache != nil {
 		r.cache.put(name, res)
@@ -146,7 +146,10 @@ func (l *lookup) queryFamilies(ctx context.Context, fqdn string) []answer {
 	answers := make([]answer, len(l.cfg.qtypes))
 	var wg sync.WaitGroup
 	for i, qtype := range l.cfg.qtypes {
-		wg.Go(func() { answers[i] = l.follow(ctx, fqdn, qtype) })
+		wg.Go(func() {
+			answers[i] = l.follow(ctx, fqdn, qtype)
+			answers[i].at = time.Since(l.start)
+		})
 	}
 	wg.Wait()
 	return answers
@@ -180,7 +183,47 @@ func (l *lookup) summarize(name string, candidates []string, answers []answer) (
 		}
 	}
 	res.addrs = ordered(addrs, l.cfg.preferV4)
+	res.connectReady = connectReady(answers, l.cfg.preferV4)
 	return res, err
+}
+
+// resolutionDelay is how long a client following RFC 8305 §3 waits for the
+// AAAA answer once the A answer is in (the RFC's recommended 50 ms).
+const resolutionDelay = 50 * time.Millisecond
+
+// connectReady is when a client following RFC 8305 §3 would have started
+// connecting, from the first query: at the preferred family's (AAAA's,
+// unless prefer is ipv4) positive answer, or at the other family's positive
+// answer once the preferred one has answered or the resolution delay has
+// passed, whichever comes first. It is 0 unless the last answer came more
+// than the resolution delay after that, so that it appears when a late or
+// missing answer held the phase up: the phase itself ends at the last
+// answer, as getaddrinfo does.
+func connectReady(answers []answer, preferV4 bool) time.Duration {
+	if len(answers) != 2 {
+		return 0
+	}
+	pref, other := answers[0], answers[1]
+	if (pref.qtype == dns.TypeA) != preferV4 {
+		pref, other = other, pref
+	}
+	ready := time.Duration(-1)
+	if len(pref.addrs) > 0 {
+		ready = pref.at
+	}
+	if len(other.addrs) > 0 {
+		t := other.at + resolutionDelay
+		if pref.at < t {
+			t = max(pref.at, other.at)
+		}
+		if ready < 0 || t < ready {
+			ready = t
+		}
+	}
+	if ready < 0 || max(pref.at, other.at)-ready <= resolutionDelay {
+		return 0
+	}
+	return ready
 }
 
 // decide picks the answer that speaks for the run and the run's error:

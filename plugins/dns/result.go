@@ -17,8 +17,8 @@ const (
 	sourceLiteral   = "literal"   // the host was an IP address
 	sourceLocalhost = "localhost" // a localhost name: loopback, RFC 6761 §6.3
 	sourceHosts     = "hosts"     // hosts_file, or the system's hosts file
-	sourceCache   = "cache"   // an earlier answer still within its TTL
-	sourceServer  = "server"  // a query
+	sourceCache     = "cache"     // an earlier answer still within its TTL
+	sourceServer    = "server"    // a query
 )
 
 // resolution is what one Run learned, success or not.
@@ -34,6 +34,9 @@ type resolution struct {
 	truncated bool
 	failures  []string // errors of families that failed while another answered
 	hostsFile string   // the hosts file that answered
+	// connectReady is when an RFC 8305 client would have started
+	// connecting, if well before the last answer; else 0.
+	connectReady time.Duration
 }
 
 func newResolution(source string) *resolution {
@@ -60,6 +63,7 @@ func (r *resolution) attributes() sdk.Attributes {
 	setIf(a, "dns.truncated_retry", r.truncated, r.source == sourceServer)
 	setIf(a, "dns.errors", r.failures, len(r.failures) > 0)
 	setIf(a, "dns.hosts_file", r.hostsFile, r.hostsFile != "")
+	setIf(a, "dns.connect_ready", r.connectReady, r.connectReady > 0)
 	return a
 }
 
