@@ -38,12 +38,18 @@ type Plugin struct {
 
 // Target is one thing to probe.
 type Target struct {
-	Name, Host, Protocol string
-	Port                 int
-	Timeout              time.Duration // budget for one probe (the whole chain)
-	Phases               []string      // explicit chain, or the protocol's default chain
-	Explicit             bool          // Phases came from the file
-	Range                hcl.Range     // the block's definition range
+	// Host is what goes on the wire: an IP address, or a name with any
+	// internationalised label as its A-label (WireHost).
+	Host string
+	// Written is the host as written, when it differs from Host (an
+	// internationalised name); "" otherwise.
+	Written        string
+	Name, Protocol string
+	Port           int
+	Timeout        time.Duration // budget for one probe (the whole chain)
+	Phases         []string      // explicit chain, or the protocol's default chain
+	Explicit       bool          // Phases came from the file
+	Range          hcl.Range     // the block's definition range
 }
 
 // Builtins are the phases probe ships with.

@@ -185,6 +185,8 @@ func TestLoadBad(t *testing.T) {
 			want: `testdata/bad/host_url.hcl:2:10: Invalid host; target "web": host must be a name or IP address, not a URL ("https://www.probe.test").`},
 		{file: "host_with_port.hcl",
 			want: `testdata/bad/host_with_port.hcl:2:10: Invalid host; target "web": host must be a name or IP address without a port ("www.probe.test:8080"); set port instead.`},
+		{file: "host_invalid_idn.hcl",
+			want: `testdata/bad/host_invalid_idn.hcl:2:10: Invalid host; target "books": "a\u200db.probe.test" is not a valid internationalised domain name (IDNA 2008, UTS #46): invalid label "a\u200db".`},
 		{file: "bad_duration.hcl",
 			want: `testdata/bad/bad_duration.hcl:3:13: Invalid duration; timeout = "2 seconds" is not a duration: write a number and a unit, such as "2s" or "500ms".`},
 		{file: "negative_timeout.hcl",
@@ -330,6 +332,25 @@ target "c" {
 	file.Targets[0].Phases[0] = "changed"
 	if file.Targets[2].Phases[0] != "dns" {
 		t.Error("targets share the phases slice of the defaults block")
+	}
+}
+
+// An internationalised name goes on the wire as its A-label and is kept as
+// written for output (IDNA 2008 / UTS #46).
+func TestInternationalisedHostMapsToALabels(t *testing.T) {
+	file := loadSource(t, `
+target "books" {
+  host = "Bücher.probe.test"
+}
+target "plain" {
+  host = "WWW.probe.test"
+}
+`, LoadOptions{})
+	if b := file.Targets[0]; b.Host != "xn--bcher-kva.probe.test" || b.Written != "Bücher.probe.test" {
+		t.Errorf("books: host %q written %q; want the A-label, and the name as written", b.Host, b.Written)
+	}
+	if p := file.Targets[1]; p.Host != "WWW.probe.test" || p.Written != "" {
+		t.Errorf("plain: host %q written %q; an ASCII name stays as written", p.Host, p.Written)
 	}
 }
 

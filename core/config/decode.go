@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"path/filepath"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"github.com/probe-net/probe/sdk"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -349,8 +352,12 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	owner := fmt.Sprintf("target %q", t.Name)
 	c := d.content(b.Body, targetSchema)
 	if a := d.attr(c, "host", &t.Host); a != nil {
-		if problem := hostProblem(t.Host); problem != "" {
-			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, problem)
+		wire, err := WireHost(t.Host)
+		switch {
+		case err != nil:
+			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, err)
+		case wire != t.Host:
+			t.Written, t.Host = t.Host, wire
 		}
 	}
 	s := d.settings(c, owner).or(defaults)
@@ -369,19 +376,23 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	return t
 }
 
-// hostProblem says what is wrong with a host, or "" when nothing is.
-func hostProblem(host string) string {
+// WireHost checks a target's host as written — a name or an IP address,
+// without brackets or a port — and returns the form that goes on the wire:
+// IP addresses and ASCII names as they are, internationalised names as
+// A-labels (IDNA 2008 / UTS #46, see sdk.ASCIIHost). The error says what is
+// wrong, for the caller to place (a file position, a flag, an entry).
+func WireHost(host string) (string, error) {
 	switch {
 	case strings.TrimSpace(host) == "":
-		return "host must not be empty"
+		return "", errors.New("host must not be empty")
 	case strings.Contains(host, "://") || strings.ContainsAny(host, "/?#"):
-		return fmt.Sprintf("host must be a name or IP address, not a URL (%q)", host)
+		return "", fmt.Errorf("host must be a name or IP address, not a URL (%q)", host)
 	case strings.ContainsAny(host, " \t\r\n"):
-		return fmt.Sprintf("host must be a name or IP address; %q contains spaces", host)
+		return "", fmt.Errorf("host must be a name or IP address; %q contains spaces", host)
 	case strings.Contains(host, ":") && !isIP(host):
-		return fmt.Sprintf("host must be a name or IP address without a port (%q); set port instead", host)
+		return "", fmt.Errorf("host must be a name or IP address without a port (%q); set port instead", host)
 	}
-	return ""
+	return sdk.ASCIIHost(host)
 }
 
 func isIP(host string) bool {

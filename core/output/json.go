@@ -25,6 +25,7 @@ type jsonReport struct {
 type jsonTarget struct {
 	Name       string         `json:"name"`
 	Host       string         `json:"host"`
+	HostASCII  string         `json:"host_ascii,omitempty"`
 	Port       int            `json:"port"`
 	Protocol   string         `json:"protocol"`
 	Probes     int            `json:"probes"`
@@ -89,7 +90,7 @@ func WriteJSON(w io.Writer, r Report) error {
 // runTargetDoc is a target's entry of a probe.run/v1 document.
 func runTargetDoc(t plan.Target, st stats.Target) jsonTarget {
 	jt := jsonTarget{
-		Name: st.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+		Name: st.Name, Host: t.WrittenHost(), HostASCII: hostASCII(t), Port: t.Port, Protocol: t.Protocol,
 		Probes: st.Probes, OK: st.OK, Phases: []jsonPhase{},
 		Total: summary(st.Total), Attributes: attributes(st.LastAttr),
 	}
@@ -122,6 +123,15 @@ func summary(s stats.Summary) jsonSummary {
 		out.Errors = append(out.Errors, jsonError{Kind: string(e.Kind), Message: plainMessage(e.Kind, e.Message), Count: e.Count})
 	}
 	return out
+}
+
+// hostASCII is the host's A-label form when it differs from the host as
+// written (an internationalised name), for a document's "host_ascii".
+func hostASCII(t plan.Target) string {
+	if t.WrittenHost() == t.Host {
+		return ""
+	}
+	return t.Host
 }
 
 func ms(d time.Duration) *float64 {

@@ -153,13 +153,18 @@ func (r StatusReport) Summary() string {
 	return strings.Join(parts, ", ")
 }
 
-// TargetAddress is "host:port/protocol", with IPv6 hosts in brackets.
+// TargetAddress is "host:port/protocol", with IPv6 hosts in brackets and
+// an internationalised name as written, its A-label after it in parentheses.
 func TargetAddress(t plan.Target) string {
-	host := t.Host
+	host := t.WrittenHost()
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
-	return host + ":" + strconv.Itoa(t.Port) + "/" + t.Protocol
+	out := host + ":" + strconv.Itoa(t.Port) + "/" + t.Protocol
+	if a := hostASCII(t); a != "" {
+		out += " (" + a + ")"
+	}
+	return out
 }
 
 // Status table layout: the fixed columns take 44 characters, leaving 36 of
@@ -274,6 +279,7 @@ type statusJSON struct {
 type statusTargetJSON struct {
 	Name      string             `json:"name"`
 	Host      string             `json:"host"`
+	HostASCII string             `json:"host_ascii,omitempty"`
 	Port      int                `json:"port"`
 	Protocol  string             `json:"protocol"`
 	Status    TargetStatus       `json:"status"`
@@ -299,7 +305,7 @@ func WriteStatusJSON(w io.Writer, r StatusReport) error {
 	}
 	for _, t := range r.Targets {
 		jt := statusTargetJSON{
-			Name: t.Target.Name, Host: t.Target.Host, Port: t.Target.Port, Protocol: t.Target.Protocol,
+			Name: t.Target.Name, Host: t.Target.WrittenHost(), HostASCII: hostASCII(t.Target), Port: t.Target.Port, Protocol: t.Target.Protocol,
 			Status: t.Status, Probes: t.Stats.Probes, OK: t.Stats.OK, Total: summary(t.Stats.Total),
 		}
 		if f := t.LastFailure; f != nil {

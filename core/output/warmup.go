@@ -120,6 +120,7 @@ type warmJSON struct {
 type warmTargetJSON struct {
 	Name        string             `json:"name"`
 	Host        string             `json:"host"`
+	HostASCII   string             `json:"host_ascii,omitempty"`
 	Port        int                `json:"port"`
 	Protocol    string             `json:"protocol"`
 	ColdOK      bool               `json:"cold_ok"`
@@ -152,7 +153,7 @@ func WriteWarmJSON(w io.Writer, r WarmReport) error {
 	}
 	for i, wm := range r.Warmth {
 		t := r.Targets[i]
-		jt := warmTargetJSON{Name: wm.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+		jt := warmTargetJSON{Name: wm.Name, Host: t.WrittenHost(), HostASCII: hostASCII(t), Port: t.Port, Protocol: t.Protocol,
 			WarmProbes: wm.Warm, WarmOK: wm.WarmOK, Reused: wm.Reused, Resumed: wm.Resumed, Cached: wm.Cached,
 			Phases: []warmPhaseJSON{}, Total: warmPhaseDoc(wm.Total)}
 		if wm.Cold != nil {

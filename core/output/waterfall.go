@@ -89,7 +89,7 @@ const ProbeWidth = 80
 func WriteProbe(w io.Writer, r ProbeReport, color bool) error {
 	tw := &tableWriter{w: w}
 	t := r.Target
-	tw.printf("probe test %s %s\n", net.JoinHostPort(t.Host, strconv.Itoa(t.Port)), t.Protocol)
+	tw.printf("probe test %s\n", strings.TrimSpace(net.JoinHostPort(t.WrittenHost(), strconv.Itoa(t.Port))+" "+t.Protocol+" "+inParens(hostASCII(t))))
 	if r.Probes > 1 {
 		tw.printf("details of the last of %d probes\n", r.Probes)
 	}
@@ -510,10 +510,11 @@ type probeJSON struct {
 }
 
 type probeTargetJSON struct {
-	Name     string `json:"name"`
-	Host     string `json:"host"`
-	Port     int    `json:"port"`
-	Protocol string `json:"protocol"`
+	Name      string `json:"name"`
+	Host      string `json:"host"`
+	HostASCII string `json:"host_ascii,omitempty"`
+	Port      int    `json:"port"`
+	Protocol  string `json:"protocol"`
 }
 
 type probePhase struct {
@@ -547,7 +548,7 @@ func WriteProbeJSON(w io.Writer, r ProbeReport) error {
 	t, s := r.Target, r.Sample
 	doc := probeJSON{
 		Schema: ProbeSchema, OK: s.OK(), LastOK: s.OK(), Probes: r.Probes, WallMS: ms(s.Wall), Phases: []probePhase{},
-		Target:       probeTargetJSON{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol},
+		Target:       probeTargetJSON{Name: t.Name, Host: t.WrittenHost(), HostASCII: hostASCII(t), Port: t.Port, Protocol: t.Protocol},
 		CumulativeMS: cumulativeDoc(Marks(s)),
 	}
 	for _, p := range s.Phases {

@@ -428,3 +428,32 @@ func TestDetailsNameTheChainCertificateThatExpiresFirst(t *testing.T) {
 		t.Errorf("details repeat the leaf's expiry as the chain's:\n%s", buf.String())
 	}
 }
+
+// An internationalised name is shown as written, with its A-label.
+func TestReportsShowANameAsWrittenWithItsALabel(t *testing.T) {
+	target := probeTarget("xn--bcher-kva.probe.test", 443, "https")
+	target.Written = "bücher.probe.test"
+	var buf bytes.Buffer
+	if err := WriteProbe(&buf, ProbeReport{Target: target, Sample: wfHTTPSSample(), Probes: 1}, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "probe test bücher.probe.test:443 https (xn--bcher-kva.probe.test)\n"; !strings.HasPrefix(buf.String(), want) {
+		t.Errorf("header is not %q:\n%s", want, buf.String())
+	}
+	buf.Reset()
+	if err := WriteProbeJSON(&buf, ProbeReport{Target: target, Sample: wfHTTPSSample(), Probes: 1}); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Target struct {
+			Host      string `json:"host"`
+			HostASCII string `json:"host_ascii"`
+		} `json:"target"`
+	}
+	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil || doc.Target.Host != "bücher.probe.test" || doc.Target.HostASCII != "xn--bcher-kva.probe.test" {
+		t.Errorf("JSON target = %+v (%v), want host as written and host_ascii", doc.Target, err)
+	}
+	if got := TargetAddress(target); got != "bücher.probe.test:443/https (xn--bcher-kva.probe.test)" {
+		t.Errorf("TargetAddress = %q", got)
+	}
+}

@@ -18,14 +18,35 @@ import (
 // skipped for targets whose host is an IP literal.
 const ResolvePhase = "dns"
 
-// Target is one target and its chain.
+// Target is one target and its chain. Target.Host is the host as it goes
+// on the wire (A-labels for an internationalised name).
 type Target struct {
 	sdk.Target
+	// Written is the host as written, when it differs from Host (an
+	// internationalised name); "" otherwise.
+	Written string
 	Timeout time.Duration
 	Phases  []string
 	// Literal is the host parsed as an IP address; valid only when the host
 	// is an IP literal.
 	Literal netip.Addr
+}
+
+// DisplayHost is the host for people: as written, followed by its A-label
+// form when that differs ("bücher.example (xn--bcher-kva.example)").
+func (t Target) DisplayHost() string {
+	if t.Written == "" || t.Written == t.Host {
+		return t.Host
+	}
+	return t.Written + " (" + t.Host + ")"
+}
+
+// WrittenHost is the host as written.
+func (t Target) WrittenHost() string {
+	if t.Written == "" {
+		return t.Host
+	}
+	return t.Written
 }
 
 // Plugin is one phase's plugin and its still-undecoded config.
@@ -67,6 +88,7 @@ func Build(f *config.File) *Plan {
 func target(t config.Target) Target {
 	out := Target{
 		Target:  sdk.Target{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol},
+		Written: t.Written,
 		Timeout: t.Timeout,
 		Phases:  append([]string(nil), t.Phases...),
 	}
