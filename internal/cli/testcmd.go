@@ -221,10 +221,18 @@ func parseTestTarget(args []string) (config.Target, error) {
 	if !slices.Contains(config.Protocols, proto) {
 		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(config.Protocols, ", "))
 	}
-	return config.Target{
-		Name: net.JoinHostPort(host, args[1]), Host: host, Port: port, Protocol: proto,
+	wire, err := config.WireHost(host)
+	if err != nil {
+		return config.Target{}, fmt.Errorf("HOST: %v", err)
+	}
+	t := config.Target{
+		Name: net.JoinHostPort(host, args[1]), Host: wire, Port: port, Protocol: proto,
 		Phases: config.ChainFor(proto),
-	}, nil
+	}
+	if wire != host {
+		t.Written = host
+	}
+	return t, nil
 }
 
 // parseTestHost accepts a name or an IP address; IPv6 bare or in brackets.

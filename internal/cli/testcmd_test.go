@@ -274,3 +274,29 @@ func TestTestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// An internationalised HOST goes on the wire as its A-label — in the DNS
+// question, as SNI (the certificate names the A-label) and in the Host
+// header — and the output shows it as written with its A-label.
+func TestTestInternationalisedHostUsesItsALabel(t *testing.T) {
+	tb := startTestbed(t)
+	port := portOf(t, tb.HTTPSAddr)
+	r := runProbe(t, tb, "test", "bücher.probe.test", port, "https", "--dns-server", tb.DNSAddr, "--ca-file", tb.CAFile)
+	mustExit(t, r, 0)
+	mustContain(t, r.stdout,
+		"probe test bücher.probe.test:"+port+" https (xn--bcher-kva.probe.test)\n",
+		"TLS    server name   xn--bcher-kva.probe.test\n",
+	)
+	for _, q := range tb.DNSQueries() {
+		if q.Name != "xn--bcher-kva.probe.test." {
+			t.Errorf("DNS question %q, want the A-label", q.Name)
+		}
+	}
+	if reqs := tb.Requests(testbed.ServerHTTPS); len(reqs) != 1 || reqs[0].Host != "xn--bcher-kva.probe.test:"+port {
+		t.Errorf("requests = %+v, want one with Host xn--bcher-kva.probe.test:%s", reqs, port)
+	}
+	bad := runProbe(t, nil, "test", "a\u200db.probe.test", "443", "https")
+	if bad.code != 2 || !strings.Contains(bad.stderr, `HOST: "a\u200db.probe.test" is not a valid internationalised domain name`) {
+		t.Errorf("invalid name: exit %d, stderr %q; want 2 and the IDNA error", bad.code, bad.stderr)
+	}
+}

@@ -254,8 +254,8 @@ func parseEDNS0Size(raw *float64, errs *errorList) uint16 {
 func parseSearch(raw []string, errs *errorList) []string {
 	var out []string
 	for i, d := range raw {
-		name := strings.TrimPrefix(d, ".")
-		if _, ok := dns.IsDomainName(name); !ok || name == "" || name == "." {
+		name, err := sdk.ASCIIHost(strings.TrimPrefix(d, "."))
+		if _, ok := dns.IsDomainName(name); err != nil || !ok || name == "" || name == "." {
 			errs.add(fmt.Sprintf("search[%d]", i), "%q is not a domain name", d)
 			continue
 		}

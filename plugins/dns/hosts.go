@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/probe-net/probe/sdk"
 )
 
 // hostsTable maps a lower-case name without trailing dot to its addresses,
@@ -73,6 +75,9 @@ func readHosts(r io.Reader, strict bool) (hostsTable, error) {
 			return nil, fmt.Errorf("line %d: address %s has no host name", line, fields[0])
 		}
 		for _, name := range fields[1:] {
+			if ascii, err := sdk.ASCIIHost(name); err == nil {
+				name = ascii // lookups are by A-label
+			}
 			key := hostsKey(name)
 			table[key] = append(table[key], addr)
 		}

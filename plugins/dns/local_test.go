@@ -4,11 +4,13 @@ package dnsphase
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/miekg/dns"
 
+	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/sdktest"
 )
 
@@ -96,5 +98,51 @@ func TestSystemHostsFileComesFirstWithoutServers(t *testing.T) {
 	h = configured(t, p, map[string]any{"servers": []string{addr}, "families": []string{"ipv4"}})
 	if res := mustResolve(t, h, "www.probe.test"); addrList(res) != "[192.0.2.1]" || res.Attributes["dns.source"] != "server" {
 		t.Errorf("with servers: %s from %v; want the server's 192.0.2.1", addrList(res), res.Attributes["dns.source"])
+	}
+}
+
+// A name that reaches the phase in Unicode is asked for by its A-label,
+// and hosts files and search domains in Unicode match it.
+func TestInternationalisedNamesAreAskedAsALabels(t *testing.T) {
+	var (
+		mu    sync.Mutex
+		asked []string
+	)
+	addr := startDNS(t, dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		mu.Lock()
+		asked = append(asked, r.Question[0].Name)
+		mu.Unlock()
+		m := new(dns.Msg)
+		m.SetReply(r)
+		if r.Question[0].Name == "xn--bcher-kva.probe.test." {
+			rr, _ := dns.NewRR("xn--bcher-kva.probe.test. 60 IN A 192.0.2.30")
+			m.Answer = append(m.Answer, rr)
+		} else {
+			m.Rcode = dns.RcodeNameError
+		}
+		w.WriteMsg(m)
+	}))
+	hosts := writeFile(t, "hosts", "192.0.2.31 bücher.hosts.test\n")
+	h := configured(t, testPhase(t), map[string]any{
+		"servers": []string{addr}, "families": []string{"ipv4"}, "hosts_file": hosts, "search": []string{"probe.test"}, "ndots": 1,
+	})
+	if res := mustResolve(t, h, "Bücher.probe.test"); addrList(res) != "[192.0.2.30]" {
+		t.Errorf("Bücher.probe.test: %s, want 192.0.2.30", addrList(res))
+	}
+	if res := mustResolve(t, h, "bücher.hosts.test"); addrList(res) != "[192.0.2.31]" || res.Attributes["dns.source"] != "hosts" {
+		t.Errorf("bücher.hosts.test: %s from %v, want the hosts file's 192.0.2.31", addrList(res), res.Attributes["dns.source"])
+	}
+	if res := mustResolve(t, h, "bücher"); addrList(res) != "[192.0.2.30]" {
+		t.Errorf("bücher with search probe.test: %s, want 192.0.2.30", addrList(res))
+	}
+	mu.Lock()
+	for _, q := range asked {
+		if !strings.HasPrefix(q, "xn--bcher-kva.") {
+			t.Errorf("asked %q: want A-labels on the wire", q)
+		}
+	}
+	mu.Unlock()
+	if _, err := resolveHost(t, h, "a\u200db.probe.test"); sdktest.Kind(err) != sdk.KindInput {
+		t.Errorf("a joiner out of context: err %v, want kind input", err)
 	}
 }

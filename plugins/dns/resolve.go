@@ -36,7 +36,8 @@ func (r *resolver) resolve(ctx context.Context, host string) (*sdk.Result, error
 		res.addrs = []netip.Addr{addr}
 		return res.result(time.Since(start)), nil
 	}
-	if err := checkName(host); err != nil {
+	host, err := asciiName(host)
+	if err != nil {
 		return &sdk.Result{Duration: time.Since(start)}, err
 	}
 	if res, ok := r.local(host); ok {
@@ -54,14 +55,21 @@ func ipLiteral(host string) (netip.Addr, bool) {
 	return addr, err == nil
 }
 
-func checkName(host string) error {
+// asciiName checks host and returns the name to ask for: an
+// internationalised name as its A-label (sdk.ASCIIHost), since DNS carries
+// A-labels; probe's core maps names already, this covers other callers.
+func asciiName(host string) (string, error) {
 	if host == "" {
-		return sdk.Errorf(sdk.KindInput, "the target has no host name to resolve")
+		return "", sdk.Errorf(sdk.KindInput, "the target has no host name to resolve")
 	}
-	if _, ok := dns.IsDomainName(host); !ok {
-		return sdk.Errorf(sdk.KindInput, "%q is not a valid domain name", host)
+	name, err := sdk.ASCIIHost(host)
+	if err != nil {
+		return "", sdk.Errorf(sdk.KindInput, "%v", err)
 	}
-	return nil
+	if _, ok := dns.IsDomainName(name); !ok {
+		return "", sdk.Errorf(sdk.KindInput, "%q is not a valid domain name", host)
+	}
+	return name, nil
 }
 
 // local answers without a query: a localhost name (RFC 6761 §6.3) with

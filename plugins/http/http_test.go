@@ -294,6 +294,7 @@ func TestHostHeaderDefaults(t *testing.T) {
 		{sdk.Target{Host: "www.probe.test", Port: 8443, Protocol: "https"}, "www.probe.test:8443"},
 		{sdk.Target{Host: "::1", Port: 8080, Protocol: "http"}, "[::1]:8080"},
 		{sdk.Target{Host: "::1", Port: 80, Protocol: "http"}, "[::1]"},
+		{sdk.Target{Host: "bücher.probe.test", Port: 8080, Protocol: "http"}, "xn--bcher-kva.probe.test:8080"},
 	}
 	srv, rec := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
 	addr := srv.Listener.Addr().String()
@@ -543,5 +544,20 @@ func TestStreamingBodyIsReportedIncomplete(t *testing.T) {
 	}
 	if res.Attributes["http.body_complete"] != false || res.Attributes["http.body_error"] == nil || res.Reusable {
 		t.Errorf("attributes = %v, reusable = %v", res.Attributes, res.Reusable)
+	}
+}
+
+// A host attribute with an internationalised name is sent as its A-label.
+func TestHostOverrideUsesTheALabel(t *testing.T) {
+	srv, rec := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
+	if _, err := probe(t, `{"host": "Bücher.probe.test:8443"}`, srv.Listener.Addr().String()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got := rec.all()[0].Host; got != "xn--bcher-kva.probe.test:8443" {
+		t.Errorf("server saw Host %q, want xn--bcher-kva.probe.test:8443", got)
+	}
+	problems := sdktest.New(t, httpphase.New()).Configure(t, `{"host": "a\u200db.probe.test"}`)
+	if len(problems) != 1 || problems[0].Attribute != "host" || !strings.Contains(problems[0].Err.Error(), "not a valid internationalised domain name") {
+		t.Errorf("problems = %v, want host: not a valid internationalised domain name", problems)
 	}
 }

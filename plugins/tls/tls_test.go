@@ -162,6 +162,26 @@ func TestServerNameOverridesTheHost(t *testing.T) {
 	}
 }
 
+// SNI carries the A-label of an internationalised name, whether it comes
+// from server_name or from the target's host.
+func TestInternationalisedNamesAreSentAsALabels(t *testing.T) {
+	const aLabel = "xn--bcher-kva.probe.test"
+	ca := newCA(t, "Probe Test CA")
+	leaf := ca.issue(t, leafSpec{cn: aLabel, dnsNames: []string{aLabel}})
+	f := &fixture{ca: ca, caFile: ca.writeFile(t), leaf: leaf}
+	srv := f.server(t, leaf, nil)
+	for _, tc := range []struct{ config, host string }{
+		{`{"ca_file": %s, "server_name": "Bücher.probe.test"}`, "127.0.0.1"},
+		{`{"ca_file": %s}`, "bücher.probe.test"},
+	} {
+		res := handshakeOK(t, f.harness(t, tc.config), srv.request(t, tc.host))
+		wantAttrs(t, res.Attributes, sdk.Attributes{"tls.server_name": aLabel})
+		if seen := srv.next(t); seen.sni != aLabel {
+			t.Errorf("%s: server got SNI %q, want %q", tc.config, seen.sni, aLabel)
+		}
+	}
+}
+
 func TestCertificateProblems(t *testing.T) {
 	f := newFixture(t)
 	now := time.Now()
