@@ -27,7 +27,7 @@ func TestASCIIHostMapsInternationalisedNamesToALabels(t *testing.T) {
 
 func TestASCIIHostRejectsInvalidNames(t *testing.T) {
 	for in, why := range map[string]string{
-		"a\u200db.probe.test": "invalid label",  // a joiner out of context
+		"a\u200db.probe.test": "invalid label",   // a joiner out of context
 		"bü_cher.probe.test":  "disallowed rune", // STD3 rules apply to IDNs
 		"-bücher.probe.test":  "invalid label",
 		"bücher..probe.test":  "empty label",
