@@ -51,7 +51,9 @@ type decoder struct {
 	ctx    *hcl.EvalContext
 	dir    string          // the file's directory
 	phases map[string]bool // built-ins and declared plugins
-	diags  hcl.Diagnostics
+	// external are the phases served by an executable (plugin path).
+	external map[string]bool
+	diags    hcl.Diagnostics
 }
 
 func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagnostics) {
@@ -60,7 +62,7 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 		sortDiagnostics(diags)
 		return nil, diags
 	}
-	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}}
+	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}, external: map[string]bool{}}
 	content, diags := rest.Content(fileSchema)
 	blocks := map[string]hcl.Blocks{}
 	for _, b := range content.Blocks {
@@ -176,8 +178,10 @@ func (d *decoder) plugins(blocks hcl.Blocks) []Plugin {
 	}
 	var plugins []Plugin
 	for _, b := range d.unique(blocks) {
-		plugins = append(plugins, d.plugin(b))
-		d.phases[b.Labels[0]] = true
+		p := d.plugin(b)
+		plugins = append(plugins, p)
+		d.phases[p.Name] = true
+		d.external[p.Name] = p.Path != ""
 	}
 	return plugins
 }
@@ -249,8 +253,9 @@ type settings struct {
 	protocol  string
 	port      int
 	timeout   time.Duration
-	phases    []string
-	hasPhases bool
+	phases      []string
+	hasPhases   bool
+	phasesRange hcl.Range // where phases was set
 }
 
 // or fills what s leaves unset from fallback.
@@ -265,7 +270,7 @@ func (s settings) or(fallback settings) settings {
 		s.timeout = fallback.timeout
 	}
 	if !s.hasPhases {
-		s.phases, s.hasPhases = fallback.phases, fallback.hasPhases
+		s.phases, s.hasPhases, s.phasesRange = fallback.phases, fallback.hasPhases, fallback.phasesRange
 	}
 	return s
 }
@@ -289,7 +294,7 @@ func (d *decoder) settings(c *hcl.BodyContent, owner string) settings {
 	}
 	s.timeout, _ = d.duration(c, "timeout", true)
 	if a, ok := c.Attributes["phases"]; ok {
-		s.phases, s.hasPhases = d.phaseList(a, owner), true
+		s.phases, s.hasPhases, s.phasesRange = d.phaseList(a, owner), true, a.Expr.Range()
 	}
 	return s
 }
@@ -373,7 +378,28 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	if !t.Explicit {
 		t.Phases = ChainFor(t.Protocol)
 	}
+	if t.Explicit && d.unresolved(t) {
+		d.errorf(s.phasesRange, "Missing resolve phase",
+			"%s: host %q is a name, and no phase before tcp resolves it: put \"dns\" before \"tcp\" in phases, or use an IP address.", owner, t.Host)
+	}
 	return t
+}
+
+// unresolved reports whether t's chain cannot work: its host is a name,
+// and the built-in tcp phase, which connects to addresses, comes with
+// nothing before it that could produce them (dns, or a phase probe does not
+// know). An IP-literal host is its own address.
+func (d *decoder) unresolved(t Target) bool {
+	i := slices.Index(t.Phases, "tcp")
+	if t.Host == "" || isIP(t.Host) || i < 0 || d.external["tcp"] {
+		return false
+	}
+	for _, name := range t.Phases[:i] {
+		if name == "dns" || !IsBuiltin(name) {
+			return false
+		}
+	}
+	return true
 }
 
 // WireHost checks a target's host as written — a name or an IP address,
