@@ -250,9 +250,9 @@ func (d *decoder) config(blocks hcl.Blocks) hcl.Body {
 
 // settings are the attributes a target and the defaults block share.
 type settings struct {
-	protocol  string
-	port      int
-	timeout   time.Duration
+	protocol    string
+	port        int
+	timeout     time.Duration
 	phases      []string
 	hasPhases   bool
 	phasesRange hcl.Range // where phases was set
