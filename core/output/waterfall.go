@@ -168,6 +168,7 @@ var phaseDetails = map[string][]detailField{
 	"dns": {
 		{"addresses", attrField("dns.answers", ", ")},
 		{"server", detailDNSServer},
+		{"bootstrap", detailDNSBootstrap},
 		{"rcode", attrField("dns.rcode", "")},
 		{"cname", attrField("dns.cname", " → ")},
 		{"source", detailDNSSource},
@@ -212,6 +213,16 @@ func detailDNSServer(a map[string]any) string {
 		return server + " (" + transport + ")"
 	}
 	return server + transport
+}
+
+// detailDNSBootstrap says how a DoH server's own name was resolved; the
+// system resolver is called out, since its lookup is in the dns time.
+func detailDNSBootstrap(a map[string]any) string {
+	b := detailText(a["dns.bootstrap"], "")
+	if b == "system resolver" {
+		return b + " (looked up the DoH server's name, inside the dns time)"
+	}
+	return b
 }
 
 // detailDNSSource is shown only when the answer did not come from a server.

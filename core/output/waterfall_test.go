@@ -457,3 +457,16 @@ func TestReportsShowANameAsWrittenWithItsALabel(t *testing.T) {
 		t.Errorf("TargetAddress = %q", got)
 	}
 }
+
+// A DoH server's name resolved by the system resolver is called out.
+func TestDetailsSayWhenTheSystemResolverBootstrappedDoH(t *testing.T) {
+	s := wfHTTPSSample()
+	s.Phases[0].Attributes["dns.bootstrap"] = "system resolver"
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       bootstrap     system resolver (looked up the DoH server's name, inside the dns time)\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+}

@@ -27,6 +27,7 @@
 //	dns.hosts_file       string    the hosts file that answered
 //	dns.server           string    the server that answered (host:port, or the DoH URL)
 //	dns.transport        string    "udp", "tcp", "dot" or "doh"
+//	dns.bootstrap        string    doh by name: the bootstrap addresses, or "system resolver"
 //	dns.rcode            string    response code of the deciding answer: "NOERROR", "NXDOMAIN", ...
 //	dns.answers          []string  the addresses, preferred family first
 //	dns.cname            []string  the CNAME chain followed, if any

@@ -179,6 +179,7 @@ func (l *lookup) summarize(name string, candidates []string, answers []answer) (
 	res.transport = l.cfg.transport
 	res.attempts, res.truncated = l.attempts.Load(), l.truncated.Load()
 	res.server, res.rcode, res.chain = answers[lead].server, answers[lead].rcode, answers[lead].chain
+	res.bootstrap = l.cfg.bootstrapOf(res.server)
 	var addrs []netip.Addr
 	for _, a := range answers {
 		addrs = append(addrs, a.addrs...)

@@ -34,6 +34,7 @@ type resolution struct {
 	truncated bool
 	failures  []string // errors of families that failed while another answered
 	hostsFile string   // the hosts file that answered
+	bootstrap string   // how the DoH server's own name was resolved
 	// connectReady is when an RFC 8305 client would have started
 	// connecting, if well before the last answer; else 0.
 	connectReady time.Duration
@@ -63,6 +64,7 @@ func (r *resolution) attributes() sdk.Attributes {
 	setIf(a, "dns.truncated_retry", r.truncated, r.source == sourceServer)
 	setIf(a, "dns.errors", r.failures, len(r.failures) > 0)
 	setIf(a, "dns.hosts_file", r.hostsFile, r.hostsFile != "")
+	setIf(a, "dns.bootstrap", r.bootstrap, r.bootstrap != "")
 	setIf(a, "dns.connect_ready", r.connectReady, r.connectReady > 0)
 	return a
 }
