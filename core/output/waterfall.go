@@ -204,6 +204,7 @@ var phaseDetails = map[string][]detailField{
 		{"content-type", attrField("http.content_type", "")},
 		{"location", attrField("http.location", "")},
 		{"first byte", attrField("http.ttfb", "")},
+		{"transfer", detailHTTPTransfer},
 	},
 }
 
@@ -294,6 +295,23 @@ func detailHTTPStatus(a map[string]any) string {
 		return detailText(a["http.status"], "")
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s", code, http.StatusText(int(code))))
+}
+
+// detailHTTPTransfer is the body read of a GET: its time (curl's transfer,
+// outside the http phase's time), the bytes read and whether it ended.
+func detailHTTPTransfer(a map[string]any) string {
+	d, ok := a["http.transfer"].(time.Duration)
+	if !ok {
+		return ""
+	}
+	out := fmt.Sprintf("%s ms, %s bytes", msText(d), detailText(a["http.body_bytes"], ""))
+	if complete, ok := a["http.body_complete"].(bool); ok && !complete {
+		out += ", incomplete"
+		if why := detailText(a["http.body_error"], ""); why != "" {
+			out += ": " + why
+		}
+	}
+	return out + " (body read, not in the phase's time)"
 }
 
 // Details layout: the phase name in upper case, then label and value.

@@ -470,3 +470,17 @@ func TestDetailsSayWhenTheSystemResolverBootstrappedDoH(t *testing.T) {
 		t.Errorf("details lack %q:\n%s", want, buf.String())
 	}
 }
+
+func TestDetailsShowTheBodyTransfer(t *testing.T) {
+	s := wfHTTPSSample()
+	a := s.Phases[3].Attributes
+	a["http.method"], a["http.transfer"], a["http.body_bytes"] = "GET", 1001*time.Millisecond, int64(5)
+	a["http.body_complete"], a["http.body_error"] = false, "i/o timeout"
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       transfer      1001 ms, 5 bytes, incomplete: i/o timeout (body read, not in the phase's time)\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+}

@@ -27,8 +27,10 @@ type Summary struct {
 	Reused  int // not run: the probe reused the connection this phase produced
 	// Over successful runs only; zero when OK is 0.
 	Min, Mean, P50, P90, P99, Max time.Duration
-	// MeanOverhead is the mean of (host wall time - plugin duration) over
-	// successful runs: what the plugin framework itself costs.
+	// MeanOverhead is the mean of (host wall time - what the plugin
+	// measured) over successful runs: what the plugin framework itself
+	// costs. The plugin measured its Duration and any work it timed
+	// outside it (see Measured).
 	MeanOverhead time.Duration
 	Errors       []ErrorCount
 	// Warnings are failures inside phases that succeeded: what a plugin
@@ -151,8 +153,8 @@ func (a *acc) add(p sample.Phase) {
 	case sample.OK:
 		a.s.OK++
 		a.durations = append(a.durations, p.Duration)
-		if p.Wall > p.Duration {
-			a.overhead += p.Wall - p.Duration
+		if m := Measured(p); p.Wall > m {
+			a.overhead += p.Wall - m
 		}
 		a.addWarnings(p.Attributes)
 	case sample.Skipped:
@@ -179,6 +181,21 @@ func (a *acc) addError(e *sample.Error) {
 	}
 	a.errIndex[key] = len(a.s.Errors)
 	a.s.Errors = append(a.s.Errors, ErrorCount{Kind: e.Kind, Message: e.Message, Count: 1})
+}
+
+// Measured is the time a phase's plugin accounted for: its Duration plus
+// work it timed outside the Duration and reported as a time.Duration
+// attribute "<prefix>.transfer" — the http phase's body read (http.transfer,
+// curl's transfer time), which comes after the headers that end its
+// Duration. Host wall time beyond this is the framework's overhead.
+func Measured(p sample.Phase) time.Duration {
+	m := p.Duration
+	for k, v := range p.Attributes {
+		if d, ok := v.(time.Duration); ok && strings.HasSuffix(k, ".transfer") {
+			m += d
+		}
+	}
+	return m
 }
 
 // addWarnings counts the messages of every "<prefix>.errors" attribute.

@@ -90,3 +90,14 @@ func TestWarningsCountPartialFailuresOfSuccessfulPhases(t *testing.T) {
 		t.Errorf("warnings = %+v, want the AAAA timeout twice (and not the answers)", w)
 	}
 }
+
+// Reading a GET body is the http phase's work (http.transfer), not the
+// framework's: overhead is wall time minus Duration and the transfer.
+func TestOverheadLeavesOutTheBodyTransfer(t *testing.T) {
+	p := sample.Phase{Name: "http", Status: sample.OK, Duration: ms(1), Wall: ms(1003),
+		Attributes: sdk.Attributes{"http.transfer": ms(1000), "http.body_complete": false}}
+	got := Aggregate([]string{"a"}, []sample.Sample{{Target: "a", Phases: []sample.Phase{p}}})[0].Phases[0].Summary
+	if got.MeanOverhead != ms(2) {
+		t.Errorf("overhead = %v, want 2ms (1003 wall - 1 duration - 1000 transfer)", got.MeanOverhead)
+	}
+}

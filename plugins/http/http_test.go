@@ -204,6 +204,9 @@ func TestMethodGetDiscardsBody(t *testing.T) {
 		res.Attributes["http.content_length"] != int64(len(body)) || res.Attributes["http.body_complete"] != true {
 		t.Errorf("attributes = %v", res.Attributes)
 	}
+	if _, ok := res.Attributes["http.transfer"].(time.Duration); !ok {
+		t.Errorf("http.transfer = %v, want the body read's time", res.Attributes["http.transfer"])
+	}
 	if reqs := rec.all(); len(reqs) != 1 || reqs[0].Method != "GET" {
 		t.Errorf("server saw %+v", reqs)
 	}
@@ -544,6 +547,10 @@ func TestStreamingBodyIsReportedIncomplete(t *testing.T) {
 	}
 	if res.Attributes["http.body_complete"] != false || res.Attributes["http.body_error"] == nil || res.Reusable {
 		t.Errorf("attributes = %v, reusable = %v", res.Attributes, res.Reusable)
+	}
+	// The read is measured as its own figure, outside the phase's Duration.
+	if transfer, ok := res.Attributes["http.transfer"].(time.Duration); !ok || transfer <= 0 {
+		t.Errorf("http.transfer = %v, want the time spent reading the body", res.Attributes["http.transfer"])
 	}
 }
 

@@ -182,13 +182,20 @@ func (s *session) report(resp *http.Response) {
 	}
 }
 
-// discardBody reads and drops up to maxBodyBytes of a GET response body.
-// The body is deliberately not closed: Close would read all of it.
+// discardBody reads and drops up to maxBodyBytes of a GET response body,
+// timing the read as http.transfer: curl's transfer time (time_total minus
+// time_starttransfer), httpstat's "Content Transfer". It is outside the
+// phase's Duration, which ends with the headers; the host subtracts it
+// from the call's wall time along with Duration, so the time spent reading
+// a body is never counted as the framework's overhead. The body is
+// deliberately not closed: Close would read all of it.
 func (s *session) discardBody(resp *http.Response) {
+	start := time.Now()
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
+	s.attrs["http.transfer"] = time.Since(start)
 	s.attrs["http.body_bytes"] = n
 	s.bodyDone = err == nil && n < maxBodyBytes
-	// The body is outside the phase's timing, but a body that stops short
+	// The body is outside the phase's Duration, but a body that stops short
 	// (a stream that never ends, a reset) is said in the result.
 	s.attrs["http.body_complete"] = s.bodyDone
 	if err != nil {
