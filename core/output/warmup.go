@@ -67,6 +67,9 @@ func (t *tableWriter) warmTarget(wm stats.Warmth) {
 	}
 	t.warmRow("", wm.Total, wm.WarmOK)
 	t.printf("%-*s  %s\n", t.nameWidth, "", warmSummary(wm))
+	for _, r := range wm.NotReusable {
+		t.printf("%-*s  not reusable: %s (%d×)\n", t.nameWidth, "", r.Message, r.Count)
+	}
 }
 
 func (t *tableWriter) warmRow(name string, p stats.WarmPhase, warmOK int) {
@@ -129,9 +132,16 @@ type warmTargetJSON struct {
 	Reused      int                `json:"reused"`
 	Resumed     int                `json:"resumed"`
 	Cached      int                `json:"cached"`
+	NotReusable []warmReasonJSON   `json:"not_reusable"`
 	Phases      []warmPhaseJSON    `json:"phases"`
 	Total       warmPhaseJSON      `json:"total"`
 	ColdFailure *statusFailureJSON `json:"cold_error"`
+}
+
+// warmReasonJSON is why connections could not be reused, and how often.
+type warmReasonJSON struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 type warmPhaseJSON struct {
@@ -155,7 +165,10 @@ func WriteWarmJSON(w io.Writer, r WarmReport) error {
 		t := r.Targets[i]
 		jt := warmTargetJSON{Name: wm.Name, Host: t.WrittenHost(), HostASCII: hostASCII(t), Port: t.Port, Protocol: t.Protocol,
 			WarmProbes: wm.Warm, WarmOK: wm.WarmOK, Reused: wm.Reused, Resumed: wm.Resumed, Cached: wm.Cached,
-			Phases: []warmPhaseJSON{}, Total: warmPhaseDoc(wm.Total)}
+			Phases: []warmPhaseJSON{}, Total: warmPhaseDoc(wm.Total), NotReusable: []warmReasonJSON{}}
+		for _, r := range wm.NotReusable {
+			jt.NotReusable = append(jt.NotReusable, warmReasonJSON{Reason: r.Message, Count: r.Count})
+		}
 		if wm.Cold != nil {
 			jt.ColdOK = wm.Cold.OK()
 			if f := wm.Cold.Failure(); f != nil && f.Error != nil {

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"strings"
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
@@ -19,6 +20,10 @@ type Warmth struct {
 	Reused  int // ran on the connection kept from the previous probe
 	Resumed int // resumed a TLS session (tls.resumed)
 	Cached  int // answered from the resolver's cache (dns.cached)
+	// NotReusable are the reasons probes (cold or warm) left a connection
+	// that the next probe could not reuse, as the plugins reported them
+	// ("<prefix>.not_reusable", e.g. http.not_reusable), with counts.
+	NotReusable []WarningCount
 }
 
 // WarmPhase is one phase cold against warm. A phase that did not run in a
@@ -67,6 +72,7 @@ func compareTarget(name string, samples []sample.Sample) Warmth {
 	for _, p := range cold.Phases {
 		w.Phases = append(w.Phases, warmPhase(p, warm))
 	}
+	w.NotReusable = notReusable(samples)
 	w.Total = warmTotal(cold, warm)
 	return w
 }
@@ -83,6 +89,30 @@ func (w *Warmth) count(s sample.Sample) {
 			w.Cached++
 		}
 	}
+}
+
+// notReusable counts the reasons the probes give for a connection that
+// could not carry the next probe.
+func notReusable(samples []sample.Sample) []WarningCount {
+	var out []WarningCount
+	index := map[string]int{}
+	for _, s := range samples {
+		for _, p := range s.Phases {
+			for k, v := range p.Attributes {
+				why, ok := v.(string)
+				if !ok || !strings.HasSuffix(k, ".not_reusable") {
+					continue
+				}
+				if i, seen := index[why]; seen {
+					out[i].Count++
+					continue
+				}
+				index[why] = len(out)
+				out = append(out, WarningCount{Message: why, Count: 1})
+			}
+		}
+	}
+	return out
 }
 
 func warmPhase(cold sample.Phase, warm []sample.Sample) WarmPhase {

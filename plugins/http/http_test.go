@@ -568,3 +568,34 @@ func TestHostOverrideUsesTheALabel(t *testing.T) {
 		t.Errorf("problems = %v, want host: not a valid internationalised domain name", problems)
 	}
 }
+
+// A server that answers a keep-alive HEAD with a body: the connection is
+// not reusable, and the result says why.
+func TestBytesAfterAHEADResponseAreTheReasonReuseIsDropped(t *testing.T) {
+	addr := startRaw(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = http.ReadRequest(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+		time.Sleep(200 * time.Millisecond)
+	})
+	res, err := probe(t, `{"keep_alive": true}`, addr)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	want := "5 bytes followed the response to HEAD, which has no body (RFC 9110 §9.3.2): the server sent a body"
+	if res.Reusable || res.Attributes["http.not_reusable"] != want {
+		t.Errorf("reusable %v, http.not_reusable %q; want false and %q", res.Reusable, res.Attributes["http.not_reusable"], want)
+	}
+
+	closing, _ := startHTTP(t, func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Connection", "close") })
+	res, err = probe(t, `{"keep_alive": true}`, closing.Listener.Addr().String())
+	if err != nil || res.Attributes["http.not_reusable"] != "the server closes the connection after this response" {
+		t.Errorf("server closing: err %v, http.not_reusable %q", err, res.Attributes["http.not_reusable"])
+	}
+	open, _ := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
+	if res, err := probe(t, `{"keep_alive": true}`, open.Listener.Addr().String()); err != nil || !res.Reusable || res.Attributes["http.not_reusable"] != nil {
+		t.Errorf("reusable connection: err %v, attributes %v", err, res.Attributes)
+	}
+	if res, err := probe(t, `{}`, open.Listener.Addr().String()); err != nil || res.Attributes["http.not_reusable"] != nil {
+		t.Errorf("keep-alive not asked: err %v, http.not_reusable %v; want none", err, res.Attributes["http.not_reusable"])
+	}
+}

@@ -83,16 +83,31 @@ func (s *session) run() (*sdk.Result, error) {
 			truncate(resp.Status, maxReasonLen), s.cfg.expected(), note)
 	}
 	res := s.result()
-	res.Reusable = s.reusable(resp)
+	if s.cfg.keepAlive {
+		why := s.notReusable(resp)
+		res.Reusable = why == ""
+		if why != "" {
+			s.attrs["http.not_reusable"] = why
+		}
+	}
 	return res, nil
 }
 
-// reusable reports whether the connection can carry another request: the
-// config asked for keep-alive, the server agreed, and the response was read
-// to its end with nothing left over.
-func (s *session) reusable(resp *http.Response) bool {
-	bodyRead := s.method != methodGet || s.bodyDone
-	return s.cfg.keepAlive && !resp.Close && bodyRead && s.br.Buffered() == 0
+// notReusable says why the connection cannot carry another request although
+// keep-alive was asked for, or "" when it can: the server must agree, and
+// the response must have been read to its end with nothing left over.
+func (s *session) notReusable(resp *http.Response) string {
+	switch n := s.br.Buffered(); {
+	case resp.Close:
+		return "the server closes the connection after this response"
+	case s.method == methodGet && !s.bodyDone:
+		return "the response body was not read to its end"
+	case n > 0 && s.method == methodHead:
+		return fmt.Sprintf("%d bytes followed the response to HEAD, which has no body (RFC 9110 §9.3.2): the server sent a body", n)
+	case n > 0:
+		return fmt.Sprintf("%d bytes followed the end of the response (RFC 9112 §6.3)", n)
+	}
+	return ""
 }
 
 // exchange writes one request and reads the final response's headers.
