@@ -203,7 +203,7 @@ var phaseDetails = map[string][]detailField{
 		{"server", attrField("http.server", "")},
 		{"content-type", attrField("http.content_type", "")},
 		{"location", attrField("http.location", "")},
-		{"first byte", attrField("http.ttfb", "")},
+		{"first byte", detailHTTPFirstByte},
 		{"transfer", detailHTTPTransfer},
 	},
 }
@@ -295,6 +295,22 @@ func detailHTTPStatus(a map[string]any) string {
 		return detailText(a["http.status"], "")
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s", code, http.StatusText(int(code))))
+}
+
+// detailHTTPFirstByte is the first response byte, as curl's starttransfer
+// counts it: an interim response's (103 Early Hints) when one came first,
+// in which case the final response's first byte follows.
+func detailHTTPFirstByte(a map[string]any) string {
+	out := detailText(a["http.ttfb"], "")
+	interim := detailText(a["http.interim"], ", ")
+	if out == "" || interim == "" {
+		return out
+	}
+	out += " (" + interim + ")"
+	if final := detailText(a["http.final_ttfb"], ""); final != "" {
+		out += "; final response " + final
+	}
+	return out
 }
 
 // detailHTTPTransfer is the body read of a GET: its time (curl's transfer,

@@ -484,3 +484,16 @@ func TestDetailsShowTheBodyTransfer(t *testing.T) {
 		t.Errorf("details lack %q:\n%s", want, buf.String())
 	}
 }
+
+func TestDetailsNameAnInterimResponsesFirstByte(t *testing.T) {
+	s := wfHTTPSSample()
+	a := s.Phases[3].Attributes
+	a["http.interim"], a["http.final_ttfb"] = []string{"103 Early Hints"}, 300*time.Millisecond
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       first byte    1.000 ms (103 Early Hints); final response 300.0 ms\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+}

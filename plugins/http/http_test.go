@@ -599,3 +599,27 @@ func TestBytesAfterAHEADResponseAreTheReasonReuseIsDropped(t *testing.T) {
 		t.Errorf("keep-alive not asked: err %v, http.not_reusable %v; want none", err, res.Attributes["http.not_reusable"])
 	}
 }
+
+// 103 Early Hints, then the 200 later: as curl's time_starttransfer,
+// http.ttfb is the first byte of any response (the 103's); the final
+// response's first byte and the interim statuses are reported too.
+func TestEarlyHintsFirstByteIsTheInterimsAsInCurl(t *testing.T) {
+	addr := startRaw(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = http.ReadRequest(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+		time.Sleep(100 * time.Millisecond)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	})
+	res, err := probe(t, `{}`, addr)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	ttfb, _ := res.Attributes["http.ttfb"].(time.Duration)
+	final, ok := res.Attributes["http.final_ttfb"].(time.Duration)
+	if res.Attributes["http.status"] != int64(200) || fmt.Sprint(res.Attributes["http.interim"]) != "[103 Early Hints]" {
+		t.Errorf("attributes = %v, want status 200 after the interim 103 Early Hints", res.Attributes)
+	}
+	if !ok || ttfb <= 0 || final <= ttfb || final > res.Duration {
+		t.Errorf("http.ttfb %v, http.final_ttfb %v, duration %v; want the 103's first byte, then the 200's, within the phase", ttfb, final, res.Duration)
+	}
+}

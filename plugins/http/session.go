@@ -158,8 +158,12 @@ func (s *session) request(method string, keepAlive bool) []byte {
 }
 
 // readFinal reads responses until a final one, skipping interim 1xx
-// responses other than 101 Switching Protocols.
+// responses other than 101 Switching Protocols. When there were interim
+// responses, it reports them (http.interim) and the first byte of the
+// final one (http.final_ttfb); http.ttfb stays the first byte of all, as
+// curl's time_starttransfer is.
 func (s *session) readFinal(method string) (*http.Response, error) {
+	var interim []string
 	for i := 0; ; i++ {
 		resp, err := http.ReadResponse(s.br, &http.Request{Method: method})
 		if err != nil {
@@ -170,6 +174,11 @@ func (s *session) readFinal(method string) (*http.Response, error) {
 		}
 		if i == maxInterim {
 			return nil, fmt.Errorf("more than %d interim (1xx) responses", maxInterim)
+		}
+		interim = append(interim, truncate(resp.Status, maxReasonLen))
+		s.attrs["http.interim"] = interim
+		if _, err := s.br.Peek(1); err == nil {
+			s.attrs["http.final_ttfb"] = time.Since(s.start)
 		}
 	}
 }
