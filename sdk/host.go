@@ -56,3 +56,18 @@ func isIPLiteral(host string) bool {
 	_, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
 	return err == nil
 }
+
+// UnicodeHost returns the Unicode form of a host name that holds A-labels
+// ("xn--bcher-kva.example" → "bücher.example", as UTS #46 maps it for
+// display), or "" when the host has none or they do not decode: output
+// shows an internationalised name as people read it, with its A-label.
+func UnicodeHost(host string) string {
+	if !strings.Contains(strings.ToLower(host), "xn--") || isIPLiteral(host) {
+		return ""
+	}
+	u, err := idna.Lookup.ToUnicode(host)
+	if err != nil || u == host {
+		return ""
+	}
+	return u
+}

@@ -40,3 +40,17 @@ func TestASCIIHostRejectsInvalidNames(t *testing.T) {
 		}
 	}
 }
+
+func TestUnicodeHostDecodesALabels(t *testing.T) {
+	for in, want := range map[string]string{
+		"xn--bcher-kva.probe.test":  "bücher.probe.test",
+		"XN--BCHER-KVA.probe.test.": "bücher.probe.test.",
+		"www.probe.test":            "",
+		"xn--zz.probe.test":         "", // not a valid A-label
+		"192.0.2.1":                 "",
+	} {
+		if got := UnicodeHost(in); got != want {
+			t.Errorf("UnicodeHost(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -1,26 +1,17 @@
 package output
 
-// This file renders one probe in detail, for `probe test`: what each phase
-// reported, a waterfall of the phase durations with curl-style cumulative
-// marks under it, and the same as a JSON document ("probe.test/v1").
+// This file draws a waterfall of one probe's phase durations with
+// curl-style cumulative marks under it (part of `probe test`'s report).
 
 import (
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
-	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/sdk"
 )
-
-// ProbeSchema identifies the JSON document of WriteProbeJSON.
-const ProbeSchema = "probe.test/v1"
 
 // Cumulative marks, named after curl's -w variables (time_namelookup, ...).
 // Each is the time from the start of the probe, summing the phases' own
@@ -47,8 +38,8 @@ func Marks(s sample.Sample) []Mark {
 	for _, p := range s.Phases {
 		start := at
 		at += p.Duration
-		if p.Name == "http" {
-			if ttfb, ok := p.Attributes["http.ttfb"].(time.Duration); ok && ttfb > 0 {
+		if p.Name == sdk.PhaseHTTP {
+			if ttfb, ok := p.Attributes[sdk.AttrHTTPTTFB].(time.Duration); ok && ttfb > 0 {
 				out = append(out, Mark{MarkStartTransfer, start + min(ttfb, p.Duration)})
 			}
 		}
@@ -61,63 +52,16 @@ func Marks(s sample.Sample) []Mark {
 
 func markAfter(p sample.Phase) string {
 	switch {
-	case p.Name == "dns" && (p.Status == sample.OK || p.Status == sample.Skipped):
+	case p.Name == sdk.PhaseDNS && (p.Status == sample.OK || p.Status == sample.Skipped):
 		return MarkNameLookup
 	case p.Status != sample.OK:
 		return ""
-	case p.Name == "tcp":
+	case p.Name == sdk.PhaseTCP:
 		return MarkConnect
-	case p.Name == "tls":
+	case p.Name == sdk.PhaseTLS:
 		return MarkAppConnect
 	}
 	return ""
-}
-
-// ProbeReport is one probe of one target, for WriteProbe and WriteProbeJSON.
-type ProbeReport struct {
-	Target plan.Target
-	Sample sample.Sample // the probe shown in detail (the last one)
-	Probes int           // how many probes ran; Sample is the last
-	Stats  *stats.Target // statistics over all probes; nil for a single probe
-}
-
-// ProbeWidth is the width WriteProbe lays the waterfall out in.
-const ProbeWidth = 80
-
-// WriteProbe writes a header, each phase's details, the waterfall and, if
-// the probe failed, the phase and cause. color adds ANSI colours.
-func WriteProbe(w io.Writer, r ProbeReport, color bool) error {
-	tw := &tableWriter{w: w}
-	t := r.Target
-	tw.printf("probe test %s\n", strings.TrimSpace(net.JoinHostPort(t.WrittenHost(), strconv.Itoa(t.Port))+" "+t.Protocol+" "+inParens(hostASCII(t))))
-	if r.Probes > 1 {
-		tw.printf("details of the last of %d probes\n", r.Probes)
-	}
-	if skippedVerification(r.Sample) {
-		tw.printf("%s\n", wfPaint(wfBoldRed, "WARNING: TLS VERIFICATION SKIPPED (--insecure): the certificate was not checked", color))
-	}
-	tw.printf("\n")
-	if tw.err == nil {
-		tw.err = WriteDetails(w, r.Sample, color)
-	}
-	tw.printf("\n")
-	if tw.err == nil {
-		tw.err = WriteWaterfall(w, r.Sample, ProbeWidth, color)
-	}
-	if f := r.Sample.Failure(); f != nil && f.Error != nil {
-		tw.printf("\n%s\n", wfPaint(wfBoldRed, "FAILED at "+phaseError(f.Name, f.Error.Kind, f.Error.Message), color))
-	}
-	return tw.err
-}
-
-// skippedVerification reports whether the tls phase accepted any certificate.
-func skippedVerification(s sample.Sample) bool {
-	for _, p := range s.Phases {
-		if v, ok := p.Attributes["tls.insecure"].(bool); ok && v {
-			return true
-		}
-	}
-	return false
 }
 
 // ANSI colours of the probe report.
@@ -134,271 +78,6 @@ func wfPaint(code, text string, color bool) string {
 		return text
 	}
 	return code + text + wfReset
-}
-
-// --- details ---
-
-// detailField is one line of a phase's details: a label and how to show
-// the phase's attributes ("" leaves the line out).
-type detailField struct {
-	label string
-	show  func(a map[string]any) string
-}
-
-// attrField shows one attribute as it is; lists are joined with sep.
-func attrField(key, sep string) func(map[string]any) string {
-	return func(a map[string]any) string { return detailText(a[key], sep) }
-}
-
-func detailText(v any, sep string) string {
-	switch v := v.(type) {
-	case nil:
-		return ""
-	case []string:
-		return strings.Join(v, sep)
-	case time.Duration:
-		return msText(v) + " ms"
-	case string:
-		return v
-	}
-	return fmt.Sprint(v)
-}
-
-var phaseDetails = map[string][]detailField{
-	"dns": {
-		{"addresses", attrField("dns.answers", ", ")},
-		{"server", detailDNSServer},
-		{"bootstrap", detailDNSBootstrap},
-		{"rcode", attrField("dns.rcode", "")},
-		{"cname", attrField("dns.cname", " → ")},
-		{"source", detailDNSSource},
-		{"queries", attrField("dns.queries", "")},
-		{"warning", attrField("dns.errors", "; ")},
-		{"connect ready", detailConnectReady},
-	},
-	"tcp": {
-		{"remote", attrField("tcp.remote", "")},
-		{"local", attrField("tcp.local", "")},
-		{"family", attrField("tcp.family", "")},
-		{"attempts", attrField("tcp.attempts", "")},
-	},
-	"tls": {
-		{"verify", detailTLSVerify},
-		{"server name", attrField("tls.server_name", "")},
-		{"version", attrField("tls.version", "")},
-		{"cipher", attrField("tls.cipher", "")},
-		{"curve", attrField("tls.curve", "")},
-		{"alpn", attrField("tls.alpn", "")},
-		{"resumed", attrField("tls.resumed", "")},
-		{"subject", attrField("tls.peer.subject", "")},
-		{"issuer", attrField("tls.peer.issuer", "")},
-		{"SANs", attrField("tls.peer.sans", ", ")},
-		{"not after", detailTLSExpiry},
-		{"chain expiry", detailChainExpiry},
-	},
-	"http": {
-		{"status", detailHTTPStatus},
-		{"protocol", attrField("http.protocol", "")},
-		{"request", attrField("http.method", "")},
-		{"server", attrField("http.server", "")},
-		{"content-type", attrField("http.content_type", "")},
-		{"location", attrField("http.location", "")},
-		{"first byte", detailHTTPFirstByte},
-		{"transfer", detailHTTPTransfer},
-	},
-}
-
-func detailDNSServer(a map[string]any) string {
-	server, transport := detailText(a["dns.server"], ""), detailText(a["dns.transport"], "")
-	if server != "" && transport != "" {
-		return server + " (" + transport + ")"
-	}
-	return server + transport
-}
-
-// detailDNSBootstrap says how a DoH server's own name was resolved; the
-// system resolver is called out, since its lookup is in the dns time.
-func detailDNSBootstrap(a map[string]any) string {
-	b := detailText(a["dns.bootstrap"], "")
-	if b == "system resolver" {
-		return b + " (looked up the DoH server's name, inside the dns time)"
-	}
-	return b
-}
-
-// detailDNSSource is shown only when the answer did not come from a server.
-func detailDNSSource(a map[string]any) string {
-	if s := detailText(a["dns.source"], ""); s != "server" {
-		return s
-	}
-	return ""
-}
-
-// detailConnectReady is when an RFC 8305 client would have started
-// connecting, reported when a late or missing answer held the phase up.
-func detailConnectReady(a map[string]any) string {
-	if d, ok := a["dns.connect_ready"].(time.Duration); ok {
-		return msText(d) + " ms (RFC 8305 §3: an application with Happy Eyeballs would connect here)"
-	}
-	return ""
-}
-
-func detailTLSVerify(a map[string]any) string {
-	if v, ok := a["tls.insecure"].(bool); ok && v {
-		return "VERIFICATION SKIPPED (--insecure)"
-	}
-	return ""
-}
-
-func detailTLSExpiry(a map[string]any) string {
-	return expiryText(a, "tls.peer.")
-}
-
-// detailChainExpiry names the certificate of the chain that expires first,
-// when it is not the leaf.
-func detailChainExpiry(a map[string]any) string {
-	subject := detailText(a["tls.chain.subject"], "")
-	if subject == "" || (subject == detailText(a["tls.peer.subject"], "") && a["tls.chain.not_after"] == a["tls.peer.not_after"]) {
-		return ""
-	}
-	return expiryText(a, "tls.chain.") + " " + subject
-}
-
-// expiryText is "<not_after> (N days left)" or "(EXPIRED N days ago)" from
-// the tls plugin's "<prefix>not_after", "days_left" and "expired".
-func expiryText(a map[string]any, prefix string) string {
-	at := detailText(a[prefix+"not_after"], "")
-	days, ok := a[prefix+"days_left"].(int64)
-	if at == "" || !ok {
-		return at
-	}
-	expired, _ := a[prefix+"expired"].(bool)
-	switch {
-	case days < 0:
-		return fmt.Sprintf("%s (EXPIRED %s ago)", at, plural(-days, "day"))
-	case expired:
-		return fmt.Sprintf("%s (EXPIRED less than a day ago)", at)
-	}
-	return fmt.Sprintf("%s (%s left)", at, plural(days, "day"))
-}
-
-func plural(n int64, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
-
-func detailHTTPStatus(a map[string]any) string {
-	code, ok := a["http.status"].(int64)
-	if !ok {
-		return detailText(a["http.status"], "")
-	}
-	return strings.TrimSpace(fmt.Sprintf("%d %s", code, http.StatusText(int(code))))
-}
-
-// detailHTTPFirstByte is the first response byte, as curl's starttransfer
-// counts it: an interim response's (103 Early Hints) when one came first,
-// in which case the final response's first byte follows.
-func detailHTTPFirstByte(a map[string]any) string {
-	out := detailText(a["http.ttfb"], "")
-	interim := detailText(a["http.interim"], ", ")
-	if out == "" || interim == "" {
-		return out
-	}
-	out += " (" + interim + ")"
-	if final := detailText(a["http.final_ttfb"], ""); final != "" {
-		out += "; final response " + final
-	}
-	return out
-}
-
-// detailHTTPTransfer is the body read of a GET: its time (curl's transfer,
-// outside the http phase's time), the bytes read and whether it ended.
-func detailHTTPTransfer(a map[string]any) string {
-	d, ok := a["http.transfer"].(time.Duration)
-	if !ok {
-		return ""
-	}
-	out := fmt.Sprintf("%s ms, %s bytes", msText(d), detailText(a["http.body_bytes"], ""))
-	if complete, ok := a["http.body_complete"].(bool); ok && !complete {
-		out += ", incomplete"
-		if why := detailText(a["http.body_error"], ""); why != "" {
-			out += ": " + why
-		}
-	}
-	return out + " (body read, not in the phase's time)"
-}
-
-// Details layout: the phase name in upper case, then label and value.
-const (
-	detailPhaseWidth = 6
-	detailLabelWidth = 13
-)
-
-// WriteDetails writes, per phase of s, the attributes it reported that
-// matter to a person; a phase without details gets one line saying so.
-// Phases probe does not know show all their attributes, sorted.
-func WriteDetails(w io.Writer, s sample.Sample, color bool) error {
-	tw := &tableWriter{w: w}
-	for _, p := range s.Phases {
-		lines := detailLines(p, color)
-		head := strings.ToUpper(p.Name)
-		for i, l := range lines {
-			if i > 0 {
-				head = ""
-			}
-			tw.printf("%-*s %s\n", detailPhaseWidth, head, l)
-		}
-	}
-	return tw.err
-}
-
-func detailLines(p sample.Phase, color bool) []string {
-	switch {
-	case p.Status == sample.Skipped || p.Status == sample.Reused:
-		return []string{wfPaint(wfDim, strings.TrimSpace(string(p.Status)+" "+inParens(p.Note)), color)}
-	}
-	var lines []string
-	fields, known := phaseDetails[p.Name]
-	if !known {
-		fields = genericFields(p.Attributes)
-	}
-	for _, f := range fields {
-		v := f.show(p.Attributes)
-		if v == "" {
-			continue
-		}
-		if f.label == "verify" || f.label == "warning" {
-			v = wfPaint(wfBoldRed, v, color)
-		}
-		lines = append(lines, fmt.Sprintf("%-*s %s", detailLabelWidth, f.label, v))
-	}
-	if len(lines) == 0 {
-		lines = append(lines, wfPaint(wfDim, "(no details reported)", color))
-	}
-	return lines
-}
-
-func inParens(s string) string {
-	if s == "" {
-		return ""
-	}
-	return "(" + s + ")"
-}
-
-// genericFields shows every attribute of a phase probe has no layout for.
-func genericFields(a map[string]any) []detailField {
-	keys := make([]string, 0, len(a))
-	for k := range a {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	fields := make([]detailField, len(keys))
-	for i, k := range keys {
-		fields[i] = detailField{k, attrField(k, ", ")}
-	}
-	return fields
 }
 
 // --- waterfall ---
@@ -538,97 +217,4 @@ func ticks(line []byte, cols []int) []byte {
 		line = append(line, '|')
 	}
 	return line
-}
-
-// --- JSON ---
-
-type probeJSON struct {
-	Schema       string          `json:"schema"`
-	Target       probeTargetJSON `json:"target"`
-	OK           bool            `json:"ok"`      // every probe succeeded (the exit status agrees)
-	LastOK       bool            `json:"last_ok"` // the probe shown in detail succeeded
-	Probes       int             `json:"probes"`
-	WallMS       *float64        `json:"wall_ms"`
-	Phases       []probePhase    `json:"phases"`
-	CumulativeMS probeCumulative `json:"cumulative_ms"`
-	Stats        *jsonTarget     `json:"stats,omitempty"`
-}
-
-type probeTargetJSON struct {
-	Name      string `json:"name"`
-	Host      string `json:"host"`
-	HostASCII string `json:"host_ascii,omitempty"`
-	Port      int    `json:"port"`
-	Protocol  string `json:"protocol"`
-}
-
-type probePhase struct {
-	Phase      string         `json:"phase"`
-	Plugin     string         `json:"plugin"`
-	Status     sample.Status  `json:"status"`
-	Note       string         `json:"note,omitempty"`
-	DurationMS *float64       `json:"duration_ms"`
-	WallMS     *float64       `json:"wall_ms"`
-	Error      *sample.Error  `json:"error"`
-	Attributes map[string]any `json:"attributes"`
-}
-
-// probeCumulative holds the marks; a mark that does not apply is null.
-type probeCumulative struct {
-	NameLookup    *float64 `json:"namelookup"`
-	Connect       *float64 `json:"connect"`
-	AppConnect    *float64 `json:"appconnect"`
-	StartTransfer *float64 `json:"starttransfer"`
-	Total         *float64 `json:"total"`
-}
-
-// WriteProbeJSON writes the report as one indented JSON document
-// ("probe.test/v1"): the target, whether every probe succeeded ("ok") and
-// whether the one shown did ("last_ok"), each phase of
-// the probe with its durations and attributes (durations in milliseconds,
-// as "<name>_ms"; a skipped phase has null durations), the cumulative marks
-// (null when they do not apply, e.g. appconnect without tls), and, when
-// several probes ran, "stats": the target's entry of a probe.run/v1 report.
-func WriteProbeJSON(w io.Writer, r ProbeReport) error {
-	t, s := r.Target, r.Sample
-	doc := probeJSON{
-		Schema: ProbeSchema, OK: s.OK(), LastOK: s.OK(), Probes: r.Probes, WallMS: ms(s.Wall), Phases: []probePhase{},
-		Target:       probeTargetJSON{Name: t.Name, Host: t.WrittenHost(), HostASCII: hostASCII(t), Port: t.Port, Protocol: t.Protocol},
-		CumulativeMS: cumulativeDoc(Marks(s)),
-	}
-	for _, p := range s.Phases {
-		doc.Phases = append(doc.Phases, probePhaseDoc(p))
-	}
-	if r.Stats != nil {
-		doc.OK = r.Stats.OK == r.Stats.Probes
-		st := runTargetDoc(t, *r.Stats)
-		doc.Stats = &st
-	}
-	return EncodeJSON(w, doc)
-}
-
-func probePhaseDoc(p sample.Phase) probePhase {
-	out := probePhase{Phase: p.Name, Plugin: p.Plugin, Status: p.Status, Note: p.Note, Attributes: attributes(p.Attributes)}
-	if p.Error != nil {
-		out.Error = &sample.Error{Kind: p.Error.Kind, Message: plainMessage(p.Error.Kind, p.Error.Message)}
-	}
-	if p.Status == sample.OK || p.Status == sample.Failed {
-		out.DurationMS, out.WallMS = ms(p.Duration), ms(p.Wall)
-	}
-	if out.Attributes == nil {
-		out.Attributes = map[string]any{}
-	}
-	return out
-}
-
-func cumulativeDoc(marks []Mark) probeCumulative {
-	var c probeCumulative
-	slots := map[string]**float64{
-		MarkNameLookup: &c.NameLookup, MarkConnect: &c.Connect, MarkAppConnect: &c.AppConnect,
-		MarkStartTransfer: &c.StartTransfer, MarkTotal: &c.Total,
-	}
-	for _, m := range marks {
-		*slots[m.Name] = ms(m.At)
-	}
-	return c
 }

@@ -1,64 +1,54 @@
 // Package plan turns a loaded targets file into what a run executes: each
-// target with its chain of phases, and the plugin process serving each
-// phase. Building a plan starts nothing.
+// target with its chain of phases, and the plugin serving each phase. A plan
+// is plain data: building one starts nothing, and nothing in this package
+// knows how plugins are started or called.
 package plan
 
 import (
 	"net/netip"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/probe-net/probe/core/config"
-	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk"
 )
 
 // ResolvePhase is the chain slot that turns a name into addresses. It is
 // skipped for targets whose host is an IP literal.
-const ResolvePhase = "dns"
+const ResolvePhase = registry.ResolvePhase
 
 // Target is one target and its chain. Target.Host is the host as it goes
 // on the wire (A-labels for an internationalised name).
 type Target struct {
 	sdk.Target
-	// Written is the host as written, when it differs from Host (an
-	// internationalised name); "" otherwise.
-	Written string
+	// Timeout is the budget of one whole probe (all its phases).
 	Timeout time.Duration
-	Phases  []string
+	// Phases are the chain's slots in order, e.g. dns, tcp, tls, http.
+	Phases []string
 	// Literal is the host parsed as an IP address; valid only when the host
 	// is an IP literal.
 	Literal netip.Addr
 }
 
-// DisplayHost is the host for people: as written, followed by its A-label
-// form when that differs ("bücher.example (xn--bcher-kva.example)").
-func (t Target) DisplayHost() string {
-	if t.Written == "" || t.Written == t.Host {
-		return t.Host
-	}
-	return t.Written + " (" + t.Host + ")"
-}
-
-// WrittenHost is the host as written.
-func (t Target) WrittenHost() string {
-	if t.Written == "" {
-		return t.Host
-	}
-	return t.Written
-}
-
-// Plugin is one phase's plugin and its still-undecoded config.
+// Plugin says which plugin serves one phase slot.
 type Plugin struct {
-	Spec   pluginhost.Spec
-	Config hcl.Body  // nil when the file gives none
-	Range  hcl.Range // where the plugin is declared (or the first target using it)
+	// Name is the phase slot, as used in targets' chains.
+	Name string
+	// Builtin names the built-in plugin serving the slot when Path is
+	// empty; it defaults to Name.
+	Builtin string
+	// Path is an external plugin executable; empty for a built-in.
+	Path string
+	// Args are extra arguments for Path.
+	Args []string
 }
+
+// Run says how many rounds to probe and how.
+type Run = config.Run
 
 // Plan is what a run executes.
 type Plan struct {
-	Run     config.Run
+	Run     Run
 	Targets []Target
 	Plugins []Plugin // one per phase used by some target, in first-use order
 }
@@ -79,7 +69,7 @@ func Build(f *config.File) *Plan {
 				continue
 			}
 			used[name] = true
-			p.Plugins = append(p.Plugins, plugin(name, declared, t.Range))
+			p.Plugins = append(p.Plugins, plugin(name, declared))
 		}
 	}
 	return p
@@ -88,7 +78,6 @@ func Build(f *config.File) *Plan {
 func target(t config.Target) Target {
 	out := Target{
 		Target:  sdk.Target{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol},
-		Written: t.Written,
 		Timeout: t.Timeout,
 		Phases:  append([]string(nil), t.Phases...),
 	}
@@ -98,16 +87,16 @@ func target(t config.Target) Target {
 	return out
 }
 
-func plugin(name string, declared map[string]config.Plugin, firstUse hcl.Range) Plugin {
+func plugin(name string, declared map[string]config.Plugin) Plugin {
 	pl, ok := declared[name]
 	if !ok {
-		return Plugin{Spec: pluginhost.Spec{Name: name, Builtin: name}, Range: firstUse}
+		return Plugin{Name: name, Builtin: name}
 	}
-	spec := pluginhost.Spec{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
-	if spec.Path == "" && spec.Builtin == "" {
-		spec.Builtin = name
+	out := Plugin{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
+	if out.Path == "" && out.Builtin == "" {
+		out.Builtin = name
 	}
-	return Plugin{Spec: spec, Config: pl.Config, Range: pl.Range}
+	return out
 }
 
 // TargetNames lists the targets' names in order.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/probe-net/probe/core/config"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // EnvHosts names the environment variable holding extra targets as
@@ -56,14 +57,10 @@ func target(name, written string, port int, protocol string) (config.Target, err
 	if err != nil {
 		return config.Target{}, err
 	}
-	t := config.Target{
+	return config.Target{
 		Name: name, Host: host, Port: port, Protocol: protocol,
-		Timeout: config.DefaultTimeout, Phases: config.ChainFor(protocol),
-	}
-	if host != written {
-		t.Written = written
-	}
-	return t, nil
+		Timeout: config.DefaultTimeout, Phases: registry.Chain(protocol),
+	}, nil
 }
 
 // Parse reads a PRECONNECT_HOSTS value. Entries are separated by commas;
@@ -99,8 +96,8 @@ func parseEntry(entry string) (config.Target, error) {
 		return config.Target{}, fmt.Errorf("port %q is not a number from 1 to 65535", portText)
 	}
 	proto = strings.ToLower(proto)
-	if !slices.Contains(config.Protocols, proto) {
-		return config.Target{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(config.Protocols, ", "))
+	if !slices.Contains(registry.ProtocolNames(), proto) {
+		return config.Target{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
 	}
 	hostPart := host
 	if strings.Contains(host, ":") {

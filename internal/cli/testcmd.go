@@ -18,7 +18,7 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
-	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // maxTestTimeout bounds --timeout: a probe that needs longer is not one.
@@ -29,7 +29,7 @@ const maxTestTimeout = time.Hour
 type testFlags struct {
 	timeout      string
 	count        int
-	format       string
+	format       *formatFlag
 	dnsServers   []string
 	dnsTransport string
 	dnsCAFile    string
@@ -106,7 +106,7 @@ func (f *testFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.timeout, "timeout", "5000", "budget for the whole probe: milliseconds (2000) or a Go duration (2s)")
 	fl.IntVar(&f.count, "count", 1, "probes to run; above 1, per-phase statistics follow the details of the last")
-	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	f.format = addFormatFlag(cmd, output.ProbeReport{})
 	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
 	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
 	fl.StringVar(&f.dnsCAFile, "dns-ca-file", "", "PEM file of the CA certificates to trust for the dot/doh resolver (default: the system roots)")
@@ -120,23 +120,16 @@ func (f *testFlags) register(cmd *cobra.Command) {
 
 // check validates the flags that do not depend on a plugin.
 func (f *testFlags) check(proto string) error {
-	tls, web := proto == "tls" || proto == "https", proto == "http" || proto == "https"
 	switch {
-	case f.format != "table" && f.format != "json":
-		return fmt.Errorf("--format must be table or json, not %q", f.format)
 	case f.count < 1:
 		return fmt.Errorf("--count must be at least 1, not %d", f.count)
 	case f.dnsTransport != "" && !slices.Contains([]string{"udp", "tcp", "dot", "doh"}, f.dnsTransport):
 		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %q", f.dnsTransport)
-	case !tls && f.caFile != "":
-		return fmt.Errorf("--ca-file applies to tls and https, not %s", proto)
-	case !tls && f.insecure:
-		return fmt.Errorf("--insecure applies to tls and https, not %s", proto)
-	case !tls && f.sni != "":
-		return fmt.Errorf("--sni applies to tls and https, not %s", proto)
-	case !web && f.path != "":
-		return fmt.Errorf("--path applies to http and https, not %s", proto)
-	case f.path != "" && !strings.HasPrefix(f.path, "/"):
+	}
+	if err := f.checkApplies(proto); err != nil {
+		return err
+	}
+	if f.path != "" && !strings.HasPrefix(f.path, "/") {
 		return fmt.Errorf("--path %q must start with /", f.path)
 	}
 	if err := f.checkDNSServers(); err != nil {
@@ -167,6 +160,20 @@ func (f *testFlags) checkSecureDNS() error {
 	for _, b := range f.dnsBootstrap {
 		if _, err := netip.ParseAddr(b); err != nil {
 			return fmt.Errorf("--dns-bootstrap %q: want an IP address, e.g. 192.0.2.10", b)
+		}
+	}
+	return nil
+}
+
+// checkApplies rejects a flag whose phase is not in proto's chain, such as
+// --sni for tcp (plugins/registry says which phase a flag configures).
+func (f *testFlags) checkApplies(proto string) error {
+	chain := registry.Chain(proto)
+	values := f.pluginValues()
+	for _, fl := range registry.TestFlags() {
+		phase, _, _ := registry.TestFlag(fl.Name)
+		if _, set := values[fl.Name]; set && !slices.Contains(chain, phase) {
+			return fmt.Errorf("--%s applies to %s, not %s", fl.Name, strings.Join(registry.ProtocolsWith(phase), " and "), proto)
 		}
 	}
 	return nil
@@ -216,41 +223,37 @@ func absFile(flag, path string) (string, error) {
 	return abs, nil
 }
 
-// defaults are the plugin config the flags set (runner.StartOptions).
+// pluginValues are the values of the plugin config flags that were set,
+// by flag name; which attribute each sets is in plugins/registry.
+func (f *testFlags) pluginValues() map[string]any {
+	v := map[string]any{}
+	setIf := func(flag string, value any, set bool) {
+		if set {
+			v[flag] = value
+		}
+	}
+	setIf("dns-server", f.dnsServers, len(f.dnsServers) > 0)
+	setIf("dns-transport", f.dnsTransport, f.dnsTransport != "")
+	setIf("dns-ca-file", f.dnsCAFile, f.dnsCAFile != "")
+	setIf("dns-tls-name", f.dnsTLSName, f.dnsTLSName != "")
+	setIf("dns-bootstrap", f.dnsBootstrap, len(f.dnsBootstrap) > 0)
+	setIf("ca-file", f.caFile, f.caFile != "")
+	setIf("insecure", true, f.insecure)
+	setIf("sni", f.sni, f.sni != "")
+	setIf("path", f.path, f.path != "")
+	return v
+}
+
+// defaults are the plugin config the flags set (the defaults of config.File.ConfigurePlugins):
+// phase → attribute → value.
 func (f *testFlags) defaults() map[string]map[string]any {
 	d := map[string]map[string]any{}
-	set := func(phase, attr string, v any) {
+	for flag, value := range f.pluginValues() {
+		phase, fl, _ := registry.TestFlag(flag)
 		if d[phase] == nil {
 			d[phase] = map[string]any{}
 		}
-		d[phase][attr] = v
-	}
-	if len(f.dnsServers) > 0 {
-		set("dns", "servers", f.dnsServers)
-	}
-	if f.dnsTransport != "" {
-		set("dns", "transport", f.dnsTransport)
-	}
-	if f.dnsCAFile != "" {
-		set("dns", "ca_file", f.dnsCAFile)
-	}
-	if f.dnsTLSName != "" {
-		set("dns", "tls_server_name", f.dnsTLSName)
-	}
-	if len(f.dnsBootstrap) > 0 {
-		set("dns", "bootstrap", f.dnsBootstrap)
-	}
-	if f.caFile != "" {
-		set("tls", "ca_file", f.caFile)
-	}
-	if f.insecure {
-		set("tls", "insecure_skip_verify", true)
-	}
-	if f.sni != "" {
-		set("tls", "server_name", f.sni)
-	}
-	if f.path != "" {
-		set("http", "path", f.path)
+		d[phase][fl.Attribute] = value
 	}
 	return d
 }
@@ -266,21 +269,17 @@ func parseTestTarget(args []string) (config.Target, error) {
 		return config.Target{}, fmt.Errorf("PORT %q: want a number from 1 to 65535 (usage: probe test HOST PORT PROTO)", args[1])
 	}
 	proto := args[2]
-	if !slices.Contains(config.Protocols, proto) {
-		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(config.Protocols, ", "))
+	if !slices.Contains(registry.ProtocolNames(), proto) {
+		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
 	}
 	wire, err := config.WireHost(host)
 	if err != nil {
 		return config.Target{}, fmt.Errorf("HOST: %v", err)
 	}
-	t := config.Target{
+	return config.Target{
 		Name: net.JoinHostPort(host, args[1]), Host: wire, Port: port, Protocol: proto,
-		Phases: config.ChainFor(proto),
-	}
-	if wire != host {
-		t.Written = host
-	}
-	return t, nil
+		Phases: registry.Chain(proto),
+	}, nil
 }
 
 // parseTestHost accepts a name or an IP address; IPv6 bare or in brackets.
@@ -325,36 +324,16 @@ func parseTimeout(s string) (time.Duration, error) {
 // runTest probes t --count times and prints the last probe in detail.
 func runTest(g *globals, t config.Target, f testFlags) error {
 	file := &config.File{Run: config.Run{Count: f.count, Concurrency: 1}, Targets: []config.Target{t}}
-	res, err := g.execute(&source{file: file, loader: config.NewLoader()}, execOptions{defaults: f.defaults()})
+	res, err := g.execute(&source{file: file, loader: config.NewLoader()}, execOptions{defaults: f.defaults(), format: f.format})
 	if err != nil {
 		return err
 	}
-	if len(res.samples) == 0 {
+	if res.last == nil {
 		return exit(ExitInterrupted, "interrupted before the probe finished")
 	}
-	r := output.ProbeReport{Target: res.plan.Targets[0], Sample: res.samples[len(res.samples)-1], Probes: len(res.samples)}
-	st := stats.Aggregate(res.plan.TargetNames(), res.samples)
+	r := output.ProbeReport{Target: res.targets[0], Sample: *res.last, Probes: res.probes}
 	if f.count > 1 {
-		r.Stats = &st[0]
+		r.Stats = &res.stats[0]
 	}
-	if err := writeTest(g, f.format, r, output.NewReport(res.plan.Targets, st)); err != nil {
-		return exit(ExitRuntime, "writing output: %v", err)
-	}
-	return res.exitError()
-}
-
-func writeTest(g *globals, format string, r output.ProbeReport, all output.Report) error {
-	if format == "json" {
-		return output.WriteProbeJSON(g.stdout, r)
-	}
-	if err := output.WriteProbe(g.stdout, r, g.color); err != nil {
-		return err
-	}
-	if r.Stats == nil {
-		return nil
-	}
-	if _, err := fmt.Fprintf(g.stdout, "\nall %d probes:\n", r.Probes); err != nil {
-		return err
-	}
-	return output.WriteTable(g.stdout, all)
+	return res.finish(g, r, f.format)
 }

@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime/debug"
 	"time"
 
 	"github.com/probe-net/probe/internal/fdpass"
+	"github.com/probe-net/probe/internal/phaserun"
 	"github.com/probe-net/probe/internal/phasev1"
 	"github.com/probe-net/probe/sdk"
 )
@@ -31,7 +31,7 @@ func (s *server) Describe(context.Context, *phasev1.DescribeRequest) (*phasev1.D
 }
 
 func (s *server) Configure(_ context.Context, req *phasev1.ConfigureRequest) (*phasev1.ConfigureResponse, error) {
-	err := s.impl.Configure(sdk.NewConfig(req.GetConfigJson()))
+	err := s.impl.Configure(sdk.NewConfig(req.GetConfigJson()).WithInstanceName(req.GetInstanceName()))
 	resp := &phasev1.ConfigureResponse{}
 	for _, e := range flatten(err) {
 		p := &phasev1.ConfigProblem{Message: e.Error()}
@@ -72,34 +72,13 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 		}
 		return failed(sdk.KindPlugin, err), nil
 	}
-	res, runErr := RunPhase(ctx, s.impl, in)
+	res, runErr := phaserun.Run(ctx, s.impl, in)
 	resp, err := s.respond(req, in, res, runErr)
 	if err != nil {
 		closeQuietly(in.Conn)
 		return failed(sdk.KindPlugin, err), nil
 	}
 	return resp, nil
-}
-
-// RunPhase runs phase once, as the plugin server does and as an in-process
-// caller must too: a panic becomes a failure of kind plugin (one bad input
-// cannot take down a process and every probe in flight), the result is
-// never nil, and a phase that set no Duration gets the wall time of Run.
-func RunPhase(ctx context.Context, phase sdk.Phase, in *sdk.Request) (res *sdk.Result, err error) {
-	start := time.Now()
-	defer func() {
-		if r := recover(); r != nil {
-			sdk.Logger(ctx).Error("phase panicked", "panic", r, "stack", string(debug.Stack()))
-			res, err = nil, sdk.Errorf(sdk.KindPlugin, "phase panicked: %v", r)
-		}
-		if res == nil {
-			res = &sdk.Result{}
-		}
-		if res.Duration == 0 {
-			res.Duration = time.Since(start)
-		}
-	}()
-	return phase.Run(ctx, in)
 }
 
 // request converts the wire request and claims the connection it names.

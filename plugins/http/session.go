@@ -87,7 +87,7 @@ func (s *session) run() (*sdk.Result, error) {
 		why := s.notReusable(resp)
 		res.Reusable = why == ""
 		if why != "" {
-			s.attrs["http.not_reusable"] = why
+			s.attrs[sdk.AttrHTTPNotReusable] = why
 		}
 	}
 	return res, nil
@@ -114,7 +114,7 @@ func (s *session) notReusable(resp *http.Response) string {
 func (s *session) exchange(method string, keepAlive bool) (*http.Response, error) {
 	s.method = method
 	s.duration = 0
-	s.attrs["http.method"] = method
+	s.attrs[sdk.AttrHTTPMethod] = method
 	s.limit.arm(s.cfg.maxHeaderBytes)
 	defer s.limit.disarm()
 
@@ -122,14 +122,14 @@ func (s *session) exchange(method string, keepAlive bool) (*http.Response, error
 	s.askedKeepAlive = keepAlive
 	_, err := s.conn.Write(s.request(method, keepAlive))
 	s.write += time.Since(writeStart)
-	s.attrs["http.write"] = s.write
+	s.attrs[sdk.AttrHTTPWrite] = s.write
 	if err != nil {
 		return nil, s.ioError("sending "+s.what(), err)
 	}
 	if _, err := s.br.Peek(1); err != nil {
 		return nil, s.readError(err, true)
 	}
-	s.attrs["http.ttfb"] = time.Since(s.start)
+	s.attrs[sdk.AttrHTTPTTFB] = time.Since(s.start)
 	resp, err := s.readFinal(method)
 	s.duration = time.Since(s.start)
 	if err != nil {
@@ -176,24 +176,24 @@ func (s *session) readFinal(method string) (*http.Response, error) {
 			return nil, fmt.Errorf("more than %d interim (1xx) responses", maxInterim)
 		}
 		interim = append(interim, truncate(resp.Status, maxReasonLen))
-		s.attrs["http.interim"] = interim
+		s.attrs[sdk.AttrHTTPInterim] = interim
 		if _, err := s.br.Peek(1); err == nil {
-			s.attrs["http.final_ttfb"] = time.Since(s.start)
+			s.attrs[sdk.AttrHTTPFinalTTFB] = time.Since(s.start)
 		}
 	}
 }
 
 // report records what the final response says.
 func (s *session) report(resp *http.Response) {
-	s.attrs["http.status"] = int64(resp.StatusCode)
-	s.attrs["http.protocol"] = resp.Proto
+	s.attrs[sdk.AttrHTTPStatus] = int64(resp.StatusCode)
+	s.attrs[sdk.AttrHTTPProtocol] = resp.Proto
 	// Open only if both sides asked: with "Connection: close" sent, the
 	// server need not echo it to end the connection.
-	s.attrs["http.keep_alive"] = s.askedKeepAlive && !resp.Close
+	s.attrs[sdk.AttrHTTPKeepAlive] = s.askedKeepAlive && !resp.Close
 	for attr, name := range map[string]string{
-		"http.location":     "Location",
-		"http.server":       "Server",
-		"http.content_type": "Content-Type",
+		sdk.AttrHTTPLocation:    "Location",
+		sdk.AttrHTTPServer:      "Server",
+		sdk.AttrHTTPContentType: "Content-Type",
 	} {
 		if v := resp.Header.Get(name); v != "" {
 			s.attrs[attr] = v
@@ -202,7 +202,7 @@ func (s *session) report(resp *http.Response) {
 	// From the header itself: Go sets ContentLength to 0 for 204 and 304,
 	// whose Content-Length describes the representation, not a body.
 	if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
-		s.attrs["http.content_length"] = n
+		s.attrs[sdk.AttrHTTPContentLength] = n
 	}
 }
 
@@ -216,14 +216,14 @@ func (s *session) report(resp *http.Response) {
 func (s *session) discardBody(resp *http.Response) {
 	start := time.Now()
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
-	s.attrs["http.transfer"] = time.Since(start)
-	s.attrs["http.body_bytes"] = n
+	s.attrs[sdk.AttrHTTPTransfer] = time.Since(start)
+	s.attrs[sdk.AttrHTTPBodyBytes] = n
 	s.bodyDone = err == nil && n < maxBodyBytes
 	// The body is outside the phase's Duration, but a body that stops short
 	// (a stream that never ends, a reset) is said in the result.
-	s.attrs["http.body_complete"] = s.bodyDone
+	s.attrs[sdk.AttrHTTPBodyComplete] = s.bodyDone
 	if err != nil {
-		s.attrs["http.body_error"] = err.Error()
+		s.attrs[sdk.AttrHTTPBodyError] = err.Error()
 		sdk.Logger(s.ctx).Debug("reading the response body failed", "error", err, "read", n)
 	}
 }

@@ -11,14 +11,14 @@ import (
 
 // addSession reports what the handshake negotiated.
 func addSession(attrs sdk.Attributes, st tls.ConnectionState) {
-	attrs["tls.version"] = tls.VersionName(st.Version)
-	attrs["tls.cipher"] = tls.CipherSuiteName(st.CipherSuite)
-	attrs["tls.resumed"] = st.DidResume
+	attrs[sdk.AttrTLSVersion] = tls.VersionName(st.Version)
+	attrs[sdk.AttrTLSCipher] = tls.CipherSuiteName(st.CipherSuite)
+	attrs[sdk.AttrTLSResumed] = st.DidResume
 	if st.CurveID != 0 { // no key exchange group (e.g. RSA key exchange)
-		attrs["tls.curve"] = st.CurveID.String()
+		attrs[sdk.AttrTLSCurve] = st.CurveID.String()
 	}
 	if st.NegotiatedProtocol != "" {
-		attrs["tls.alpn"] = st.NegotiatedProtocol
+		attrs[sdk.AttrTLSALPN] = st.NegotiatedProtocol
 	}
 }
 
@@ -27,29 +27,36 @@ func addPeer(attrs sdk.Attributes, leaf *x509.Certificate, now time.Time) {
 	if leaf == nil {
 		return
 	}
-	attrs["tls.peer.subject"] = leaf.Subject.String()
-	attrs["tls.peer.issuer"] = leaf.Issuer.String()
-	attrs["tls.peer.sans"] = sans(leaf)
-	addExpiry(attrs, "tls.peer.", leaf.NotAfter, now)
+	attrs[sdk.AttrTLSPeerSubject] = leaf.Subject.String()
+	attrs[sdk.AttrTLSPeerIssuer] = leaf.Issuer.String()
+	attrs[sdk.AttrTLSPeerSANs] = sans(leaf)
+	peerExpiry.add(attrs, leaf.NotAfter, now)
 }
 
-// addExpiry reports notAfter under prefix: "not_after" (RFC 3339, UTC),
-// "days_left" (see daysLeft) and "expired".
-func addExpiry(attrs sdk.Attributes, prefix string, notAfter, now time.Time) {
-	attrs[prefix+"not_after"] = notAfter.UTC().Format(time.RFC3339)
-	attrs[prefix+"days_left"] = daysLeft(notAfter, now)
-	attrs[prefix+"expired"] = now.After(notAfter)
+// expiryKeys are the attribute keys of one certificate's expiry.
+type expiryKeys struct{ notAfter, daysLeft, expired string }
+
+var (
+	peerExpiry  = expiryKeys{sdk.AttrTLSPeerNotAfter, sdk.AttrTLSPeerDaysLeft, sdk.AttrTLSPeerExpired}
+	chainExpiry = expiryKeys{sdk.AttrTLSChainNotAfter, sdk.AttrTLSChainDaysLeft, sdk.AttrTLSChainExpired}
+)
+
+// add reports notAfter as of now: RFC 3339 in UTC, the days left (see
+// daysLeft) and whether it has passed.
+func (k expiryKeys) add(attrs sdk.Attributes, notAfter, now time.Time) {
+	attrs[k.notAfter] = notAfter.UTC().Format(time.RFC3339)
+	attrs[k.daysLeft] = daysLeft(notAfter, now)
+	attrs[k.expired] = now.After(notAfter)
 }
 
 // addChain reports the certificate that expires first in the chain the
 // handshake relied on, as blackbox_exporter's probe_ssl_earliest_cert_expiry
-// does: "tls.chain.subject" names it, "tls.chain.not_after",
-// "tls.chain.days_left" and "tls.chain.expired" say when. The chain is the verified one; when
-// verification built several (cross-signed intermediates), the one that
-// stays valid longest, since a client needs only one of them
-// (blackbox_exporter's probe_ssl_last_chain_expiry_timestamp_seconds).
-// Without verification (insecure_skip_verify) it is the certificates the
-// server sent.
+// does: sdk.AttrTLSChainSubject names it, the other tls.chain.* keys say
+// when. The chain is the verified one; when verification built several
+// (cross-signed intermediates), the one that stays valid longest, since a
+// client needs only one of them (blackbox_exporter's
+// probe_ssl_last_chain_expiry_timestamp_seconds). Without verification
+// (insecure_skip_verify) it is the certificates the server sent.
 func addChain(attrs sdk.Attributes, st tls.ConnectionState, now time.Time) {
 	var first *x509.Certificate
 	for _, chain := range st.VerifiedChains {
@@ -63,8 +70,8 @@ func addChain(attrs sdk.Attributes, st tls.ConnectionState, now time.Time) {
 	if first == nil {
 		return
 	}
-	attrs["tls.chain.subject"] = first.Subject.String()
-	addExpiry(attrs, "tls.chain.", first.NotAfter, now)
+	attrs[sdk.AttrTLSChainSubject] = first.Subject.String()
+	chainExpiry.add(attrs, first.NotAfter, now)
 }
 
 // earliest is the certificate of certs that expires first, or nil.
