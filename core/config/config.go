@@ -39,7 +39,7 @@ type Plugin struct {
 type Target struct {
 	// Host is what goes on the wire: an IP address, or a name with any
 	// internationalised label as its A-label (WireHost).
-	Host string
+	Host           string
 	Name, Protocol string
 	Port           int
 	Timeout        time.Duration // budget for one probe (the whole chain)

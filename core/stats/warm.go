@@ -101,7 +101,7 @@ func (a *WarmAccumulator) Warmth() []Warmth {
 
 // warmAcc folds one target's probes.
 type warmAcc struct {
-	w      Warmth // counts; Cold once the first probe arrived
+	w           Warmth // counts; Cold once the first probe arrived
 	phases      map[string]*warmDurations
 	total       warmDurations
 	notReusable errorGroups
