@@ -2,16 +2,21 @@ package config
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk"
@@ -23,6 +28,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "defaults"},
 		{Type: "plugin", LabelNames: []string{"name"}},
 		{Type: "target", LabelNames: []string{"name"}},
+		{Type: "serve"},
 	},
 }
 
@@ -35,7 +41,7 @@ var targetSchema = &hcl.BodySchema{
 }
 
 var pluginSchema = &hcl.BodySchema{
-	Attributes: attributes("path", "builtin", "args").Attributes,
+	Attributes: attributes("path", "builtin", "args", "sha256", "env", "pass_env").Attributes,
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "config"}},
 }
 
@@ -76,6 +82,9 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 	file.Plugins = d.plugins(blocks["plugin"])
 	defaults := d.defaults(d.atMostOne(blocks["defaults"]))
 	file.Targets = d.targets(blocks["target"], defaults)
+	var warm []hcl.Range
+	file.Serve, warm = d.serve(d.atMostOne(blocks["serve"]))
+	d.checkWarm(file.Serve, warm, file.Targets)
 	sortDiagnostics(d.diags)
 	return file, d.diags
 }
@@ -214,8 +223,105 @@ func (d *decoder) plugin(b *hcl.Block) Plugin {
 		d.errorf(args.NameRange, "Unexpected args",
 			"plugin %q: args are passed to an external plugin; set path too, or remove args.", p.Name)
 	}
+	if sum := d.attr(c, "sha256", &p.SHA256); sum != nil {
+		d.pin(p.Name, sum, path != nil, &p.SHA256)
+	}
+	p.Env, p.PassEnv = d.environment(p.Name, c)
 	p.Config = d.config(c.Blocks)
 	return p
+}
+
+// pin checks a sha256 attribute: 64 hex digits, on an external plugin. The
+// digest is kept in lower case.
+func (d *decoder) pin(name string, a *hcl.Attribute, hasPath bool, sum *string) {
+	switch b, err := hex.DecodeString(*sum); {
+	case !hasPath:
+		d.errorf(a.NameRange, "Unexpected sha256",
+			"plugin %q: sha256 pins an external plugin's executable; set path too, or remove sha256.", name)
+	case err != nil || len(b) != sha256.Size:
+		d.errorf(a.Expr.Range(), "Invalid sha256",
+			"plugin %q: sha256 = %q is not a SHA-256 digest: write its 64 hexadecimal digits, as sha256sum prints them.", name, *sum)
+	}
+	*sum = strings.ToLower(*sum)
+}
+
+// envName matches a portable environment variable name (POSIX.1-2017,
+// 8.1: letters, digits and underscores, not starting with a digit).
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ReservedEnv reports whether name is reserved for the plugin protocol:
+// probe and go-plugin set every name beginning with PLUGIN_ or PROBE_ in a
+// plugin's environment (the same rule as pluginhost.Reserved).
+func ReservedEnv(name string) bool {
+	return strings.HasPrefix(name, "PLUGIN_") || strings.HasPrefix(name, "PROBE_")
+}
+
+// environment decodes a plugin block's env map and pass_env list, checking
+// every name where it is written.
+func (d *decoder) environment(plugin string, c *hcl.BodyContent) (map[string]string, []string) {
+	var env map[string]string
+	set := map[string]bool{}
+	if a := d.attr(c, "env", &env); a != nil {
+		for _, k := range envKeys(a.Expr, env) {
+			d.envVar(plugin, "env", k.name, k.rng)
+			set[k.name] = true
+		}
+	}
+	a, ok := c.Attributes["pass_env"]
+	if !ok {
+		return env, nil
+	}
+	names, ranges := d.stringList(a.Expr)
+	for i, name := range names {
+		switch {
+		case set[name]:
+			d.errorf(ranges[i], "Duplicate environment variable",
+				"plugin %q: %s is both set in env and passed in pass_env; keep one.", plugin, name)
+		case slices.Index(names, name) < i:
+			d.errorf(ranges[i], "Duplicate environment variable", "plugin %q: pass_env lists %q twice.", plugin, name)
+		default:
+			d.envVar(plugin, "pass_env", name, ranges[i])
+		}
+	}
+	return env, names
+}
+
+// envVar checks one variable name of env or pass_env.
+func (d *decoder) envVar(plugin, attr, name string, rng hcl.Range) {
+	switch {
+	case !envName.MatchString(name):
+		d.errorf(rng, "Invalid environment variable name",
+			"plugin %q: %s: %q is not a variable name: use letters, digits and underscores, not starting with a digit.", plugin, attr, name)
+	case ReservedEnv(name):
+		d.errorf(rng, "Reserved environment variable",
+			"plugin %q: %s: %s is reserved: probe sets the names beginning with PLUGIN_ or PROBE_ for the plugin protocol.", plugin, attr, name)
+	}
+}
+
+type envKey struct {
+	name string
+	rng  hcl.Range
+}
+
+// envKeys lists env's names in the order written, each with its key's
+// range; the whole expression's range when it is not a literal map.
+func envKeys(expr hcl.Expression, env map[string]string) []envKey {
+	var keys []envKey
+	if pairs, diags := hcl.ExprMap(expr); !diags.HasErrors() {
+		for _, kv := range pairs {
+			if v, diags := kv.Key.Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				keys = append(keys, envKey{v.AsString(), kv.Key.Range()})
+			}
+		}
+		if len(keys) == len(env) {
+			return keys
+		}
+	}
+	keys = keys[:0]
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		keys = append(keys, envKey{name, expr.Range()})
+	}
+	return keys
 }
 
 // pluginPath resolves a plugin path against the file's directory. The

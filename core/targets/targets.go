@@ -82,6 +82,12 @@ func Parse(value string) ([]config.Target, error) {
 	return out, nil
 }
 
+// ParseOne reads one "host:port:proto" entry, as Parse does for each
+// entry of PRECONNECT_HOSTS; the target is named after the entry.
+func ParseOne(entry string) (config.Target, error) {
+	return parseEntry(strings.TrimSpace(entry))
+}
+
 func parseEntry(entry string) (config.Target, error) {
 	host, rest, err := splitHost(entry)
 	if err != nil {

@@ -29,8 +29,8 @@ func TestDescribe(t *testing.T) {
 	for _, a := range d.Schema {
 		names = append(names, a.Name+":"+a.Type.String())
 	}
-	want := "path:string host:string user_agent:string headers:map(string) expect_status:list(number) " +
-		"method:string fallback_to_get:bool keep_alive:bool max_header_bytes:number"
+	want := "path:string host:string user_agent:string headers:map(string) expect_status:list(int) " +
+		"method:string fallback_to_get:bool keep_alive:bool max_header_bytes:int"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("config schema = %s\nwant %s", got, want)
 	}
