@@ -51,12 +51,15 @@ type Plugin struct {
 
 // Target is one thing to probe.
 type Target struct {
-	Name, Host, Protocol string
-	Port                 int
-	Timeout              time.Duration // budget for one probe (the whole chain)
-	Phases               []string      // explicit chain, or the protocol's default chain
-	Explicit             bool          // Phases came from the file
-	Range                hcl.Range     // the block's definition range
+	// Host is what goes on the wire: an IP address, or a name with any
+	// internationalised label as its A-label (WireHost).
+	Host           string
+	Name, Protocol string
+	Port           int
+	Timeout        time.Duration // budget for one probe (the whole chain)
+	Phases         []string      // explicit chain, or the protocol's default chain
+	Explicit       bool          // Phases came from the file
+	Range          hcl.Range     // the block's definition range
 }
 
 // Defaults that apply when the file does not say otherwise.

@@ -189,6 +189,10 @@ func TestLoadBad(t *testing.T) {
 			want: `testdata/bad/host_url.hcl:2:10: Invalid host; target "web": host must be a name or IP address, not a URL ("https://www.probe.test").`},
 		{file: "host_with_port.hcl",
 			want: `testdata/bad/host_with_port.hcl:2:10: Invalid host; target "web": host must be a name or IP address without a port ("www.probe.test:8080"); set port instead.`},
+		{file: "host_invalid_idn.hcl",
+			want: `testdata/bad/host_invalid_idn.hcl:2:10: Invalid host; target "books": "a\u200db.probe.test" is not a valid internationalised domain name (IDNA 2008, UTS #46): invalid label "a\u200db".`},
+		{file: "name_without_resolve.hcl",
+			want: `testdata/bad/name_without_resolve.hcl:4:12: Missing resolve phase; target "web": host "www.probe.test" is a name, and no phase before tcp resolves it: put "dns" before "tcp" in phases, or use an IP address.`},
 		{file: "bad_duration.hcl",
 			want: `testdata/bad/bad_duration.hcl:3:13: Invalid duration; timeout = "2 seconds" is not a duration: write a number and a unit, such as "2s" or "500ms".`},
 		{file: "negative_timeout.hcl",
@@ -363,6 +367,39 @@ target "c" {
 	file.Targets[0].Phases[0] = "changed"
 	if file.Targets[2].Phases[0] != "dns" {
 		t.Error("targets share the phases slice of the defaults block")
+	}
+}
+
+// An internationalised name goes on the wire as its A-label (IDNA 2008 /
+// UTS #46).
+func TestInternationalisedHostMapsToALabels(t *testing.T) {
+	file := loadSource(t, `
+target "books" {
+  host = "Bücher.probe.test"
+}
+target "plain" {
+  host = "WWW.probe.test"
+}
+`, LoadOptions{})
+	if b := file.Targets[0]; b.Host != "xn--bcher-kva.probe.test" {
+		t.Errorf("books: host %q, want the A-label", b.Host)
+	}
+	if p := file.Targets[1]; p.Host != "WWW.probe.test" {
+		t.Errorf("plain: host %q; an ASCII name stays as written", p.Host)
+	}
+}
+
+// An IP-literal host needs no resolve phase: the literal is the address.
+func TestIPLiteralNeedsNoResolvePhase(t *testing.T) {
+	file := loadSource(t, `
+target "raw" {
+  host   = "127.0.0.1"
+  port   = 8080
+  phases = ["tcp", "http"]
+}
+`, LoadOptions{})
+	if got := strings.Join(file.Targets[0].Phases, ","); got != "tcp,http" {
+		t.Errorf("phases = %s", got)
 	}
 }
 

@@ -1,8 +1,10 @@
 package config
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
 	"math/big"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/plugins/registry"
+	"github.com/probe-net/probe/sdk"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -61,7 +64,9 @@ type decoder struct {
 	ctx    *hcl.EvalContext
 	dir    string          // the file's directory
 	phases map[string]bool // built-ins and declared plugins
-	diags  hcl.Diagnostics
+	// external are the phases served by an executable (plugin path).
+	external map[string]bool
+	diags    hcl.Diagnostics
 }
 
 func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagnostics) {
@@ -70,7 +75,7 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 		sortDiagnostics(diags)
 		return nil, diags
 	}
-	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}}
+	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}, external: map[string]bool{}}
 	content, diags := rest.Content(fileSchema)
 	blocks := map[string]hcl.Blocks{}
 	for _, b := range content.Blocks {
@@ -189,8 +194,10 @@ func (d *decoder) plugins(blocks hcl.Blocks) []Plugin {
 	}
 	var plugins []Plugin
 	for _, b := range d.unique(blocks) {
-		plugins = append(plugins, d.plugin(b))
-		d.phases[b.Labels[0]] = true
+		p := d.plugin(b)
+		plugins = append(plugins, p)
+		d.phases[p.Name] = true
+		d.external[p.Name] = p.Path != ""
 	}
 	return plugins
 }
@@ -352,12 +359,13 @@ func (d *decoder) config(blocks hcl.Blocks) hcl.Body {
 
 // settings are the attributes a target and the defaults block share.
 type settings struct {
-	protocol  string
-	port      int
-	hasPort   bool // port is written, valid or not
-	timeout   time.Duration
-	phases    []string
-	hasPhases bool
+	protocol    string
+	port        int
+	hasPort     bool // port is written, valid or not
+	timeout     time.Duration
+	phases      []string
+	hasPhases   bool
+	phasesRange hcl.Range // where phases was set
 }
 
 // or fills what s leaves unset from fallback.
@@ -372,7 +380,7 @@ func (s settings) or(fallback settings) settings {
 		s.timeout = fallback.timeout
 	}
 	if !s.hasPhases {
-		s.phases, s.hasPhases = fallback.phases, fallback.hasPhases
+		s.phases, s.hasPhases, s.phasesRange = fallback.phases, fallback.hasPhases, fallback.phasesRange
 	}
 	return s
 }
@@ -397,7 +405,7 @@ func (d *decoder) settings(c *hcl.BodyContent, owner string) settings {
 	}
 	s.timeout, _ = d.duration(c, "timeout", true)
 	if a, ok := c.Attributes["phases"]; ok {
-		s.phases, s.hasPhases = d.phaseList(a, owner), true
+		s.phases, s.hasPhases, s.phasesRange = d.phaseList(a, owner), true, a.Expr.Range()
 	}
 	return s
 }
@@ -503,9 +511,11 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	owner := fmt.Sprintf("target %q", t.Name)
 	c := d.content(b.Body, targetSchema)
 	if a := d.attr(c, "host", &t.Host); a != nil {
-		if problem := HostProblem(t.Host); problem != "" {
-			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, problem)
+		wire, err := WireHost(t.Host)
+		if err != nil {
+			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, err)
 		}
+		t.Host = cmp.Or(wire, t.Host)
 	}
 	s := d.settings(c, owner).or(defaults)
 	t.Protocol, t.Port, t.Timeout = s.protocol, s.port, s.timeout
@@ -520,32 +530,57 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	if !t.Explicit {
 		t.Phases = registry.Chain(t.Protocol)
 	}
+	if t.Explicit && d.unresolved(t) {
+		d.errorf(s.phasesRange, "Missing resolve phase",
+			"%s: host %q is a name, and no phase before tcp resolves it: put \"dns\" before \"tcp\" in phases, or use an IP address.", owner, t.Host)
+	}
 	return t
 }
 
-// HostProblem says what is wrong with a host, or "" when nothing is: the
-// rule for every way a host enters (the file, PRECONNECT_HOSTS, probe test).
-// A host is a name or an IP address: not empty, not a URL, without spaces,
-// control characters or a port. Values are quoted with safetext.Quote.
-func HostProblem(host string) string {
+// unresolved reports whether t's chain cannot work: its host is a name,
+// and the built-in tcp phase, which connects to addresses, comes with
+// nothing before it that could produce them (dns, or a phase probe does not
+// know). An IP-literal host is its own address.
+func (d *decoder) unresolved(t Target) bool {
+	i := slices.Index(t.Phases, sdk.PhaseTCP)
+	if t.Host == "" || isIP(t.Host) || i < 0 || d.external[sdk.PhaseTCP] {
+		return false
+	}
+	for _, name := range t.Phases[:i] {
+		if name == sdk.PhaseDNS || !registry.IsBuiltin(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// WireHost checks a target's host as written — a name or an IP address,
+// without brackets, a port, spaces or control characters — and returns the
+// form that goes on the wire:
+// IP addresses and ASCII names as they are, internationalised names as
+// A-labels (IDNA 2008 / UTS #46, see sdk.ASCIIHost). The error says what is
+// wrong, for the caller to place (a file position, a flag, an entry); it
+// quotes the host with safetext.Quote. It is the rule for every way a host
+// enters: the file, PRECONNECT_HOSTS, probe test.
+func WireHost(host string) (string, error) {
 	switch {
 	case strings.TrimSpace(host) == "":
-		return "host must not be empty"
+		return "", errors.New("host must not be empty")
 	case strings.Contains(host, "://") || strings.ContainsAny(host, "/?#"):
-		return fmt.Sprintf("host must be a name or IP address, not a URL (%s)", safetext.Quote(host))
+		return "", fmt.Errorf("host must be a name or IP address, not a URL (%s)", safetext.Quote(host))
 	case strings.ContainsAny(host, " \t\r\n"):
-		return fmt.Sprintf("host must be a name or IP address; %s contains spaces", safetext.Quote(host))
+		return "", fmt.Errorf("host must be a name or IP address; %s contains spaces", safetext.Quote(host))
 	case strings.ContainsFunc(host, unicode.IsControl) || !utf8.ValidString(host):
-		return fmt.Sprintf("host must be a name or IP address; %s contains control characters or invalid UTF-8", safetext.Quote(host))
+		return "", fmt.Errorf("host must be a name or IP address; %s contains control characters or invalid UTF-8", safetext.Quote(host))
 	case strings.Contains(host, ":") && !isIP(host):
-		return fmt.Sprintf("host must be a name or IP address without a port (%s); set port instead", safetext.Quote(host))
+		return "", fmt.Errorf("host must be a name or IP address without a port (%s); set port instead", safetext.Quote(host))
 	}
-	return ""
+	return sdk.ASCIIHost(host)
 }
 
 // ProtocolProblem says what is wrong with a protocol name, or "" when it
-// is one of registry.ProtocolNames: the rule for every way a protocol enters (the file,
-// PRECONNECT_HOSTS, probe test). Names are lower case everywhere, as in the
+// is one of registry.ProtocolNames: the rule for every way a protocol
+// enters (the file, PRECONNECT_HOSTS, probe test). Names are lower case everywhere, as in the
 // file; "HTTP" is an error that says so. The problem starts with the value.
 func ProtocolProblem(protocol string) string {
 	switch {

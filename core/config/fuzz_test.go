@@ -64,8 +64,8 @@ func checkLoaded(t *testing.T, file *File) {
 	}
 	for _, tg := range file.Targets {
 		switch {
-		case HostProblem(tg.Host) != "":
-			t.Fatalf("target %q: host %q: %s", tg.Name, tg.Host, HostProblem(tg.Host))
+		case !wireForm(tg.Host):
+			t.Fatalf("target %q: host %q is not in wire form", tg.Name, tg.Host)
 		case ProtocolProblem(tg.Protocol) != "":
 			t.Fatalf("target %q: protocol %q", tg.Name, tg.Protocol)
 		case tg.Port < 1 || tg.Port > 65535:
@@ -110,10 +110,17 @@ func TestFormatWidthIsBounded(t *testing.T) {
 		`format("%-20s|", "x")`:      true,
 		`format("100%% %s", "x")`:    true,
 	} {
-		full := "target \"a\" {\n  host     = \"h\"\n  port     = 1\n  protocol = \"tcp\"\n  timeout  = \"1s\"\n  phases   = [\"tcp\"]\n}\nvariable \"v\" {\n  default = " + src + "\n}\n"
+		full := "target \"a\" {\n  host     = \"127.0.0.1\"\n  port     = 1\n  protocol = \"tcp\"\n  timeout  = \"1s\"\n  phases   = [\"tcp\"]\n}\nvariable \"v\" {\n  default = " + src + "\n}\n"
 		_, diags := NewLoader().LoadSource("f.hcl", []byte(full), LoadOptions{})
 		if diags.HasErrors() == ok {
 			t.Errorf("%s: %s", src, renderDiags(diags))
 		}
 	}
+}
+
+// wireForm reports whether host is what WireHost makes of it: checked and
+// already in the form that goes on the wire.
+func wireForm(host string) bool {
+	wire, err := WireHost(host)
+	return err == nil && wire == host
 }

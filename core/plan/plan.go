@@ -18,7 +18,8 @@ import (
 // skipped for targets whose host is an IP literal.
 const ResolvePhase = registry.ResolvePhase
 
-// Target is one target and its chain.
+// Target is one target and its chain. Target.Host is the host as it goes
+// on the wire (A-labels for an internationalised name).
 type Target struct {
 	sdk.Target
 	// Timeout is the budget of one whole probe (all its phases).

@@ -45,9 +45,13 @@ func (r *Prober) probeTarget(ctx context.Context, t plan.Target, round int) samp
 	return r.fresh(ctx, t, round)
 }
 
-// fresh probes t on a new connection.
+// fresh probes t on a new connection. An IP-literal host is the address
+// from the start, so a chain without a resolve phase can connect to it.
 func (r *Prober) fresh(ctx context.Context, t plan.Target, round int) sample.Sample {
 	c := &chain{attrs: sdk.Attributes{}}
+	if t.Literal.IsValid() {
+		c.addrs = []netip.Addr{t.Literal}
+	}
 	return r.runChain(ctx, t, round, c, 0)
 }
 

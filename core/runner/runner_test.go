@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strconv"
@@ -587,6 +588,22 @@ func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	runner.Run(ctx, p, s, runner.Options{}, func(smp sample.Sample) { got = append(got, smp) })
 	if len(got) != 0 {
 		t.Errorf("emitted %+v; a probe the cancellation cut short says nothing about its target", got)
+	}
+}
+
+// phases = ["tcp"] on an IP-literal host: the literal is the address, as
+// the SDK says, with no resolve phase to produce it.
+func TestIPLiteralWithoutAResolvePhaseConnects(t *testing.T) {
+	port, _ := listener(t)
+	tg := target("literal", port, 5*time.Second, "tcp")
+	tg.Literal = netip.MustParseAddr("127.0.0.1")
+	p := newPlan(1, tg)
+	samples := collect(t, p, start(t, p))
+	if len(samples) != 1 || !samples[0].OK() {
+		t.Fatalf("samples = %+v, want one successful probe", samples)
+	}
+	if got := samples[0].Phases[0].Attributes["tcp.remote"]; got != net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) {
+		t.Errorf("tcp.remote = %v, want the literal's address", got)
 	}
 }
 

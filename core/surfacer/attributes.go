@@ -9,9 +9,9 @@ import (
 
 // Attribute names read from the phases' results (see the plugins' READMEs).
 const (
-	attrChainNotAfter = "tls.chain.not_after" // earliest NotAfter the server presented
-	attrLeafNotAfter  = "tls.peer.not_after"  // the leaf's, from plugins without the above
-	attrHTTPStatus    = "http.status"
+	attrChainNotAfter = sdk.AttrTLSChainNotAfter // earliest NotAfter in the verified chain
+	attrLeafNotAfter  = sdk.AttrTLSPeerNotAfter  // the leaf's, from plugins without the above
+	attrHTTPStatus    = sdk.AttrHTTPStatus
 )
 
 // attrs merges the attributes of a sample's phases; later phases win.

@@ -28,8 +28,8 @@ func FuzzParse(f *testing.F) {
 		}
 		for _, tg := range got {
 			switch {
-			case config.HostProblem(tg.Host) != "":
-				t.Fatalf("%q: host %q: %s", value, tg.Host, config.HostProblem(tg.Host))
+			case !wireForm(tg.Host):
+				t.Fatalf("%q: host %q is not in wire form", value, tg.Host)
 			case config.ProtocolProblem(tg.Protocol) != "":
 				t.Fatalf("%q: protocol %q", value, tg.Protocol)
 			case tg.Port < 1 || tg.Port > 65535 || len(tg.Phases) == 0:
@@ -66,4 +66,11 @@ func checkMessage(t *testing.T, msg string) {
 	if len(msg) > 2000 || strings.ContainsFunc(msg, func(r rune) bool { return r < 0x20 || (r >= 0x7f && r < 0xa0) }) {
 		t.Fatalf("message of %d bytes: %.300q", len(msg), msg)
 	}
+}
+
+// wireForm reports whether host is what WireHost makes of it: checked and
+// already in the form that goes on the wire.
+func wireForm(host string) bool {
+	wire, err := config.WireHost(host)
+	return err == nil && wire == host
 }

@@ -4,7 +4,6 @@
 package targets
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"strconv"
@@ -42,23 +41,33 @@ var Defaults = []Entry{
 func DefaultTargets() []config.Target {
 	out := make([]config.Target, 0, len(Defaults))
 	for _, e := range Defaults {
-		out = append(out, target(e.Name, e.Host, e.Port, e.Protocol))
+		t, err := target(e.Name, e.Host, e.Port, e.Protocol)
+		if err != nil { // the list is fixed: TestDefaults keeps it valid
+			continue
+		}
+		out = append(out, t)
 	}
 	return out
 }
 
-func target(name, host string, port int, protocol string) config.Target {
+// target builds a config target from a host as written, with the checks
+// and the IDNA mapping a targets file gets (config.WireHost).
+func target(name, written string, port int, protocol string) (config.Target, error) {
+	host, err := config.WireHost(written)
+	if err != nil {
+		return config.Target{}, err
+	}
 	return config.Target{
 		Name: name, Host: host, Port: port, Protocol: protocol,
 		Timeout: config.DefaultTimeout, Phases: registry.Chain(protocol),
-	}
+	}, nil
 }
 
 // Parse reads a PRECONNECT_HOSTS value: entries "host:port:proto"
 // separated by commas, with spaces around an entry ignored. A value of only
 // spaces means no targets; an empty entry within a value (",," or a comma
 // at either end) is an error, as is anything else that is not a target, by
-// the same rules as the targets file (config.HostProblem,
+// the same rules as the targets file (config.WireHost,
 // config.ProtocolProblem, ParsePort). Each target is named
 // "host:port:proto" (the entry itself, normalised). An error names the
 // entry by number and quotes it, escaped and shortened (safetext.Quote).
@@ -107,7 +116,7 @@ func parseEntry(entry string) (config.Target, error) {
 	if strings.Contains(host, ":") {
 		hostPart = "[" + host + "]"
 	}
-	return target(hostPart+":"+strconv.Itoa(port)+":"+proto, host, port, proto), nil
+	return target(hostPart+":"+strconv.Itoa(port)+":"+proto, host, port, proto)
 }
 
 // ParsePort reads a port written as text, in decimal: 1 to 65535. The
@@ -144,9 +153,6 @@ func splitHost(entry string) (host, rest string, err error) {
 	host, rest, ok := strings.Cut(entry, ":")
 	if !ok || host == "" {
 		return "", "", fmt.Errorf("want host:port:proto")
-	}
-	if problem := config.HostProblem(host); problem != "" {
-		return "", "", errors.New(problem)
 	}
 	return host, rest, nil
 }

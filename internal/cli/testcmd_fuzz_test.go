@@ -31,12 +31,19 @@ func FuzzParseTestTarget(f *testing.F) {
 			return
 		}
 		switch {
-		case config.HostProblem(tg.Host) != "":
-			t.Fatalf("%q: host %q: %s", host, tg.Host, config.HostProblem(tg.Host))
+		case !wireForm(tg.Host):
+			t.Fatalf("%q: host %q is not in wire form", host, tg.Host)
 		case config.ProtocolProblem(tg.Protocol) != "" || len(tg.Phases) == 0:
 			t.Fatalf("%q: protocol %q", proto, tg.Protocol)
 		case tg.Port < 1 || tg.Port > 65535:
 			t.Fatalf("%q: port %d", port, tg.Port)
 		}
 	})
+}
+
+// wireForm reports whether host is what WireHost makes of it: checked and
+// already in the form that goes on the wire.
+func wireForm(host string) bool {
+	wire, err := config.WireHost(host)
+	return err == nil && wire == host
 }

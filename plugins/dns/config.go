@@ -85,6 +85,7 @@ type settings struct {
 	search    []string
 	ndots     int
 	hosts     hostsTable
+	hostsPath string      // the file hosts came from; "" for none
 	tls       *tls.Config // dot and doh only
 	bootstrap []netip.Addr
 	cache     bool
@@ -97,9 +98,10 @@ func (l *errorList) add(attribute, format string, args ...any) {
 	*l = append(*l, sdk.AttributeErrorf(attribute, format, args...))
 }
 
-// parseConfig decodes and validates cfg. resolvConf is read when servers
-// is absent.
-func parseConfig(cfg sdk.Config, resolvConf string) (*settings, error) {
+// parseConfig decodes and validates cfg. The system's files are read when
+// servers is absent: resolv.conf for the servers, and the hosts file unless
+// hosts_file names another.
+func parseConfig(cfg sdk.Config, sys system) (*settings, error) {
 	var raw rawConfig
 	if err := json.Unmarshal(cfg.JSON(), &raw); err != nil {
 		return nil, decodeError(err)
@@ -114,12 +116,15 @@ func parseConfig(cfg sdk.Config, resolvConf string) (*settings, error) {
 	s.edns0Size = parseEDNS0Size(raw.EDNS0Size, &errs)
 	s.ndots = parseWhole(raw.Ndots, "ndots", defaultNdots, 0, maxNdots, &errs)
 	s.search = parseSearch(raw.Search, &errs)
-	s.hosts = parseHostsFile(raw.HostsFile, &errs)
+	s.hosts, s.hostsPath = parseHostsFile(raw.HostsFile, &errs)
+	if raw.HostsFile == nil && raw.Servers == nil {
+		s.hosts, s.hostsPath = systemHosts(sys.hosts), sys.hosts
+	}
 	s.bootstrap = parseBootstrap(raw.Bootstrap, &errs)
 	if s.transport != "" {
 		checkTransportOptions(raw, s.transport, &errs)
 		s.tls = parseTLS(raw.TLSServerName, raw.CAFile, s.transport, &errs)
-		s.servers = parseServers(raw, s, resolvConf, &errs)
+		s.servers = parseServers(raw, s, sys.resolvConf, &errs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -249,8 +254,8 @@ func parseEDNS0Size(raw *float64, errs *errorList) uint16 {
 func parseSearch(raw []string, errs *errorList) []string {
 	var out []string
 	for i, d := range raw {
-		name := strings.TrimPrefix(d, ".")
-		if _, ok := dns.IsDomainName(name); !ok || name == "" || name == "." {
+		name, err := sdk.ASCIIHost(strings.TrimPrefix(d, "."))
+		if _, ok := dns.IsDomainName(name); err != nil || !ok || name == "" || name == "." {
 			errs.add(fmt.Sprintf("search[%d]", i), "%q is not a domain name", d)
 			continue
 		}
@@ -259,15 +264,15 @@ func parseSearch(raw []string, errs *errorList) []string {
 	return out
 }
 
-func parseHostsFile(raw *string, errs *errorList) hostsTable {
+func parseHostsFile(raw *string, errs *errorList) (hostsTable, string) {
 	if raw == nil {
-		return nil
+		return nil, ""
 	}
 	table, err := loadHosts(*raw)
 	if err != nil {
 		errs.add("hosts_file", "%v", err)
 	}
-	return table
+	return table, *raw
 }
 
 func parseBootstrap(raw []string, errs *errorList) []netip.Addr {

@@ -84,7 +84,13 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	cfg := p.cfg.Load()
 	host := cfg.host
 	if host == "" {
-		host = hostHeader(withTLSName(req))
+		t := withTLSName(req)
+		ascii, err := sdk.ASCIIHost(t.Host) // the Host header carries A-labels
+		if err != nil {
+			return nil, sdk.Errorf(sdk.KindInput, "target host: %v", err)
+		}
+		t.Host = ascii
+		host = hostHeader(t)
 		if !isHostHeaderValue(host) {
 			return nil, sdk.Errorf(sdk.KindInput, "target host %q cannot be sent as a Host header", req.Target.Host)
 		}
