@@ -1,16 +1,14 @@
 // Package plan turns a loaded targets file into what a run executes: each
-// target with its chain of phases, and the plugin process serving each
-// phase. Building a plan starts nothing.
+// target with its chain of phases, and the plugin serving each phase. A plan
+// is plain data: building one starts nothing, and nothing in this package
+// knows how plugins are started or called.
 package plan
 
 import (
 	"net/netip"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-
 	"github.com/probe-net/probe/core/config"
-	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -21,23 +19,34 @@ const ResolvePhase = "dns"
 // Target is one target and its chain.
 type Target struct {
 	sdk.Target
+	// Timeout is the budget of one whole probe (all its phases).
 	Timeout time.Duration
-	Phases  []string
+	// Phases are the chain's slots in order, e.g. dns, tcp, tls, http.
+	Phases []string
 	// Literal is the host parsed as an IP address; valid only when the host
 	// is an IP literal.
 	Literal netip.Addr
 }
 
-// Plugin is one phase's plugin and its still-undecoded config.
+// Plugin says which plugin serves one phase slot.
 type Plugin struct {
-	Spec   pluginhost.Spec
-	Config hcl.Body  // nil when the file gives none
-	Range  hcl.Range // where the plugin is declared (or the first target using it)
+	// Name is the phase slot, as used in targets' chains.
+	Name string
+	// Builtin names the built-in plugin serving the slot when Path is
+	// empty; it defaults to Name.
+	Builtin string
+	// Path is an external plugin executable; empty for a built-in.
+	Path string
+	// Args are extra arguments for Path.
+	Args []string
 }
+
+// Run says how many rounds to probe and how.
+type Run = config.Run
 
 // Plan is what a run executes.
 type Plan struct {
-	Run     config.Run
+	Run     Run
 	Targets []Target
 	Plugins []Plugin // one per phase used by some target, in first-use order
 }
@@ -58,7 +67,7 @@ func Build(f *config.File) *Plan {
 				continue
 			}
 			used[name] = true
-			p.Plugins = append(p.Plugins, plugin(name, declared, t.Range))
+			p.Plugins = append(p.Plugins, plugin(name, declared))
 		}
 	}
 	return p
@@ -76,16 +85,16 @@ func target(t config.Target) Target {
 	return out
 }
 
-func plugin(name string, declared map[string]config.Plugin, firstUse hcl.Range) Plugin {
+func plugin(name string, declared map[string]config.Plugin) Plugin {
 	pl, ok := declared[name]
 	if !ok {
-		return Plugin{Spec: pluginhost.Spec{Name: name, Builtin: name}, Range: firstUse}
+		return Plugin{Name: name, Builtin: name}
 	}
-	spec := pluginhost.Spec{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
-	if spec.Path == "" && spec.Builtin == "" {
-		spec.Builtin = name
+	out := Plugin{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
+	if out.Path == "" && out.Builtin == "" {
+		out.Builtin = name
 	}
-	return Plugin{Spec: spec, Config: pl.Config, Range: pl.Range}
+	return out
 }
 
 // TargetNames lists the targets' names in order.

@@ -79,10 +79,10 @@ func startBench(b *testing.B, p *plan.Plan, env ...string) *runner.Session {
 func startBenchWith(b *testing.B, p *plan.Plan, defaults map[string]map[string]any, env ...string) *runner.Session {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	s, diags := runner.Start(ctx, p, runner.StartOptions{Host: testOptions(nil, env...), ConfigDefaults: defaults})
+	s, err := startConfigured(ctx, p, testOptions(nil, env...), defaults)
 	b.Cleanup(func() { s.Close() })
-	if diags.HasErrors() {
-		b.Fatal(diags)
+	if err != nil {
+		b.Fatal(err)
 	}
 	return s
 }
@@ -120,7 +120,7 @@ func BenchmarkProbe(b *testing.B) {
 		p := &plan.Plan{Targets: []plan.Target{benchTarget(b, c.name, c.host, c.addr, c.protocol)}}
 		p.Run.Sequential = true
 		for _, ph := range p.Targets[0].Phases {
-			p.Plugins = append(p.Plugins, plan.Plugin{Spec: pluginSpec(ph)})
+			p.Plugins = append(p.Plugins, plan.Plugin{Name: ph, Builtin: ph})
 		}
 		b.Run(c.name+"/in-process", func(b *testing.B) { benchProbe(b, p, inProcess(b, tb)) })
 		b.Run(c.name+"/plugins", func(b *testing.B) { benchProbe(b, p, outOfProcess(b, tb, p)) })

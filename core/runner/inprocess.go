@@ -1,28 +1,27 @@
-//go:build linux
-
 package runner
 
 import (
 	"context"
 	"fmt"
+	"net"
 	"time"
 
-	"github.com/probe-net/probe/internal/wire"
+	"github.com/probe-net/probe/internal/phaserun"
 	"github.com/probe-net/probe/sdk"
 )
 
 // InProcess runs phases by calling them directly in this process: no plugin
 // processes, no RPC, no descriptor passing. It is the baseline that
-// benchmarks measure the plugin framework against, and it lets a program
-// embed probe's phases.
+// benchmarks measure the plugin framework against, and what a program that
+// embeds probe's phases (package preconnect) runs. Keys are phase names.
 type InProcess map[string]sdk.Phase
 
 // Run calls the phase with the same request, budget and error handling the
-// plugin server would apply.
-func (ip InProcess) Run(ctx context.Context, phase string, call wire.Call) (wire.Reply, error) {
+// plugin server applies.
+func (ip InProcess) Run(ctx context.Context, phase string, call Call) (Reply, error) {
 	p, ok := ip[phase]
 	if !ok {
-		return wire.Reply{}, fmt.Errorf("no phase %q", phase)
+		return Reply{}, fmt.Errorf("no phase %q", phase)
 	}
 	if call.Timeout > 0 {
 		var cancel context.CancelFunc
@@ -33,11 +32,11 @@ func (ip InProcess) Run(ctx context.Context, phase string, call wire.Call) (wire
 	if dl, ok := ctx.Deadline(); ok && call.Conn != nil {
 		_ = call.Conn.SetDeadline(dl)
 	}
-	res, err := wire.RunPhase(ctx, p, req)
+	res, err := phaserun.Run(ctx, p, req)
 	if call.Conn != nil {
 		_ = call.Conn.SetDeadline(time.Time{})
 	}
-	reply := wire.Reply{Duration: res.Duration, Addresses: res.Addresses, Conn: res.Conn,
+	reply := Reply{Duration: res.Duration, Addresses: res.Addresses, Conn: res.Conn,
 		Attributes: res.Attributes, Reusable: res.Reusable}
 	if err != nil {
 		reply.Failure = &sdk.Error{Kind: sdk.Classify(err), Err: err}
@@ -57,4 +56,11 @@ func (ip InProcess) Plugin(phase string) string {
 	}
 	d := p.Describe()
 	return d.Name + " " + d.Version + " (in-process)"
+}
+
+// Abort closes conns: in one process, closing unblocks every user.
+func (ip InProcess) Abort(conns []net.Conn) {
+	for _, c := range conns {
+		_ = c.Close()
+	}
 }

@@ -75,7 +75,7 @@ func BenchmarkInjectedLatency(b *testing.B) {
 		}}}
 		pl.Run.Sequential = true
 		for _, ph := range []string{"tcp", "http"} {
-			pl.Plugins = append(pl.Plugins, plan.Plugin{Spec: pluginSpec(ph)})
+			pl.Plugins = append(pl.Plugins, plan.Plugin{Name: ph, Builtin: ph})
 		}
 		b.Run(c.name, func(b *testing.B) { benchPhase(b, pl, outOfProcess(b, tb, pl), "http") })
 	}

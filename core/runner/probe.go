@@ -1,5 +1,3 @@
-//go:build linux
-
 package runner
 
 import (
@@ -8,16 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"syscall"
 	"time"
-
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
-	"github.com/probe-net/probe/internal/fdpass"
-	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -35,10 +27,10 @@ type chain struct {
 }
 
 // probeTarget runs t's chain once within t.Timeout. Each phase gets what is
-// left of the budget; the plugin enforces it and the host waits
-// wire.TimeoutGrace longer, so a plugin's own timeout error (which says what
-// it was waiting for) wins over the host's.
-func (r *run) probeTarget(ctx context.Context, t plan.Target, round int) sample.Sample {
+// left of the budget; the phase enforces it, and a Phases implementation
+// that waits for another process waits a little longer, so a phase's own
+// timeout error (which says what it was waiting for) wins over the host's.
+func (r *Prober) probeTarget(ctx context.Context, t plan.Target, round int) sample.Sample {
 	if r.opts.Reuse {
 		if idle := r.pool.take(t.Name); idle != nil {
 			s, ok := r.reuse(ctx, t, round, idle)
@@ -54,14 +46,14 @@ func (r *run) probeTarget(ctx context.Context, t plan.Target, round int) sample.
 }
 
 // fresh probes t on a new connection.
-func (r *run) fresh(ctx context.Context, t plan.Target, round int) sample.Sample {
+func (r *Prober) fresh(ctx context.Context, t plan.Target, round int) sample.Sample {
 	c := &chain{attrs: sdk.Attributes{}}
 	return r.runChain(ctx, t, round, c, 0)
 }
 
 // reuse probes t on the connection kept from its previous probe. It reports
 // false when that connection turned out to be stale, having released it.
-func (r *run) reuse(ctx context.Context, t plan.Target, round int, c *chain) (sample.Sample, bool) {
+func (r *Prober) reuse(ctx context.Context, t plan.Target, round int, c *chain) (sample.Sample, bool) {
 	s := r.runChain(ctx, t, round, c, c.resumeAt)
 	if f := s.Failure(); f != nil && staleConn(f.Error.Kind) {
 		s.Note = fmt.Sprintf("the kept connection had gone stale (%s); probed on a new one", f.Error.Kind)
@@ -78,7 +70,7 @@ func staleConn(kind sdk.ErrorKind) bool {
 
 // runChain runs t's phases from index start on c. Phases before start are
 // recorded as reused. The chain is kept for reuse or released.
-func (r *run) runChain(ctx context.Context, t plan.Target, round int, c *chain, start int) sample.Sample {
+func (r *Prober) runChain(ctx context.Context, t plan.Target, round int, c *chain, start int) sample.Sample {
 	s := sample.Sample{Target: t.Name, Round: round, Start: time.Now(), Reused: start > 0}
 	c.deadline = time.Now().Add(t.Timeout)
 	c.reusable = false
@@ -115,12 +107,12 @@ func (c *chain) step(ctx context.Context, t plan.Target, index int, name string,
 		res.Error = &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("the %s timeout ran out before phase %s", t.Timeout, name)}
 		return res
 	}
-	call := wire.Call{Target: t.Target, Addresses: c.addrs, Conn: c.conn, Attributes: c.attrs.Clone(), Timeout: budget}
+	call := Call{Target: t.Target, Addresses: c.addrs, Conn: c.conn, Attributes: c.attrs.Clone(), Timeout: budget}
 	start := time.Now()
 	reply, err := phases.Run(ctx, name, call)
 	res.Wall = time.Since(start)
 	if err != nil {
-		c.abort()
+		phases.Abort(c.held)
 		res.Status, res.Error = sample.Failed, callError(ctx, t, err)
 		return res
 	}
@@ -129,7 +121,7 @@ func (c *chain) step(ctx context.Context, t plan.Target, index int, name string,
 }
 
 // absorb records a phase's reply in the sample and carries its outputs on.
-func (c *chain) absorb(index int, reply wire.Reply, res *sample.Phase) {
+func (c *chain) absorb(index int, reply Reply, res *sample.Phase) {
 	res.Duration, res.Attributes = reply.Duration, reply.Attributes
 	if reply.Conn != nil {
 		c.held = append(c.held, reply.Conn)
@@ -151,27 +143,19 @@ func (c *chain) absorb(index int, reply wire.Reply, res *sample.Phase) {
 	}
 }
 
-// callError explains a failed call: the plugin did not answer in time, the
-// run was interrupted, or the plugin process broke.
+// callError explains a failed call: the phase did not answer in time, the
+// run was interrupted, or the implementation serving it broke.
 func callError(ctx context.Context, t plan.Target, err error) *sample.Error {
-	code := status.Code(err)
+	var se *sdk.Error
 	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded), code == codes.DeadlineExceeded:
-		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("the plugin did not answer within what was left of the %s timeout, plus %s grace (hung?)", t.Timeout, wire.TimeoutGrace)}
-	case errors.Is(ctx.Err(), context.Canceled), code == codes.Canceled:
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("%v (probe timeout %s)", err, t.Timeout)}
+	case errors.Is(err, context.Canceled), errors.Is(ctx.Err(), context.Canceled):
 		return &sample.Error{Kind: sdk.KindCanceled, Message: "interrupted"}
+	case errors.As(err, &se):
+		return &sample.Error{Kind: se.Kind, Message: se.Error()}
 	}
 	return &sample.Error{Kind: sdk.KindPlugin, Message: err.Error()}
-}
-
-// abort shuts the probe's sockets down for every process holding them, so
-// a plugin stuck reading or writing on them returns.
-func (c *chain) abort() {
-	for _, h := range c.held {
-		if sc, ok := h.(syscall.Conn); ok {
-			fdpass.Shutdown(sc)
-		}
-	}
 }
 
 func (c *chain) release() {

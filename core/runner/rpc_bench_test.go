@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/probe-net/probe/internal/wire"
+	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -18,7 +18,7 @@ func BenchmarkNoopCall(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	s := startBench(b, p, "PROBE_TEST_CRASH_MARKER=/nonexistent")
-	call := wire.Call{Target: sdk.Target{Name: "t"}, Timeout: time.Second}
+	call := runner.Call{Target: sdk.Target{Name: "t"}, Timeout: time.Second}
 	b.ResetTimer()
 	for range b.N {
 		if _, err := s.Run(ctx, "crash", call); err != nil {

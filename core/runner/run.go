@@ -1,5 +1,3 @@
-//go:build linux
-
 package runner
 
 import (
@@ -15,7 +13,8 @@ import (
 // Options change how a run probes. The zero value probes every target cold.
 type Options struct {
 	// OnPhase is called as each phase of each probe completes, before the
-	// probe's sample is emitted. Calls never overlap with each other or emit.
+	// probe's sample is emitted. Calls never overlap with each other or
+	// with emit.
 	OnPhase func(t plan.Target, round int, p sample.Phase)
 	// Reuse keeps a target's connection after a probe whose last phase said
 	// it can carry another request, and starts the target's next probe on
@@ -23,13 +22,57 @@ type Options struct {
 	Reuse bool
 }
 
+// Prober probes one target at a time through a set of Phases. It is the
+// unit every schedule is built from: Run drives it in rounds, a
+// long-running exporter on its own clock, a library once per target. Probe
+// is safe for concurrent use on different targets; probes of the same
+// target must not overlap when Options.Reuse is set.
+type Prober struct {
+	phases Phases
+	opts   Options
+	pool   *pool
+	mu     sync.Mutex // serialises OnPhase callbacks (and Run's emit)
+}
+
+// NewProber returns a Prober over phases. Close releases the connections it
+// keeps for reuse.
+func NewProber(phases Phases, opts Options) *Prober {
+	return &Prober{phases: phases, opts: opts, pool: newPool()}
+}
+
+// Probe runs t's chain once within t.Timeout and returns its sample; round
+// is recorded in the sample. A probe cut short by ctx ends with a phase of
+// kind canceled (see Interrupted).
+func (r *Prober) Probe(ctx context.Context, t plan.Target, round int) sample.Sample {
+	return r.probeTarget(ctx, t, round)
+}
+
+// Close releases every connection kept for reuse.
+func (r *Prober) Close() { r.pool.closeAll() }
+
+// Interrupted reports whether s failed only because its context was
+// cancelled: a fact about the run, not about the target.
+func Interrupted(s sample.Sample) bool {
+	f := s.Failure()
+	return f != nil && f.Error != nil && f.Error.Kind == sdk.KindCanceled
+}
+
+func (r *Prober) onPhase(t plan.Target, round int, p sample.Phase) {
+	if r.opts.OnPhase == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.opts.OnPhase(t, round, p)
+}
+
 // Run probes every target of p for p.Run.Count rounds and calls emit once
 // per probe, never concurrently. It returns when all rounds are done or ctx
 // is cancelled; a probe the cancellation cut short is not emitted (OnPhase
 // may have seen some of its phases).
 func Run(ctx context.Context, p *plan.Plan, phases Phases, opts Options, emit func(sample.Sample)) {
-	r := newRun(phases, opts, emit)
-	defer r.pool.closeAll()
+	r := &rounds{prober: NewProber(phases, opts), emit: emit}
+	defer r.prober.Close()
 	for round := 0; round < p.Run.Count; round++ {
 		if round > 0 && !sleep(ctx, p.Run.Interval) {
 			return
@@ -50,45 +93,23 @@ func Run(ctx context.Context, p *plan.Plan, phases Phases, opts Options, emit fu
 	}
 }
 
-// run is the state shared by the probes of one Run.
-type run struct {
-	phases Phases
-	opts   Options
-	pool   *pool
-	mu     sync.Mutex // serialises OnPhase and emit
+// rounds is the state shared by the probes of one Run.
+type rounds struct {
+	prober *Prober
 	emit   func(sample.Sample)
 }
 
-func newRun(phases Phases, opts Options, emit func(sample.Sample)) *run {
-	return &run{phases: phases, opts: opts, pool: newPool(), emit: emit}
-}
-
-func (r *run) probe(ctx context.Context, t plan.Target, round int) {
-	s := r.probeTarget(ctx, t, round)
-	if ctx.Err() != nil && interrupted(s) {
+func (r *rounds) probe(ctx context.Context, t plan.Target, round int) {
+	s := r.prober.Probe(ctx, t, round)
+	if ctx.Err() != nil && Interrupted(s) {
 		return // cut short by the run's end, not a result about the target
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.prober.mu.Lock()
+	defer r.prober.mu.Unlock()
 	r.emit(s)
 }
 
-// interrupted reports whether s failed only because the run was cancelled.
-func interrupted(s sample.Sample) bool {
-	f := s.Failure()
-	return f != nil && f.Error != nil && f.Error.Kind == sdk.KindCanceled
-}
-
-func (r *run) onPhase(t plan.Target, round int, p sample.Phase) {
-	if r.opts.OnPhase == nil {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.opts.OnPhase(t, round, p)
-}
-
-func (r *run) round(ctx context.Context, p *plan.Plan, round int) {
+func (r *rounds) round(ctx context.Context, p *plan.Plan, round int) {
 	sem := make(chan struct{}, max(p.Run.Concurrency, 1))
 	var wg sync.WaitGroup
 	for _, t := range p.Targets {

@@ -4,6 +4,7 @@ package runner_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -174,8 +175,6 @@ func (checkPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 	return &sdk.Result{Attributes: sdk.Attributes{"check.local": req.Conn.LocalAddr().String()}}, nil
 }
 
-func pluginSpec(phase string) pluginhost.Spec { return pluginhost.Spec{Name: phase} }
-
 func testOptions(t *testing.T, env ...string) pluginhost.Options {
 	logger := hclog.NewNullLogger()
 	if t != nil {
@@ -239,7 +238,7 @@ func newPlan(count int, targets ...plan.Target) *plan.Plan {
 		for _, ph := range t.Phases {
 			if !seen[ph] {
 				seen[ph] = true
-				p.Plugins = append(p.Plugins, plan.Plugin{Spec: pluginhost.Spec{Name: ph}})
+				p.Plugins = append(p.Plugins, plan.Plugin{Name: ph, Builtin: ph})
 			}
 		}
 	}
@@ -258,12 +257,41 @@ func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	s, diags := runner.Start(ctx, p, runner.StartOptions{Host: testOptions(t, env...)})
+	s, err := startConfigured(ctx, p, testOptions(t, env...), nil)
 	t.Cleanup(func() { s.Close() })
-	if diags.HasErrors() {
-		t.Fatalf("start: %v", diags)
+	if err != nil {
+		t.Fatalf("start: %v", err)
 	}
 	return s
+}
+
+// startConfigured starts p's plugins and configures each with the defaults
+// its schema declares, as the CLI does with a targets file that sets none.
+func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options, defaults map[string]map[string]any) (*runner.Session, error) {
+	s, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: opts})
+	if err != nil {
+		return s, err
+	}
+	for _, pl := range p.Plugins {
+		cfg := map[string]any{}
+		for _, a := range s.Describe(pl.Name).Config {
+			if v, ok := defaults[pl.Name][a.Name]; ok {
+				cfg[a.Name] = v
+			}
+		}
+		raw, err := json.Marshal(cfg)
+		if err != nil {
+			return s, err
+		}
+		problems, err := s.Configure(ctx, pl.Name, raw)
+		if err != nil {
+			return s, fmt.Errorf("configure %s: %w", pl.Name, err)
+		}
+		if len(problems) > 0 {
+			return s, fmt.Errorf("configure %s: %v", pl.Name, problems)
+		}
+	}
+	return s, nil
 }
 
 func collect(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
@@ -468,10 +496,10 @@ func TestPluginHangingInConfigureFailsStartInTime(t *testing.T) {
 	opts := testOptions(t)
 	opts.StartTimeout = 500 * time.Millisecond
 	began := time.Now()
-	s, diags := runner.Start(context.Background(), p, runner.StartOptions{Host: opts})
+	s, err := startConfigured(context.Background(), p, opts, nil)
 	defer s.Close()
-	if !diags.HasErrors() || !strings.Contains(diags.Error(), "did not answer in time") {
-		t.Fatalf("diags = %v", diags)
+	if err == nil || !strings.Contains(err.Error(), "did not answer in time") {
+		t.Fatalf("err = %v", err)
 	}
 	if took := time.Since(began); took > 5*time.Second {
 		t.Errorf("Start took %v; it should give up after the start timeout", took)

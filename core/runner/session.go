@@ -1,35 +1,29 @@
 //go:build linux
 
-// Package runner executes a plan: it starts one plugin process per phase,
-// hands each its config, then probes every target for every round and
-// emits one sample per probe. It computes no statistics and prints nothing.
 package runner
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
+	"syscall"
 
-	"github.com/hashicorp/hcl/v2"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
-	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/internal/fdpass"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 )
 
-// Phases runs a phase by name. A Session implements it over plugin
-// processes; benchmarks can implement it in-process as a baseline.
-type Phases interface {
-	Run(ctx context.Context, phase string, call wire.Call) (wire.Reply, error)
-	// Plugin names the plugin serving phase, for display ("dns 0.1.0").
-	Plugin(phase string) string
-}
-
-// Session is the set of configured plugin processes for one run.
+// Session is the set of plugin processes serving a plan's phases, one
+// process per phase, over hashicorp/go-plugin (Linux only: sockets travel
+// between processes with SCM_RIGHTS). It implements Phases and, for the
+// step that owns the targets file, config.Configurer.
 type Session struct {
-	applied map[string]map[string]any
 	names   map[string]string // phase → "name version", for samples
 	host    *pluginhost.Host
 	plugins map[string]*pluginhost.Plugin
@@ -39,120 +33,103 @@ type Session struct {
 // StartOptions configure Start.
 type StartOptions struct {
 	Host pluginhost.Options
-	// ConfigDefaults sets plugin config attributes the targets file leaves
-	// unset: phase name → attribute → JSON-compatible value. An attribute the
-	// plugin does not declare is left out, so a replacement plugin without it
-	// still starts (see Session.Applied).
-	ConfigDefaults map[string]map[string]any
 }
 
-// Start starts the plan's plugins concurrently and configures them. Problems
-// come back as diagnostics: config errors carry the position in the targets
-// file. The caller must Close the session whatever Start returns.
-func Start(ctx context.Context, p *plan.Plan, opts StartOptions) (*Session, hcl.Diagnostics) {
+// Start starts the plugins serving plugins' phases, concurrently, and asks
+// each what it is (Describe). It does not configure them: send each its
+// config with Configure before the first Run. The caller must Close the
+// session whatever Start returns; the error says which plugin failed.
+func Start(ctx context.Context, plugins []plan.Plugin, opts StartOptions) (*Session, error) {
 	host, err := pluginhost.New(opts.Host)
 	if err != nil {
-		return nil, hcl.Diagnostics{errorDiag("Cannot start plugins", err.Error(), nil)}
+		return nil, err
 	}
-	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}, applied: map[string]map[string]any{}, names: map[string]string{}}
-	specs := make([]pluginhost.Spec, len(p.Plugins))
-	for i, pl := range p.Plugins {
-		specs[i] = pl.Spec
+	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}, names: map[string]string{}}
+	specs := make([]pluginhost.Spec, len(plugins))
+	for i, pl := range plugins {
+		specs[i] = pluginhost.Spec{Name: pl.Name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
 	}
 	started, err := host.Start(ctx, specs)
 	if err != nil {
-		return s, hcl.Diagnostics{errorDiag("Cannot start plugins", err.Error(), nil)}
+		return s, err
 	}
-	var diags hcl.Diagnostics
-	for i, pl := range p.Plugins {
-		s.plugins[pl.Spec.Name] = started[i]
+	for i, pl := range plugins {
+		s.plugins[pl.Name] = started[i]
 		s.order = append(s.order, started[i])
 		desc := started[i].Description()
-		s.names[pl.Spec.Name] = desc.Name + " " + desc.Version
-		applied, d := configure(ctx, started[i], pl, opts.ConfigDefaults[pl.Spec.Name])
-		s.applied[pl.Spec.Name] = applied
-		diags = append(diags, d...)
+		s.names[pl.Name] = desc.Name + " " + desc.Version
 	}
-	return s, diags
+	return s, nil
 }
 
-// configure decodes a plugin's config block against the schema the plugin
-// declared, sends it, and maps what the plugin rejects back to the file.
-func configure(ctx context.Context, proc *pluginhost.Plugin, pl plan.Plugin, defaults map[string]any) (map[string]any, hcl.Diagnostics) {
-	desc := proc.Description()
-	configJSON, diags := config.DecodePluginConfig(pl.Config, pl.Range, desc.Config)
-	if diags.HasErrors() {
-		return nil, diags
+// Describe returns what the plugin serving phase said it is; the zero
+// Description for a phase the session does not serve.
+func (s *Session) Describe(phase string) sdk.Description {
+	if p, ok := s.plugins[phase]; ok {
+		return p.Description()
 	}
-	configJSON, applied, err := applyDefaults(configJSON, desc.Config, defaults)
-	if err != nil {
-		return nil, hcl.Diagnostics{errorDiag("Cannot configure plugin", fmt.Sprintf("plugin %q: %v", pl.Spec.Name, err), &pl.Range)}
-	}
-	problems, err := proc.Configure(ctx, configJSON)
-	if err != nil {
-		// The call failed (the plugin hung or crashed): a runtime problem,
-		// not one in the file, so no position.
-		return nil, hcl.Diagnostics{errorDiag("Cannot configure plugin",
-			fmt.Sprintf("plugin %q: %v", pl.Spec.Name, err), nil)}
-	}
-	for _, pr := range problems {
-		rng := &pl.Range
-		if pl.Config != nil && pr.Attribute != "" {
-			if r := config.AttributeRange(pl.Config, pr.Attribute); r != nil {
-				rng = r
-			}
-		}
-		detail := pr.Err.Error()
-		if pr.Attribute != "" {
-			detail = pr.Attribute + ": " + detail
-		}
-		diags = append(diags, errorDiag("Invalid plugin config",
-			fmt.Sprintf("plugin %q rejected its config: %s", pl.Spec.Name, detail), rng))
-	}
-	return applied, diags
+	return sdk.Description{}
 }
 
-// applyDefaults fills attributes that are unset (absent or null) in a config
-// object with defaults the plugin declares; it returns what it applied.
-func applyDefaults(configJSON []byte, schema []sdk.Attribute, defaults map[string]any) ([]byte, map[string]any, error) {
-	if len(defaults) == 0 {
-		return configJSON, nil, nil
-	}
-	obj := map[string]any{}
-	if err := json.Unmarshal(configJSON, &obj); err != nil {
-		return nil, nil, err
-	}
-	applied := map[string]any{}
-	for _, a := range schema {
-		v, ok := defaults[a.Name]
-		if ok && obj[a.Name] == nil {
-			obj[a.Name] = v
-			applied[a.Name] = v
-		}
-	}
-	out, err := json.Marshal(obj)
-	return out, applied, err
-}
-
-func errorDiag(summary, detail string, rng *hcl.Range) *hcl.Diagnostic {
-	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: rng}
-}
-
-// Run runs one phase on its plugin.
-func (s *Session) Run(ctx context.Context, phase string, call wire.Call) (wire.Reply, error) {
+// Configure sends phase's plugin its config, a JSON object, and keeps it for
+// restarts. The problems are what the plugin rejected; err is a call that
+// failed (bounded by the host's StartTimeout).
+func (s *Session) Configure(ctx context.Context, phase string, configJSON []byte) ([]*sdk.AttributeError, error) {
 	p, ok := s.plugins[phase]
 	if !ok {
-		return wire.Reply{}, fmt.Errorf("no plugin serves phase %q", phase)
+		return nil, fmt.Errorf("no plugin serves phase %q", phase)
 	}
-	return p.Run(ctx, call)
+	return p.Configure(ctx, configJSON)
+}
+
+// Run runs one phase on its plugin. A plugin that did not answer within the
+// call's budget plus a short grace (250 ms) is an error wrapping
+// context.DeadlineExceeded.
+func (s *Session) Run(ctx context.Context, phase string, call Call) (Reply, error) {
+	p, ok := s.plugins[phase]
+	if !ok {
+		return Reply{}, fmt.Errorf("no plugin serves phase %q", phase)
+	}
+	r, err := p.Run(ctx, wire.Call{Target: call.Target, Addresses: call.Addresses, Conn: call.Conn,
+		Attributes: call.Attributes, Timeout: call.Timeout})
+	if err != nil {
+		return Reply{}, sessionError(ctx, err)
+	}
+	return Reply{Duration: r.Duration, Addresses: r.Addresses, Conn: r.Conn, Attributes: r.Attributes,
+		Failure: r.Failure, Reusable: r.Reusable}, nil
+}
+
+// sessionError maps a failed gRPC call to the context errors Phases
+// promises.
+func sessionError(ctx context.Context, err error) error {
+	switch code := status.Code(err); {
+	case code == codes.DeadlineExceeded, errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return hungError{fmt.Sprintf("the plugin did not answer within what was left of the budget, plus %s grace (hung?)", wire.TimeoutGrace)}
+	case code == codes.Canceled, errors.Is(ctx.Err(), context.Canceled):
+		return fmt.Errorf("interrupted: %w", context.Canceled)
+	}
+	return err
+}
+
+// hungError is a plugin that did not answer in time; it is a
+// context.DeadlineExceeded for errors.Is.
+type hungError struct{ msg string }
+
+func (e hungError) Error() string        { return e.msg }
+func (e hungError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// Abort shuts conns down for every process holding them, so a plugin
+// stuck reading or writing on them returns.
+func (s *Session) Abort(conns []net.Conn) {
+	for _, c := range conns {
+		if sc, ok := c.(syscall.Conn); ok {
+			fdpass.Shutdown(sc)
+		}
+	}
 }
 
 // Plugin names the plugin serving phase.
 func (s *Session) Plugin(phase string) string { return s.names[phase] }
-
-// Applied returns the config defaults that were applied to phase's plugin
-// (a subset of StartOptions.ConfigDefaults).
-func (s *Session) Applied(phase string) map[string]any { return s.applied[phase] }
 
 // Info describes one running plugin.
 type Info struct {

@@ -12,26 +12,42 @@ import (
 	"github.com/probe-net/probe/core/runner"
 )
 
-// startSession starts and configures p's plugins. Problems are printed
-// against the targets file; the error carries the exit code: 2 when they
-// point into the file, 3 when probe itself could not run. The caller closes
-// the session in every case.
-func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*runner.Session, error) {
-	session, diags := runner.Start(ctx, p, runner.StartOptions{
-		Host:           pluginhost.Options{Logger: g.logger()},
-		ConfigDefaults: defaults,
-	})
+// session is a started and configured set of plugins, with the config
+// defaults that were applied to each phase's plugin (a subset of what was
+// asked for: only attributes the plugin declares).
+type session struct {
+	*runner.Session
+	applied map[string]map[string]any
+}
+
+// startSession starts p's plugins and configures them from the targets
+// file. Problems are printed against the file; the error carries the exit
+// code: 2 when they point into the file, 3 when probe itself could not run.
+// The caller closes the session in every case.
+func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*session, error) {
+	rs, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: pluginhost.Options{Logger: g.logger()}})
+	out := &session{Session: rs}
+	var diags hcl.Diagnostics
+	if err != nil {
+		diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot start plugins", Detail: err.Error()}}
+	} else {
+		phases := make([]string, len(p.Plugins))
+		for i, pl := range p.Plugins {
+			phases[i] = pl.Name
+		}
+		out.applied, diags = s.file.ConfigurePlugins(ctx, rs, phases, defaults)
+	}
 	if !diags.HasErrors() {
-		return session, nil
+		return out, nil
 	}
 	if ctx.Err() != nil {
-		return session, exit(ExitInterrupted, "interrupted while starting plugins")
+		return out, exit(ExitInterrupted, "interrupted while starting plugins")
 	}
 	_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
 	if hasSubject(diags) {
-		return session, exit(ExitUsage, "")
+		return out, exit(ExitUsage, "")
 	}
-	return session, exit(ExitRuntime, "")
+	return out, exit(ExitRuntime, "")
 }
 
 // hasSubject reports whether any error points into the targets file, which

@@ -106,7 +106,7 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &execution{plan: p, applied: map[string]map[string]any{}, started: time.Now()}
+	res := &execution{plan: p, applied: session.applied, started: time.Now()}
 	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)
 	runner.Run(ctx, p, session, opts.run, func(smp sample.Sample) {
 		res.samples = append(res.samples, smp)
@@ -119,9 +119,6 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	bar.finish()
 	res.interrupted = ctx.Err() != nil
 	res.plugins = session.Plugins()
-	for _, pl := range p.Plugins {
-		res.applied[pl.Spec.Name] = session.Applied(pl.Spec.Name)
-	}
 	return res, nil
 }
 

@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"runtime/debug"
 	"time"
 
 	"github.com/probe-net/probe/internal/fdpass"
+	"github.com/probe-net/probe/internal/phaserun"
 	"github.com/probe-net/probe/internal/phasev1"
 	"github.com/probe-net/probe/sdk"
 )
@@ -72,34 +72,13 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 		}
 		return failed(sdk.KindPlugin, err), nil
 	}
-	res, runErr := RunPhase(ctx, s.impl, in)
+	res, runErr := phaserun.Run(ctx, s.impl, in)
 	resp, err := s.respond(req, in, res, runErr)
 	if err != nil {
 		closeQuietly(in.Conn)
 		return failed(sdk.KindPlugin, err), nil
 	}
 	return resp, nil
-}
-
-// RunPhase runs phase once, as the plugin server does and as an in-process
-// caller must too: a panic becomes a failure of kind plugin (one bad input
-// cannot take down a process and every probe in flight), the result is
-// never nil, and a phase that set no Duration gets the wall time of Run.
-func RunPhase(ctx context.Context, phase sdk.Phase, in *sdk.Request) (res *sdk.Result, err error) {
-	start := time.Now()
-	defer func() {
-		if r := recover(); r != nil {
-			sdk.Logger(ctx).Error("phase panicked", "panic", r, "stack", string(debug.Stack()))
-			res, err = nil, sdk.Errorf(sdk.KindPlugin, "phase panicked: %v", r)
-		}
-		if res == nil {
-			res = &sdk.Result{}
-		}
-		if res.Duration == 0 {
-			res.Duration = time.Since(start)
-		}
-	}()
-	return phase.Run(ctx, in)
 }
 
 // request converts the wire request and claims the connection it names.

@@ -1,0 +1,101 @@
+// Package archtest checks that imports follow the data flow
+// config → plan → run → samples → stats → output, and that the layers that
+// must stay light (plan, stats, output) and portable (the runner's core,
+// used by package preconnect) do not pull in the plugin machinery.
+package archtest
+
+import (
+	"encoding/json"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/probe-net/probe/"
+
+// deps lists the packages pkg depends on (transitively) for goos.
+func deps(t *testing.T, goos, pkg string) []string {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-deps", "-f", "{{.ImportPath}}", module+pkg)
+	cmd.Env = append(cmd.Environ(), "GOOS="+goos)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps %s (GOOS=%s): %v", pkg, goos, err)
+	}
+	return strings.Fields(string(out))
+}
+
+// imports lists the packages pkg imports directly.
+func imports(t *testing.T, pkg string) []string {
+	t.Helper()
+	out, err := exec.Command("go", "list", "-json", module+pkg).Output()
+	if err != nil {
+		t.Fatalf("go list %s: %v", pkg, err)
+	}
+	var p struct{ Imports []string }
+	if err := json.Unmarshal(out, &p); err != nil {
+		t.Fatal(err)
+	}
+	return p.Imports
+}
+
+var plumbing = []string{"google.golang.org/grpc", "github.com/hashicorp/go-plugin"}
+
+func TestLightLayersDoNotCompilePluginPlumbing(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	for _, pkg := range []string{"core/plan", "core/stats", "core/output", "core/sample"} {
+		for _, d := range deps(t, "linux", pkg) {
+			if slices.Contains(plumbing, d) {
+				t.Errorf("%s depends on %s", pkg, d)
+			}
+		}
+	}
+	// The runner's core is portable and plugin-free; only its Session
+	// (Linux) starts plugin processes.
+	for _, goos := range []string{"darwin", "windows"} {
+		for _, d := range deps(t, goos, "core/runner") {
+			if slices.Contains(plumbing, d) {
+				t.Errorf("core/runner (GOOS=%s) depends on %s", goos, d)
+			}
+		}
+	}
+}
+
+func TestImportsFollowTheDataFlow(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	forbidden := map[string][]string{
+		"core/runner":     {"github.com/hashicorp/hcl/v2", module + "core/config", module + "core/stats", module + "core/output"},
+		"core/plan":       {module + "core/runner", module + "core/pluginhost"},
+		"core/stats":      {module + "core/runner", module + "core/output"},
+		"core/output":     {module + "core/runner", module + "core/pluginhost"},
+		"core/pluginhost": {module + "core/runner"}, // TODO(vocab): and sdk/server
+		"core/config":     {module + "core/plan", module + "core/runner"},
+	}
+	for pkg, bad := range forbidden {
+		for _, imp := range imports(t, pkg) {
+			if slices.Contains(bad, imp) {
+				t.Errorf("%s imports %s", pkg, imp)
+			}
+		}
+	}
+}
+
+func TestRunnerAPIHasNoWireTypes(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command("go", "doc", "-all", module+"core/runner").Output()
+	if err != nil {
+		t.Fatalf("go doc: %v", err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, "wire.") {
+			t.Errorf("runner's API mentions a wire type: %s", strings.TrimSpace(line))
+		}
+	}
+}
