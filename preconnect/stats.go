@@ -37,7 +37,7 @@ type PhaseStats struct {
 // sorted values is the value at rank ceil(p/100 * n), so every figure is a
 // duration that was measured, and with few values P90 and P99 equal Max.
 type Summary struct {
-	Count, OK, Failed, Skipped     int
+	Count, OK, Failed, Skipped    int
 	Min, Mean, P50, P90, P99, Max time.Duration
 }
 
