@@ -164,20 +164,6 @@ func runCLI(t *testing.T, tb *testbed.Testbed, closed int, args ...string) []byt
 	return stdout.Bytes()
 }
 
-// outline is one probe as phase:status[:kind] items, the part of a result
-// that must not differ between the CLI and the library.
-func outline(r preconnect.Result) string {
-	var out []string
-	for _, p := range r.Phases {
-		s := p.Name + ":" + string(p.Status)
-		if p.Err != nil {
-			s += ":" + string(p.Err.Kind)
-		}
-		out = append(out, s)
-	}
-	return strings.Join(out, " ")
-}
-
 // Host and All give the phase lists and error kinds `probe preconnect`
 // gives for the same targets.
 func TestAllMatchesProbePreconnect(t *testing.T) {

@@ -2,7 +2,6 @@ package preconnect_test
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/pem"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -180,7 +180,19 @@ func (s *server) config() preconnect.Config {
 	return cfg
 }
 
-var _ = tls.VersionTLS13
+// outline is one probe as phase:status[:kind] items, the part of a result
+// that must not differ between the CLI and the library.
+func outline(r preconnect.Result) string {
+	var out []string
+	for _, p := range r.Phases {
+		s := p.Name + ":" + string(p.Status)
+		if p.Err != nil {
+			s += ":" + string(p.Err.Kind)
+		}
+		out = append(out, s)
+	}
+	return strings.Join(out, " ")
+}
 
 func asErr(err error, target **preconnect.Error) bool {
 	e, ok := err.(*preconnect.Error)

@@ -2,7 +2,6 @@ package preconnect_test
 
 import (
 	"context"
-	"crypto/tls"
 	"strings"
 	"testing"
 	"time"
@@ -243,5 +242,3 @@ func TestPoolRejects(t *testing.T) {
 		t.Errorf("stats %+v after rejected targets", s)
 	}
 }
-
-var _ = tls.VersionTLS13
