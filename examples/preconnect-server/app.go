@@ -113,7 +113,7 @@ func (a *app) call(ctx context.Context, u upstream) string {
 	if err != nil {
 		return fmt.Sprintf("%s: error after %s: %v", u.url, took, err)
 	}
-	return fmt.Sprintf("%s: %s in %s (%s connection)", u.url, status, took, conn)
+	return fmt.Sprintf("%s: %s in %s (connection %s)", u.url, status, took, conn)
 }
 
 func (a *app) get(ctx context.Context, url string) (string, error) {

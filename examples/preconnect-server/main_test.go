@@ -117,7 +117,7 @@ func TestServerStartsWarm(t *testing.T) {
 	}
 	queries := len(tb.DNSQueries())
 	code, body := get(t, s.url+"/")
-	if code != 200 || strings.Count(body, "200 OK") != 2 || strings.Count(body, "(preconnected") != 2 {
+	if code != 200 || strings.Count(body, "200 OK") != 2 || strings.Count(body, "(connection preconnected") != 2 {
 		t.Errorf("GET / = %d:\n%s", code, body)
 	}
 	if tb.Accepted("https") != 1 || tb.Accepted("http") != 1 || len(tb.DNSQueries()) != queries {
