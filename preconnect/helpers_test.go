@@ -41,7 +41,7 @@ func testbedConfig(tb *testbed.Testbed) preconnect.Config {
 	}
 }
 
-func port(t *testing.T, hostport string) int {
+func port(t testing.TB, hostport string) int {
 	t.Helper()
 	_, p, err := net.SplitHostPort(hostport)
 	if err != nil {
@@ -83,7 +83,7 @@ func traced(ctx context.Context) (context.Context, *events) {
 
 // get sends GET url through tr with ctx, drains the body and returns the
 // response (body closed).
-func get(t *testing.T, ctx context.Context, tr http.RoundTripper, url string) *http.Response {
+func get(t testing.TB, ctx context.Context, tr http.RoundTripper, url string) *http.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -101,7 +101,7 @@ func get(t *testing.T, ctx context.Context, tr http.RoundTripper, url string) *h
 }
 
 // waitFor polls cond every 10 ms for at most 5 s.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for !cond() {
