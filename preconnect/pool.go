@@ -42,7 +42,7 @@ type PoolOptions struct {
 	Rewarm bool
 	// OnWarm, if set, is called with the result of every connection the
 	// pool establishes ahead of need (by Warm and by re-warming), success
-	// or failure, never concurrently.
+	// or failure, never concurrently; not for attempts Close cut short.
 	OnWarm func(Result)
 }
 
@@ -173,6 +173,9 @@ func (p *Pool) warmOne(ctx context.Context, t Target) Result {
 // establish makes one connection ahead of need and keeps it.
 func (p *Pool) establish(ctx context.Context, key string, t Target) Result {
 	c, r := connect(ctx, p.phases, t)
+	if c == nil && p.ctx.Err() != nil {
+		return r // cut short by Close: not news about the target
+	}
 	p.mu.Lock()
 	if c == nil {
 		p.stats.Failed++

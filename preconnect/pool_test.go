@@ -3,6 +3,7 @@ package preconnect_test
 import (
 	"context"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,7 +168,13 @@ func TestPoolExpiresAndRewarms(t *testing.T) {
 	tb := startTestbed(t)
 	for _, rewarm := range []bool{false, true} {
 		tb.Reset()
-		pool, err := preconnect.NewPool(testbedConfig(tb), preconnect.PoolOptions{MaxIdle: 200 * time.Millisecond, Rewarm: rewarm})
+		var onWarm atomic.Int64
+		pool, err := preconnect.NewPool(testbedConfig(tb), preconnect.PoolOptions{MaxIdle: 200 * time.Millisecond, Rewarm: rewarm,
+			OnWarm: func(r preconnect.Result) {
+				if r.OK() {
+					onWarm.Add(1)
+				}
+			}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -189,6 +196,8 @@ func TestPoolExpiresAndRewarms(t *testing.T) {
 		pool.Close()
 		if s := pool.Stats(); s.Warmed > 1 && !rewarm {
 			t.Errorf("without Rewarm the pool warmed %d connections", s.Warmed)
+		} else if int64(s.Warmed) != onWarm.Load() {
+			t.Errorf("OnWarm saw %d connections, the pool warmed %d", onWarm.Load(), s.Warmed)
 		}
 	}
 }
