@@ -13,6 +13,7 @@ import (
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/plugins"
+	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -55,7 +56,7 @@ func (c Config) attrs(phase string) Attrs {
 func (c Config) phases(defaults map[string]Attrs) (runner.InProcess, error) {
 	out := runner.InProcess{}
 	var errs []error
-	for _, name := range plugins.Names {
+	for _, name := range registry.Names() {
 		p, _ := plugins.Builtin(name)
 		if err := configure(p, withDefaults(c.attrs(name), defaults[name])); err != nil {
 			errs = append(errs, fmt.Errorf("preconnect: %s config: %w", name, err))
@@ -80,7 +81,7 @@ func withDefaults(attrs, defaults Attrs) Attrs {
 // configure type-checks attrs against p's schema, as the CLI checks a
 // targets file, and hands them to p.
 func configure(p sdk.Phase, attrs Attrs) error {
-	schema := p.Describe().Config
+	schema := p.Describe().Schema
 	obj := map[string]json.RawMessage{}
 	var errs []error
 	for _, name := range sortedKeys(attrs) {

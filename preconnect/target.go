@@ -12,6 +12,7 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/preconnect/hostlist"
 	"github.com/probe-net/probe/sdk"
 )
@@ -47,7 +48,7 @@ const EnvHosts = hostlist.EnvHosts
 // runs it: tcp → dns, tcp; tls → dns, tcp, tls; http → dns, tcp, http;
 // https → dns, tcp, tls, http. It returns nil for any other protocol. The
 // dns phase is skipped (Status Skipped) when the host is an IP literal.
-func Phases(protocol string) []string { return config.ChainFor(protocol) }
+func Phases(protocol string) []string { return registry.Chain(protocol) }
 
 // DefaultTargets returns the preconnect guide's default target list: four
 // local services over http on localhost (8080, 9090, 3000, 4000),
@@ -92,7 +93,7 @@ func (t Target) normalize() (Target, error) {
 	}
 	t.Protocol = strings.ToLower(t.Protocol)
 	if t.Port == 0 {
-		t.Port = config.DefaultPort(t.Protocol)
+		t.Port = registry.DefaultPort(t.Protocol)
 	}
 	if t.Timeout == 0 {
 		t.Timeout = DefaultTimeout
@@ -112,8 +113,8 @@ func (t Target) check() error {
 		return fmt.Errorf("no host")
 	case strings.ContainsAny(t.Host, "/ \t\r\n"):
 		return fmt.Errorf("host %q must be a name or IP address", t.Host)
-	case !slices.Contains(hostlist.Protocols, t.Protocol):
-		return fmt.Errorf("protocol %q is not one of %s", t.Protocol, strings.Join(hostlist.Protocols, ", "))
+	case !slices.Contains(registry.ProtocolNames(), t.Protocol):
+		return fmt.Errorf("protocol %q is not one of %s", t.Protocol, strings.Join(registry.ProtocolNames(), ", "))
 	case t.Port == 0:
 		return fmt.Errorf("protocol %s has no default port: set Port", t.Protocol)
 	case t.Port < 0 || t.Port > 65535:

@@ -8,6 +8,7 @@ package targets
 
 import (
 	"github.com/probe-net/probe/core/config"
+	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/preconnect/hostlist"
 )
 
@@ -36,7 +37,7 @@ func convert(entries []hostlist.Entry) []config.Target {
 	for _, e := range entries {
 		out = append(out, config.Target{
 			Name: e.Name, Host: e.Host, Port: e.Port, Protocol: e.Protocol,
-			Timeout: config.DefaultTimeout, Phases: config.ChainFor(e.Protocol),
+			Timeout: config.DefaultTimeout, Phases: registry.Chain(e.Protocol),
 		})
 	}
 	return out

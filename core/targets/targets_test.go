@@ -1,7 +1,6 @@
 package targets
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -49,12 +48,5 @@ func TestDefaults(t *testing.T) {
 		if g.Name != e.Name || g.Host != e.Host || g.Port != e.Port || g.Protocol != e.Protocol || len(g.Phases) == 0 {
 			t.Errorf("default %d = %+v, want %+v", i, g, e)
 		}
-	}
-}
-
-// The file's protocols and PRECONNECT_HOSTS's must be the same set.
-func TestProtocolsAgree(t *testing.T) {
-	if !slices.Equal(config.Protocols, hostlist.Protocols) {
-		t.Errorf("config.Protocols %v, hostlist.Protocols %v", config.Protocols, hostlist.Protocols)
 	}
 }

@@ -4,8 +4,8 @@
 //
 // It is the one implementation both the probe CLI (through core/targets)
 // and the public package preconnect use, so a malformed PRECONNECT_HOSTS
-// gets the same error from either. It depends on nothing but the standard
-// library and knows nothing of how targets are probed.
+// gets the same error from either. Of probe it reads only the protocol
+// names (plugins/registry); it knows nothing of how targets are probed.
 package hostlist
 
 import (
@@ -14,16 +14,16 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // EnvHosts names the environment variable holding extra targets.
 const EnvHosts = "PRECONNECT_HOSTS"
 
-// Protocols are the protocols a target may name, in chain-length order.
-var Protocols = []string{"tcp", "tls", "http", "https"}
-
 // Entry is one target: a host (DNS name or IP literal, IPv6 without
-// brackets), a port from 1 to 65535 and one of Protocols.
+// brackets), a port from 1 to 65535 and a protocol (tcp, tls, http or
+// https: registry.ProtocolNames).
 type Entry struct {
 	Name        string // unique within a list
 	Host        string
@@ -87,8 +87,8 @@ func parseEntry(entry string) (Entry, error) {
 		return Entry{}, fmt.Errorf("port %q is not a number from 1 to 65535", portText)
 	}
 	proto = strings.ToLower(proto)
-	if !slices.Contains(Protocols, proto) {
-		return Entry{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(Protocols, ", "))
+	if names := registry.ProtocolNames(); !slices.Contains(names, proto) {
+		return Entry{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(names, ", "))
 	}
 	hostPart := host
 	if strings.Contains(host, ":") {

@@ -3,6 +3,8 @@ package hostlist
 import (
 	"slices"
 	"testing"
+
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 func TestParse(t *testing.T) {
@@ -64,7 +66,7 @@ func TestDefaults(t *testing.T) {
 	}
 	names := map[string]bool{}
 	for i, g := range got {
-		if g.Host == "" || g.Port < 1 || !slices.Contains(Protocols, g.Protocol) || g.Description == "" || names[g.Name] {
+		if g.Host == "" || g.Port < 1 || !slices.Contains(registry.ProtocolNames(), g.Protocol) || g.Description == "" || names[g.Name] {
 			t.Errorf("default %d = %+v", i, g)
 		}
 		names[g.Name] = true
