@@ -312,12 +312,8 @@ func (p *Pool) dial(ctx context.Context, scheme, addr string) (net.Conn, error) 
 func (p *Pool) dialNew(ctx context.Context, key, scheme, host string, port int, addr string) (net.Conn, error) {
 	p.mu.Lock()
 	t, ok := p.targets[key]
-	closed := p.closed
 	p.stats.Dialed++
 	p.mu.Unlock()
-	if closed {
-		return nil, &Error{Kind: sdk.KindCanceled, Message: "the pool is closed"}
-	}
 	if !ok {
 		t, _ = Target{Host: host, Port: port, Protocol: scheme}.normalize()
 	}
