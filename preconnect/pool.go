@@ -130,8 +130,9 @@ func (p *Pool) Transport() *http.Transport { return p.tr }
 // or failed, with one Result per connection, target by target. Only http
 // and https targets can be warmed; others get an *Error of kind input.
 // Warm may be called again at any time, for more targets or more
-// connections. The URL a request uses must name the target's host as
-// given (a name, or the same IP literal) and its port.
+// connections; after Close every connection fails with kind canceled. The
+// URL a request uses must name the target's host as given (a name, or the
+// same IP literal) and its port.
 func (p *Pool) Warm(ctx context.Context, targets ...Target) []Result {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
