@@ -161,6 +161,9 @@ func (p *Pool) warmOne(ctx context.Context, t Target) Result {
 	if err == nil && nt.Protocol != "http" && nt.Protocol != "https" {
 		err = &Error{Kind: sdk.KindInput, Message: fmt.Sprintf("target %q: a Pool warms http and https targets, not %s", nt.Name, nt.Protocol)}
 	}
+	if err == nil && p.ctx.Err() != nil {
+		err = &Error{Kind: sdk.KindCanceled, Message: fmt.Sprintf("target %q: the pool is closed", nt.Name)}
+	}
 	if err != nil {
 		return Result{Target: nt, Err: err}
 	}

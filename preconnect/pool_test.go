@@ -250,4 +250,12 @@ func TestPoolRejects(t *testing.T) {
 	if s := pool.Stats(); s.Warmed != 0 || srv.accepted.Load() != 0 {
 		t.Errorf("stats %+v after rejected targets", s)
 	}
+	pool.Close()
+	var e *preconnect.Error
+	if r := pool.Warm(context.Background(), srv.target(t)); !asErr(r[0].Err, &e) || e.Kind != sdk.KindCanceled {
+		t.Errorf("Warm after Close: %v, want kind canceled", r[0].Err)
+	}
+	if s := pool.Stats(); s.Idle != 0 || s.Warmed != 0 || s.Failed != 0 {
+		t.Errorf("stats %+v after Warm after Close", s)
+	}
 }
