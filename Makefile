@@ -11,7 +11,7 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 PROTO              := internal/phasev1/phase.proto
 
-.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench clean
+.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench soak clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,6 +59,12 @@ proto-check: proto ## fail if the committed generated code differs from phase.pr
 
 bench: ## run the benchmarks (see BENCHMARKS.md for method and recorded results)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
+
+SOAK     ?= 1h
+SOAK_OUT ?= $(CURDIR)/soak.csv
+
+soak: ## probe serve, 100 targets every 100 ms for $(SOAK), RSS sampled to $(SOAK_OUT) (not in CI)
+	PROBE_SOAK=$(SOAK) PROBE_SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 0 ./internal/cli
 
 clean:
 	rm -rf $(BIN)

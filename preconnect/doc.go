@@ -46,8 +46,8 @@
 // DefaultTargets is the guide's default list, the one the CLI probes
 // without a targets file. ParseHosts reads the PRECONNECT_HOSTS format
 // ("host:port:proto,...", IPv6 as "[::1]:443:https") and HostsFromEnv the
-// variable itself, with the CLI's parser and error messages (package
-// preconnect/hostlist holds both for the CLI and this package).
+// variable itself, with the CLI's own parser (package core/targets), so
+// its error messages are the CLI's word for word.
 //
 // # Starting warm: Pool
 //

@@ -51,11 +51,12 @@ func TestHostRejectsBadTargets(t *testing.T) {
 		target preconnect.Target
 		want   string
 	}{
-		{preconnect.Target{Port: 80}, `target ":80:https": no host`},
+		{preconnect.Target{Port: 80}, `target ":80:https": host must not be empty`},
 		{preconnect.Target{Host: "a.test", Protocol: "gopher"}, `protocol "gopher" is not one of tcp, tls, http, https`},
 		{preconnect.Target{Host: "a.test", Protocol: "tcp"}, "protocol tcp has no default port: set Port"},
 		{preconnect.Target{Host: "a.test", Port: 70000}, "port 70000 is not from 1 to 65535"},
-		{preconnect.Target{Host: "a b.test", Port: 80}, `host "a b.test" must be a name or IP address`},
+		{preconnect.Target{Host: "a b.test", Port: 80}, `host must be a name or IP address; "a b.test" contains spaces`},
+		{preconnect.Target{Host: "https://a.test", Port: 80}, `host must be a name or IP address, not a URL`},
 	} {
 		r, err := client.Host(context.Background(), c.target)
 		var e *preconnect.Error
@@ -160,5 +161,31 @@ func TestParseHostsIsTheCLIs(t *testing.T) {
 	}
 	if d := preconnect.DefaultTargets(); len(d) != 6 || d[4].Host != "api.example.com" || d[4].Protocol != "https" {
 		t.Errorf("DefaultTargets = %+v", d)
+	}
+}
+
+// An internationalised name goes on the wire as its A-label, as the CLI
+// sends it.
+func TestHostSendsALabels(t *testing.T) {
+	tb := startTestbed(t)
+	client, err := preconnect.New(testbedConfig(tb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := client.Host(context.Background(), preconnect.Target{Host: "bücher.probe.test", Port: port(t, tb.HTTPAddr), Protocol: "http"})
+	if r.Target.Host != "xn--bcher-kva.probe.test" || !strings.HasPrefix(r.Target.Name, "bücher.probe.test:") {
+		t.Errorf("target %+v", r.Target)
+	}
+	var e *preconnect.Error
+	if !errors.As(r.Err, &e) || e.Kind != sdk.KindNXDomain {
+		t.Errorf("%v, want nxdomain", r.Err)
+	}
+	for _, q := range tb.DNSQueries() {
+		if q.Name != "xn--bcher-kva.probe.test." {
+			t.Errorf("query for %q", q.Name)
+		}
+	}
+	if len(tb.DNSQueries()) == 0 {
+		t.Error("no DNS query")
 	}
 }

@@ -241,7 +241,7 @@ func TestPoolRejects(t *testing.T) {
 	}
 	defer pool.Close()
 	r := pool.Warm(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: 1, Protocol: "tcp"}, preconnect.Target{Protocol: "http"})
-	for i, want := range []string{"a Pool warms http and https targets", "no host"} {
+	for i, want := range []string{"a Pool warms http and https targets", "host must not be empty"} {
 		var e *preconnect.Error
 		if r[i].Err == nil || !asErr(r[i].Err, &e) || e.Kind != sdk.KindInput || !strings.Contains(e.Error(), want) {
 			t.Errorf("result %d: %v, want kind input %q", i, r[i].Err, want)

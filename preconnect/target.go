@@ -12,8 +12,8 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/targets"
 	"github.com/probe-net/probe/plugins/registry"
-	"github.com/probe-net/probe/preconnect/hostlist"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -24,6 +24,8 @@ type Target struct {
 	// Name labels the target in results; "" means "host:port:protocol".
 	Name string
 	// Host is a DNS name or an IP literal (IPv6 with or without brackets).
+	// An internationalised name is sent as its A-label (IDNA 2008, UTS #46),
+	// as the CLI sends it; Result.Target.Host is that A-label.
 	Host string
 	// Port is 1 to 65535; 0 means the protocol's port (80 for http, 443 for
 	// https and tls). A tcp target needs one.
@@ -42,7 +44,7 @@ const DefaultTimeout = config.DefaultTimeout
 // EnvHosts names the environment variable HostsFromEnv reads:
 // "host:port:proto" entries separated by commas, IPv6 hosts in brackets
 // ("[::1]:443:https").
-const EnvHosts = hostlist.EnvHosts
+const EnvHosts = targets.EnvHosts
 
 // Phases returns the chain of phases a protocol runs, in order, as the CLI
 // runs it: tcp → dns, tcp; tls → dns, tcp, tls; http → dns, tcp, http;
@@ -55,7 +57,7 @@ func Phases(protocol string) []string { return registry.Chain(protocol) }
 // api.example.com:443 over https and 100.64.0.10:8080 over http. The probe
 // CLI uses the same list when given no targets file.
 func DefaultTargets() []Target {
-	return fromEntries(hostlist.Defaults())
+	return fromConfig(targets.DefaultTargets())
 }
 
 // ParseHosts reads a PRECONNECT_HOSTS value into targets named after their
@@ -65,27 +67,29 @@ func DefaultTargets() []Target {
 //
 //	PRECONNECT_HOSTS entry 2 "web.test:http:80": port "http" is not a number from 1 to 65535
 func ParseHosts(value string) ([]Target, error) {
-	entries, err := hostlist.Parse(value)
+	parsed, err := targets.Parse(value)
 	if err != nil {
 		return nil, err
 	}
-	return fromEntries(entries), nil
+	return fromConfig(parsed), nil
 }
 
 // HostsFromEnv is ParseHosts of the PRECONNECT_HOSTS environment variable;
 // unset or empty gives no targets and no error.
 func HostsFromEnv() ([]Target, error) { return ParseHosts(os.Getenv(EnvHosts)) }
 
-func fromEntries(entries []hostlist.Entry) []Target {
-	out := make([]Target, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, Target{Name: e.Name, Host: e.Host, Port: e.Port, Protocol: e.Protocol})
+func fromConfig(ts []config.Target) []Target {
+	out := make([]Target, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, Target{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol})
 	}
 	return out
 }
 
-// normalize fills t's defaults and checks it. Its error is an *Error of
-// kind input naming the target.
+// normalize fills t's defaults and checks it as the CLI checks a target in
+// a file: an internationalised host name becomes its A-label (IDNA, as
+// config.WireHost maps it), and Name, if defaulted, keeps the host as
+// written. Its error is an *Error of kind input naming the target.
 func (t Target) normalize() (Target, error) {
 	t.Host = strings.TrimSuffix(strings.TrimPrefix(t.Host, "["), "]")
 	if t.Protocol == "" {
@@ -101,18 +105,20 @@ func (t Target) normalize() (Target, error) {
 	if t.Name == "" {
 		t.Name = net.JoinHostPort(t.Host, strconv.Itoa(t.Port)) + ":" + t.Protocol
 	}
-	if err := t.check(); err != nil {
+	host, err := config.WireHost(t.Host)
+	if err == nil {
+		t.Host = host
+		err = t.check()
+	}
+	if err != nil {
 		return t, &Error{Kind: sdk.KindInput, Message: fmt.Sprintf("target %q: %v", t.Name, err)}
 	}
 	return t, nil
 }
 
+// check checks what config.WireHost does not.
 func (t Target) check() error {
 	switch {
-	case t.Host == "":
-		return fmt.Errorf("no host")
-	case strings.ContainsAny(t.Host, "/ \t\r\n"):
-		return fmt.Errorf("host %q must be a name or IP address", t.Host)
 	case !slices.Contains(registry.ProtocolNames(), t.Protocol):
 		return fmt.Errorf("protocol %q is not one of %s", t.Protocol, strings.Join(registry.ProtocolNames(), ", "))
 	case t.Port == 0:

@@ -45,9 +45,13 @@ func (r *Prober) probeTarget(ctx context.Context, t plan.Target, round int) samp
 	return r.fresh(ctx, t, round)
 }
 
-// fresh probes t on a new connection.
+// fresh probes t on a new connection. An IP-literal host is the address
+// from the start, so a chain without a resolve phase can connect to it.
 func (r *Prober) fresh(ctx context.Context, t plan.Target, round int) sample.Sample {
 	c := &chain{attrs: sdk.Attributes{}}
+	if t.Literal.IsValid() {
+		c.addrs = []netip.Addr{t.Literal}
+	}
 	return r.runChain(ctx, t, round, c, 0)
 }
 
@@ -113,11 +117,31 @@ func (c *chain) step(ctx context.Context, t plan.Target, index int, name string,
 	res.Wall = time.Since(start)
 	if err != nil {
 		phases.Abort(c.held)
+		// The phase reported nothing: it took what the host waited.
+		res.Duration = res.Wall
 		res.Status, res.Error = sample.Failed, callError(ctx, t, err)
 		return res
 	}
 	c.absorb(index, reply, &res)
+	if res.Status == sample.Failed {
+		blameRelay(call.Conn, res.Error)
+	}
 	return res
+}
+
+// blameRelay puts a failure that looks like a broken connection (reset,
+// protocol, timeout) down to the plugin that relayed the connection (a TLS
+// bridge), if that plugin's process died or stopped: then the peer did not
+// close it, the relay broke.
+func blameRelay(in net.Conn, e *sample.Error) {
+	relay, ok := in.(interface{ RelayError() error })
+	if !ok || e == nil || (e.Kind != sdk.KindReset && e.Kind != sdk.KindProtocol && e.Kind != sdk.KindTimeout) {
+		return
+	}
+	if err := relay.RelayError(); err != nil {
+		e.Message = fmt.Sprintf("%v (the phase saw: %s)", err, e.Error())
+		e.Kind = sdk.KindPlugin
+	}
 }
 
 // absorb records a phase's reply in the sample and carries its outputs on.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"strconv"
@@ -542,6 +543,42 @@ func TestGivesUpAfterMaxRestarts(t *testing.T) {
 	}
 }
 
+// TestUnlimitedRestartsBackOff: with pluginhost's Unlimited (probe serve),
+// a plugin that crashes on every call is replaced again and again, past
+// MaxRestarts, and calls between restarts fail at once during the backoff.
+func TestUnlimitedRestartsBackOff(t *testing.T) {
+	p := newPlan(16, target("t", 9, 5*time.Second, "always"))
+	p.Run.Sequential = true
+	p.Run.Interval = 100 * time.Millisecond
+	opts := testOptions(t)
+	opts.Unlimited = true
+	s, err := startConfigured(context.Background(), p, opts, nil)
+	t.Cleanup(func() { s.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := collect(t, p, s)
+	backoff := 0
+	for _, smp := range samples {
+		f := smp.Failure()
+		if f == nil {
+			t.Fatalf("round %d succeeded; the phase always crashes", smp.Round)
+		}
+		if strings.Contains(f.Error.Message, "giving up") {
+			t.Errorf("round %d: %s; Unlimited never gives up", smp.Round, f.Error.Message)
+		}
+		if strings.Contains(f.Error.Message, "(backoff)") {
+			backoff++
+		}
+	}
+	if r := s.Plugins()[0].Restarts; r <= 3 {
+		t.Errorf("restarts = %d, want more than MaxRestarts (3)", r)
+	}
+	if backoff == 0 {
+		t.Error("no call failed fast during a restart backoff")
+	}
+}
+
 func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	p := newPlan(1, target("t", 9, 10*time.Second, "patient"))
 	s := start(t, p)
@@ -551,5 +588,45 @@ func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	runner.Run(ctx, p, s, runner.Options{}, func(smp sample.Sample) { got = append(got, smp) })
 	if len(got) != 0 {
 		t.Errorf("emitted %+v; a probe the cancellation cut short says nothing about its target", got)
+	}
+}
+
+// phases = ["tcp"] on an IP-literal host: the literal is the address, as
+// the SDK says, with no resolve phase to produce it.
+func TestIPLiteralWithoutAResolvePhaseConnects(t *testing.T) {
+	port, _ := listener(t)
+	tg := target("literal", port, 5*time.Second, "tcp")
+	tg.Literal = netip.MustParseAddr("127.0.0.1")
+	p := newPlan(1, tg)
+	samples := collect(t, p, start(t, p))
+	if len(samples) != 1 || !samples[0].OK() {
+		t.Fatalf("samples = %+v, want one successful probe", samples)
+	}
+	if got := samples[0].Phases[0].Attributes["tcp.remote"]; got != net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) {
+		t.Errorf("tcp.remote = %v, want the literal's address", got)
+	}
+}
+
+// Issue 8, case 8: a phase the host abandoned reports the wall time it
+// really took, so the probe's total is not understated.
+func TestAbandonedPhaseReportsItsWallTime(t *testing.T) {
+	port, _ := listener(t)
+	const timeout = 300 * time.Millisecond
+	p := newPlan(1, target("hangs", port, timeout, "dial", "hang"))
+	s := start(t, p, "PROBE_TEST_UNBLOCKED="+t.TempDir()+"/unblocked")
+	samples := collect(t, p, s)
+	if len(samples) != 1 {
+		t.Fatalf("got %d samples", len(samples))
+	}
+	f := samples[0].Failure()
+	if f == nil || f.Name != "hang" {
+		t.Fatalf("failure = %+v", f)
+	}
+	if f.Duration != f.Wall || f.Duration <= 0 {
+		t.Errorf("abandoned phase: duration %v, wall %v; want the wall time", f.Duration, f.Wall)
+	}
+	// The host waited out the whole budget before abandoning the phase.
+	if total := samples[0].Total(); total < timeout {
+		t.Errorf("total %v is less than the %v budget the probe used up", total, timeout)
 	}
 }

@@ -47,7 +47,8 @@ func Start(ctx context.Context, plugins []plan.Plugin, opts StartOptions) (*Sess
 	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}, names: map[string]string{}}
 	specs := make([]pluginhost.Spec, len(plugins))
 	for i, pl := range plugins {
-		specs[i] = pluginhost.Spec{Name: pl.Name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
+		specs[i] = pluginhost.Spec{Name: pl.Name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args,
+			SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv}
 	}
 	started, err := host.Start(ctx, specs)
 	if err != nil {
@@ -103,7 +104,7 @@ func (s *Session) Run(ctx context.Context, phase string, call Call) (Reply, erro
 // promises.
 func sessionError(ctx context.Context, err error) error {
 	switch code := status.Code(err); {
-	case code == codes.DeadlineExceeded, errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case code == codes.DeadlineExceeded, errors.Is(err, context.DeadlineExceeded), errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return hungError{fmt.Sprintf("the plugin did not answer within what was left of the budget, plus %s grace (hung?)", wire.TimeoutGrace)}
 	case code == codes.Canceled, errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("interrupted: %w", context.Canceled)

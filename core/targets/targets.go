@@ -1,44 +1,140 @@
 // Package targets supplies the targets that do not come from a targets
-// file, as config targets: the built-in default list of the preconnect
-// guide probe grew out of, and extra targets from the PRECONNECT_HOSTS
-// environment variable. Both lists, and the parsing with its error
-// messages, live in preconnect/hostlist, which the public package
-// preconnect shares; this package only gives them timeouts and chains.
+// file: the built-in default list of the preconnect guide probe grew out of,
+// and extra targets from the PRECONNECT_HOSTS environment variable.
 package targets
 
 import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/plugins/registry"
-	"github.com/probe-net/probe/preconnect/hostlist"
 )
 
 // EnvHosts names the environment variable holding extra targets as
 // "host:port:proto,..." (IPv6 hosts in brackets: "[::1]:443:https").
-const EnvHosts = hostlist.EnvHosts
+const EnvHosts = "PRECONNECT_HOSTS"
 
-// DefaultTargets returns the guide's default list (hostlist.Defaults) as
-// config targets.
+// Entry is one target of the built-in list.
+type Entry struct {
+	Name        string
+	Host        string
+	Port        int
+	Protocol    string
+	Description string
+}
+
+// Defaults is the guide's target list, used when no targets file is given.
+var Defaults = []Entry{
+	{"headscale-api", "localhost", 8080, "http", "Headscale API"},
+	{"metrics", "localhost", 9090, "http", "Metrics"},
+	{"headplane-ui", "localhost", 3000, "http", "Headplane UI"},
+	{"api-proxy", "localhost", 4000, "http", "API Proxy"},
+	{"production-api", "api.example.com", 443, "https", "Production API"},
+	{"tailscale-headscale", "100.64.0.10", 8080, "http", "Tailscale Headscale"},
+}
+
+// DefaultTargets returns Defaults as config targets.
 func DefaultTargets() []config.Target {
-	return convert(hostlist.Defaults())
-}
-
-// Parse reads a PRECONNECT_HOSTS value (see hostlist.Parse) into config
-// targets with the default timeout and their protocol's chain.
-func Parse(value string) ([]config.Target, error) {
-	entries, err := hostlist.Parse(value)
-	if err != nil {
-		return nil, err
-	}
-	return convert(entries), nil
-}
-
-func convert(entries []hostlist.Entry) []config.Target {
-	out := make([]config.Target, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, config.Target{
-			Name: e.Name, Host: e.Host, Port: e.Port, Protocol: e.Protocol,
-			Timeout: config.DefaultTimeout, Phases: registry.Chain(e.Protocol),
-		})
+	out := make([]config.Target, 0, len(Defaults))
+	for _, e := range Defaults {
+		t, err := target(e.Name, e.Host, e.Port, e.Protocol)
+		if err != nil { // the list is fixed: TestDefaults keeps it valid
+			continue
+		}
+		out = append(out, t)
 	}
 	return out
+}
+
+// target builds a config target from a host as written, with the checks
+// and the IDNA mapping a targets file gets (config.WireHost).
+func target(name, written string, port int, protocol string) (config.Target, error) {
+	host, err := config.WireHost(written)
+	if err != nil {
+		return config.Target{}, err
+	}
+	return config.Target{
+		Name: name, Host: host, Port: port, Protocol: protocol,
+		Timeout: config.DefaultTimeout, Phases: registry.Chain(protocol),
+	}, nil
+}
+
+// Parse reads a PRECONNECT_HOSTS value. Entries are separated by commas;
+// blank entries are ignored. Each target is named "host:port:proto" (the
+// entry itself, normalised). An error names the entry and what is wrong.
+func Parse(value string) ([]config.Target, error) {
+	var out []config.Target
+	for i, raw := range strings.Split(value, ",") {
+		entry := strings.TrimSpace(raw)
+		if entry == "" {
+			continue
+		}
+		t, err := parseEntry(entry)
+		if err != nil {
+			return nil, fmt.Errorf("%s entry %d %q: %w", EnvHosts, i+1, entry, err)
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// ParseOne reads one "host:port:proto" entry, as Parse does for each
+// entry of PRECONNECT_HOSTS; the target is named after the entry.
+func ParseOne(entry string) (config.Target, error) {
+	return parseEntry(strings.TrimSpace(entry))
+}
+
+func parseEntry(entry string) (config.Target, error) {
+	host, rest, err := splitHost(entry)
+	if err != nil {
+		return config.Target{}, err
+	}
+	portText, proto, ok := strings.Cut(rest, ":")
+	if !ok {
+		return config.Target{}, fmt.Errorf("want host:port:proto")
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil || port < 1 || port > 65535 {
+		return config.Target{}, fmt.Errorf("port %q is not a number from 1 to 65535", portText)
+	}
+	proto = strings.ToLower(proto)
+	if !slices.Contains(registry.ProtocolNames(), proto) {
+		return config.Target{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
+	}
+	hostPart := host
+	if strings.Contains(host, ":") {
+		hostPart = "[" + host + "]"
+	}
+	return target(hostPart+":"+portText+":"+proto, host, port, proto)
+}
+
+// splitHost takes the host off the front of an entry: a name, an IPv4
+// address or a bracketed IPv6 address.
+func splitHost(entry string) (host, rest string, err error) {
+	if strings.HasPrefix(entry, "[") {
+		end := strings.Index(entry, "]")
+		if end < 0 {
+			return "", "", fmt.Errorf("missing ] after the IPv6 address")
+		}
+		host = entry[1:end]
+		if a, perr := netip.ParseAddr(host); perr != nil || !a.Is6() {
+			return "", "", fmt.Errorf("%q is not an IPv6 address", host)
+		}
+		if !strings.HasPrefix(entry[end+1:], ":") {
+			return "", "", fmt.Errorf("want [ipv6]:port:proto")
+		}
+		return host, entry[end+2:], nil
+	}
+	host, rest, ok := strings.Cut(entry, ":")
+	if !ok || host == "" {
+		return "", "", fmt.Errorf("want host:port:proto")
+	}
+	if strings.Count(rest, ":") > 1 {
+		return "", "", fmt.Errorf("too many colons; write IPv6 addresses in brackets, as [::1]:443:https")
+	}
+	return host, rest, nil
 }

@@ -66,14 +66,6 @@ func TestLightLayersDoNotCompilePluginPlumbing(t *testing.T) {
 			}
 		}
 	}
-	// The shared target lists depend on nothing of probe's but the
-	// registry's data (and sdk, which it names phases with).
-	own := append([]string{module + "preconnect/hostlist", module + "plugins/registry"}, deps(t, "linux", "sdk")...)
-	for _, d := range deps(t, "linux", "preconnect/hostlist") {
-		if strings.HasPrefix(d, module) && !slices.Contains(own, d) {
-			t.Errorf("preconnect/hostlist depends on %s", d)
-		}
-	}
 }
 
 func TestImportsFollowTheDataFlow(t *testing.T) {
@@ -87,6 +79,11 @@ func TestImportsFollowTheDataFlow(t *testing.T) {
 		"core/output":     {module + "core/runner", module + "core/pluginhost"},
 		"core/pluginhost": {module + "core/runner", module + "sdk/server"},
 		"core/config":     {module + "core/plan", module + "core/runner"},
+		// probe serve's layers: samples flow into the surfacer; neither it,
+		// the scheduler nor the HTTP exporter knows the runner or plugins.
+		"core/surfacer":  {module + "core/runner", module + "core/pluginhost", module + "core/scheduler", module + "core/exporter"},
+		"core/scheduler": {module + "core/runner", module + "core/pluginhost", module + "core/surfacer", module + "core/exporter"},
+		"core/exporter":  {module + "core/runner", module + "core/pluginhost", module + "core/surfacer", module + "core/scheduler"},
 	}
 	for pkg, bad := range forbidden {
 		for _, imp := range imports(t, pkg) {

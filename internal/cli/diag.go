@@ -8,7 +8,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 )
 
@@ -25,7 +24,7 @@ type session struct {
 // code: 2 when they point into the file, 3 when probe itself could not run.
 // The caller closes the session in every case.
 func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*session, error) {
-	rs, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: pluginhost.Options{Logger: g.logger()}})
+	rs, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: g.hostOptions()})
 	out := &session{Session: rs}
 	var diags hcl.Diagnostics
 	if err != nil {

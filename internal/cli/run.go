@@ -132,7 +132,7 @@ func (g *globals) render(r output.Renderer, format *formatFlag, streamErr error)
 // into statistics as they arrive. SIGINT and SIGTERM stop the run; what
 // finished is kept.
 func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	p := plan.Build(s.file)
 	session, err := g.startSession(ctx, s, p, opts.defaults)
@@ -149,9 +149,17 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	runner.Run(ctx, p, session, opts.run, res.collector(g, opts, bar, acc, warm))
 	bar.finish()
 	res.stats, res.warmth = acc.Targets(), warm.Warmth()
-	res.interrupted = ctx.Err() != nil
 	res.plugins = session.Plugins()
+	// Stopping the plugins is bounded (a stopped or hung one is killed);
+	// a signal during it still means the run was interrupted.
+	session.Close()
+	res.interrupted = ctx.Err() != nil
 	return res, nil
+}
+
+// interruptible returns a context that SIGINT and SIGTERM cancel.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // collector returns the emit callback of the run: it folds each sample into

@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -47,13 +46,21 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 }
 
 // startPlugins starts and configures the plugins s needs, then stops them.
+// SIGINT and SIGTERM stop the start (exit 130) and every plugin with it.
 func (g *globals) startPlugins(s *source) ([]runner.Info, error) {
-	session, err := g.startSession(context.Background(), s, plan.Build(s.file), nil)
-	defer session.Close()
+	ctx, stop := interruptible()
+	defer stop()
+	session, err := g.startSession(ctx, s, plan.Build(s.file), nil)
 	if err != nil {
+		session.Close()
 		return nil, err
 	}
-	return session.Plugins(), nil
+	infos := session.Plugins()
+	session.Close()
+	if ctx.Err() != nil {
+		return nil, exit(ExitInterrupted, "interrupted")
+	}
+	return infos, nil
 }
 
 // plural returns "1 target", "3 targets".
