@@ -172,13 +172,18 @@ func TestHostSendsALabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, _ := client.Host(context.Background(), preconnect.Target{Host: "bücher.probe.test", Port: port(t, tb.HTTPAddr), Protocol: "http"})
+	r, err := client.Host(context.Background(), preconnect.Target{Host: "bücher.probe.test", Port: port(t, tb.HTTPSAddr), Protocol: "https"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r.Target.Host != "xn--bcher-kva.probe.test" || !strings.HasPrefix(r.Target.Name, "bücher.probe.test:") {
 		t.Errorf("target %+v", r.Target)
 	}
-	var e *preconnect.Error
-	if !errors.As(r.Err, &e) || e.Kind != sdk.KindNXDomain {
-		t.Errorf("%v, want nxdomain", r.Err)
+	if r.TLSInfo.ServerName != "xn--bcher-kva.probe.test" {
+		t.Errorf("SNI %q", r.TLSInfo.ServerName)
+	}
+	if reqs := tb.Requests("https"); len(reqs) != 1 || !strings.HasPrefix(reqs[0].Host, "xn--bcher-kva.probe.test") {
+		t.Errorf("requests %+v", reqs)
 	}
 	for _, q := range tb.DNSQueries() {
 		if q.Name != "xn--bcher-kva.probe.test." {
