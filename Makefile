@@ -26,7 +26,7 @@ FUZZ_TARGETS := \
 	plugins/dns:FuzzAnswer \
 	plugins/http:FuzzResponse
 
-.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench fuzz soak clean
+.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench fuzz soak clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,16 @@ test: vet fmt-check ## vet, format check and the whole test suite
 
 vet:
 	$(GO) vet ./...
+
+# The library and its example server must build (tests included) on macOS
+# and Windows too; only the CLI's plugin processes are Linux-only.
+PORTABLE := ./preconnect/... ./examples/preconnect-server/...
+
+cross: ## build and vet the portable packages for darwin and windows
+	GOOS=darwin $(GO) build $(PORTABLE)
+	GOOS=darwin $(GO) vet $(PORTABLE)
+	GOOS=windows $(GO) build $(PORTABLE)
+	GOOS=windows $(GO) vet $(PORTABLE)
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

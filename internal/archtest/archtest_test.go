@@ -54,11 +54,15 @@ func TestLightLayersDoNotCompilePluginPlumbing(t *testing.T) {
 		}
 	}
 	// The runner's core is portable and plugin-free; only its Session
-	// (Linux) starts plugin processes.
+	// (Linux) starts plugin processes. Package preconnect runs the phases
+	// in its caller's process. (On Linux both still compile the Session's
+	// plumbing in, as part of core/runner.)
 	for _, goos := range []string{"darwin", "windows"} {
-		for _, d := range deps(t, goos, "core/runner") {
-			if slices.Contains(plumbing, d) {
-				t.Errorf("core/runner (GOOS=%s) depends on %s", goos, d)
+		for _, pkg := range []string{"core/runner", "preconnect"} {
+			for _, d := range deps(t, goos, pkg) {
+				if slices.Contains(plumbing, d) {
+					t.Errorf("%s (GOOS=%s) depends on %s", pkg, goos, d)
+				}
 			}
 		}
 	}
