@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/session"
 )
 
 func newValidateCmd(g *globals) *cobra.Command {
@@ -47,16 +47,16 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 
 // startPlugins starts and configures the plugins s needs, then stops them.
 // SIGINT and SIGTERM stop the start (exit 130) and every plugin with it.
-func (g *globals) startPlugins(s *source) ([]runner.Info, error) {
+func (g *globals) startPlugins(s *source) ([]session.Info, error) {
 	ctx, stop := interruptible()
 	defer stop()
-	session, err := g.startSession(ctx, s, plan.Build(s.file), nil)
+	ps, err := g.startSession(ctx, s, plan.Build(s.file), nil)
 	if err != nil {
-		session.Close()
+		ps.Close()
 		return nil, err
 	}
-	infos := session.Plugins()
-	session.Close()
+	infos := ps.Plugins()
+	ps.Close()
 	if ctx.Err() != nil {
 		return nil, exit(ExitInterrupted, "interrupted")
 	}
