@@ -631,3 +631,37 @@ func TestAbandonedPhaseReportsItsWallTime(t *testing.T) {
 		t.Errorf("total %v is less than the %v budget the probe used up", total, timeout)
 	}
 }
+
+// Connect hands the caller the connection the chain made, on the server's
+// side the one connection it accepted, and a failed chain hands nothing.
+func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
+	port, accepted := listener(t)
+	phases := runner.InProcess{"dial": dialPhase{}}
+	prober := runner.NewProber(phases, runner.Options{})
+	defer prober.Close()
+	s, held := prober.Connect(context.Background(), target("t", port, 5*time.Second, "dial"), 0)
+	if !s.OK() || held == nil {
+		t.Fatalf("sample %+v, held %v", s, held)
+	}
+	local := s.Phases[0].Attributes["dial.local"]
+	if got := held.Conn.LocalAddr().String(); got != local {
+		t.Errorf("held connection is from %s; the phase dialled from %v", got, local)
+	}
+	if _, err := held.Conn.Write([]byte("x")); err != nil {
+		t.Errorf("the held connection is not usable: %v", err)
+	}
+	if err := held.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("server accepted %d connections, want 1", n)
+	}
+
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	s, held = prober.Connect(context.Background(), target("t", closedPort, 5*time.Second, "dial"), 0)
+	if s.OK() || held != nil {
+		t.Errorf("a refused dial gave sample %+v, held %v", s, held)
+	}
+}
