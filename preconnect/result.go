@@ -117,19 +117,19 @@ func (r *Result) add(p Phase) {
 	r.Phases = append(r.Phases, p)
 	r.Latency += p.Duration
 	switch p.Name {
-	case "dns":
+	case sdk.PhaseDNS:
 		r.DNS = p.Duration
-	case "tcp":
+	case sdk.PhaseTCP:
 		r.TCP = p.Duration
-		if a, err := netip.ParseAddrPort(str(p.Attributes, "tcp.remote")); err == nil {
+		if a, err := netip.ParseAddrPort(str(p.Attributes, sdk.AttrTCPRemote)); err == nil {
 			r.Address = a
 		}
-	case "tls":
+	case sdk.PhaseTLS:
 		r.TLS = p.Duration
 		if p.Status == OK {
 			r.TLSInfo = tlsInfo(p.Attributes)
 		}
-	case "http":
+	case sdk.PhaseHTTP:
 		r.HTTP = p.Duration
 	}
 	if p.Err != nil && r.Err == nil {
@@ -138,10 +138,10 @@ func (r *Result) add(p Phase) {
 }
 
 func tlsInfo(a map[string]any) *TLSInfo {
-	resumed, _ := a["tls.resumed"].(bool)
+	resumed, _ := a[sdk.AttrTLSResumed].(bool)
 	return &TLSInfo{
-		Version: str(a, "tls.version"), Cipher: str(a, "tls.cipher"), Curve: str(a, "tls.curve"),
-		ALPN: str(a, "tls.alpn"), ServerName: str(a, "tls.server_name"), Resumed: resumed,
+		Version: str(a, sdk.AttrTLSVersion), Cipher: str(a, sdk.AttrTLSCipher), Curve: str(a, sdk.AttrTLSCurve),
+		ALPN: str(a, sdk.AttrTLSALPN), ServerName: str(a, sdk.AttrTLSServerName), Resumed: resumed,
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/session"
 	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/server"
@@ -254,7 +255,7 @@ func target(name string, port int, timeout time.Duration, phases ...string) plan
 	}
 }
 
-func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
+func start(t *testing.T, p *plan.Plan, env ...string) *session.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -268,8 +269,8 @@ func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
 
 // startConfigured starts p's plugins and configures each with the defaults
 // its schema declares, as the CLI does with a targets file that sets none.
-func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options, defaults map[string]map[string]any) (*runner.Session, error) {
-	s, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: opts})
+func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options, defaults map[string]map[string]any) (*session.Session, error) {
+	s, err := session.Start(ctx, p.Plugins, session.StartOptions{Host: opts})
 	if err != nil {
 		return s, err
 	}
@@ -295,7 +296,7 @@ func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options,
 	return s, nil
 }
 
-func collect(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
+func collect(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -433,7 +434,7 @@ func echoServer(t *testing.T, closeAfterOne bool) (port int, accepted *atomic.In
 	return ln.Addr().(*net.TCPAddr).Port, accepted
 }
 
-func runReusing(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
+func runReusing(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out []sample.Sample
@@ -628,5 +629,39 @@ func TestAbandonedPhaseReportsItsWallTime(t *testing.T) {
 	// The host waited out the whole budget before abandoning the phase.
 	if total := samples[0].Total(); total < timeout {
 		t.Errorf("total %v is less than the %v budget the probe used up", total, timeout)
+	}
+}
+
+// Connect hands the caller the connection the chain made, on the server's
+// side the one connection it accepted, and a failed chain hands nothing.
+func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
+	port, accepted := listener(t)
+	phases := runner.InProcess{"dial": dialPhase{}}
+	prober := runner.NewProber(phases, runner.Options{})
+	defer prober.Close()
+	s, held := prober.Connect(context.Background(), target("t", port, 5*time.Second, "dial"), 0)
+	if !s.OK() || held == nil {
+		t.Fatalf("sample %+v, held %v", s, held)
+	}
+	local := s.Phases[0].Attributes["dial.local"]
+	if got := held.Conn.LocalAddr().String(); got != local {
+		t.Errorf("held connection is from %s; the phase dialled from %v", got, local)
+	}
+	if _, err := held.Conn.Write([]byte("x")); err != nil {
+		t.Errorf("the held connection is not usable: %v", err)
+	}
+	if err := held.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("server accepted %d connections, want 1", n)
+	}
+
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	s, held = prober.Connect(context.Background(), target("t", closedPort, 5*time.Second, "dial"), 0)
+	if s.OK() || held != nil {
+		t.Errorf("a refused dial gave sample %+v, held %v", s, held)
 	}
 }

@@ -53,11 +53,10 @@ func TestLightLayersDoNotCompilePluginPlumbing(t *testing.T) {
 			}
 		}
 	}
-	// The runner's core is portable and plugin-free; only its Session
-	// (Linux) starts plugin processes. Package preconnect runs the phases
-	// in its caller's process. (On Linux both still compile the Session's
-	// plumbing in, as part of core/runner.)
-	for _, goos := range []string{"darwin", "windows"} {
+	// The runner and package preconnect (which runs the phases in its
+	// caller's process) are portable and plugin-free on every system; plugin
+	// processes live in core/session.
+	for _, goos := range []string{"linux", "darwin", "windows"} {
 		for _, pkg := range []string{"core/runner", "preconnect"} {
 			for _, d := range deps(t, goos, pkg) {
 				if slices.Contains(plumbing, d) {
@@ -73,7 +72,7 @@ func TestImportsFollowTheDataFlow(t *testing.T) {
 		t.Skip("the go command is not on PATH")
 	}
 	forbidden := map[string][]string{
-		"core/runner":     {"github.com/hashicorp/hcl/v2", module + "core/config", module + "core/stats", module + "core/output"},
+		"core/runner":     {"github.com/hashicorp/hcl/v2", module + "core/config", module + "core/stats", module + "core/output", module + "core/pluginhost", module + "core/session"},
 		"core/plan":       {module + "core/runner", module + "core/pluginhost"},
 		"core/stats":      {module + "core/runner", module + "core/output"},
 		"core/output":     {module + "core/runner", module + "core/pluginhost"},

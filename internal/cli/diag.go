@@ -10,14 +10,14 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/session"
 )
 
-// session is a started and configured set of plugins, with the config
+// pluginSet is a started and configured set of plugins, with the config
 // defaults that were applied to each phase's plugin (a subset of what was
 // asked for: only attributes the plugin declares).
-type session struct {
-	*runner.Session
+type pluginSet struct {
+	*session.Session
 	applied map[string]map[string]any
 }
 
@@ -29,10 +29,10 @@ type session struct {
 // An external plugin whose executable is missing is reported at its path
 // and not started; the others still start, so that one run reports every
 // problem.
-func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*session, error) {
+func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*pluginSet, error) {
 	diags, startable := checkPluginPaths(s.file, p)
-	rs, err := runner.Start(ctx, startable.Plugins, runner.StartOptions{Host: g.hostOptions()})
-	out := &session{Session: rs}
+	rs, err := session.Start(ctx, startable.Plugins, session.StartOptions{Host: g.hostOptions()})
+	out := &pluginSet{Session: rs}
 	if err != nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot start plugins", Detail: err.Error()})
 	} else {

@@ -23,8 +23,8 @@ import (
 type generation struct {
 	file    *config.File
 	plan    *plan.Plan
-	cold    *session
-	warm    *session // nil when no target is probed warm
+	cold    *pluginSet
+	warm    *pluginSet // nil when no target is probed warm
 	probers []*runner.Prober
 	oneShot *runner.Prober // /probe: cold, never reuses, apart from the schedule
 	jobs    []scheduler.Job
@@ -88,7 +88,7 @@ func (gen *generation) close() {
 	for _, p := range gen.probers {
 		p.Close()
 	}
-	for _, s := range []*session{gen.cold, gen.warm} {
+	for _, s := range []*pluginSet{gen.cold, gen.warm} {
 		if s != nil && s.Session != nil {
 			s.Close()
 		}
@@ -148,7 +148,7 @@ func (gen *generation) plugins() []surfacer.Plugin {
 	var out []surfacer.Plugin
 	for _, m := range []struct {
 		mode string
-		s    *session
+		s    *pluginSet
 	}{{surfacer.Cold, gen.cold}, {surfacer.Warm, gen.warm}} {
 		if m.s == nil {
 			continue

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/session"
 )
 
 func newValidateCmd(g *globals) *cobra.Command {
@@ -54,16 +54,16 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 
 // startPlugins starts and configures p's plugins, then stops them.
 // SIGINT and SIGTERM stop the start (exit 130) and every plugin with it.
-func (g *globals) startPlugins(s *source, p *plan.Plan) ([]runner.Info, error) {
+func (g *globals) startPlugins(s *source, p *plan.Plan) ([]session.Info, error) {
 	ctx, stop := interruptible()
 	defer stop()
-	session, err := g.startSession(ctx, s, p, nil)
+	ps, err := g.startSession(ctx, s, p, nil)
 	if err != nil {
-		session.Close()
+		ps.Close()
 		return nil, err
 	}
-	infos := session.Plugins()
-	session.Close()
+	infos := ps.Plugins()
+	ps.Close()
 	if ctx.Err() != nil {
 		return nil, exit(ExitInterrupted, "interrupted")
 	}
