@@ -11,7 +11,22 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 PROTO              := internal/phasev1/phase.proto
 
-.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench soak clean
+# Fuzz targets, as package:Target. `make fuzz` runs each for FUZZTIME; CI
+# runs each for a few seconds. A crasher lands in the package's
+# testdata/fuzz/<Target>/: fix the bug and commit the file, which then runs
+# with every `go test` as a regression test.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	internal/safetext:FuzzEscape \
+	core/config:FuzzLoad \
+	core/targets:FuzzParse \
+	core/targets:FuzzParsePort \
+	internal/cli:FuzzParseTestTarget \
+	internal/fdpass:FuzzChannelMessages \
+	plugins/dns:FuzzAnswer \
+	plugins/http:FuzzResponse
+
+.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench fuzz soak soak-serve clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +45,16 @@ test: vet fmt-check ## vet, format check and the whole test suite
 vet:
 	$(GO) vet ./...
 
+# The library and its example server must build (tests included) on macOS
+# and Windows too; only the CLI's plugin processes are Linux-only.
+PORTABLE := ./preconnect/... ./examples/preconnect-server/...
+
+cross: ## build and vet the portable packages for darwin and windows
+	GOOS=darwin $(GO) build $(PORTABLE)
+	GOOS=darwin $(GO) vet $(PORTABLE)
+	GOOS=windows $(GO) build $(PORTABLE)
+	GOOS=windows $(GO) vet $(PORTABLE)
+
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
@@ -47,6 +72,13 @@ proto-check: proto ## fail if the committed generated code differs from phase.pr
 	@git diff --exit-code -- internal/phasev1 || \
 		(echo "internal/phasev1 is stale: run 'make proto' and commit the result"; exit 1)
 
+fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
+	done
+
 bench: ## run the benchmarks (see BENCHMARKS.md for method and recorded results)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 
@@ -56,6 +88,12 @@ SOAK_FLAGS  ?=
 soak: build ## probe run, SOAK_PROBES (100000) probes of hostile loopback targets, plugins killed and stopped: fds, threads and RSS must stay flat (not in CI)
 	$(GO) build -o $(BIN)/probe-soak ./internal/soak/cmd/probe-soak
 	$(BIN)/probe-soak -probe $(BIN)/probe -probes $(SOAK_PROBES) $(SOAK_FLAGS)
+
+SOAK     ?= 1h
+SOAK_OUT ?= $(CURDIR)/soak.csv
+
+soak-serve: ## probe serve, 100 targets every 100 ms for $(SOAK), RSS sampled to $(SOAK_OUT) (not in CI)
+	PROBE_SOAK=$(SOAK) PROBE_SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 0 ./internal/cli
 
 clean:
 	rm -rf $(BIN)

@@ -1,9 +1,14 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 // File is a loaded targets file.
@@ -12,6 +17,7 @@ type File struct {
 	Run     Run
 	Plugins []Plugin // in file order
 	Targets []Target // in file order, defaults applied
+	Serve   Serve    // the serve block; zero without one
 }
 
 // Run says how many times and how the targets are probed.
@@ -38,18 +44,22 @@ type Plugin struct {
 	// Config is the body of the config block, nil when there is none. It
 	// carries the file's variables and functions: decode it with
 	// DecodePluginConfig.
-	Config hcl.Body
-	Range  hcl.Range // the block's definition range
+	Config    hcl.Body
+	Range     hcl.Range // the block's definition range
+	PathRange hcl.Range // where path is written; the block's range when it is not
 }
 
 // Target is one thing to probe.
 type Target struct {
-	Name, Host, Protocol string
-	Port                 int
-	Timeout              time.Duration // budget for one probe (the whole chain)
-	Phases               []string      // explicit chain, or the protocol's default chain
-	Explicit             bool          // Phases came from the file
-	Range                hcl.Range     // the block's definition range
+	// Host is what goes on the wire: an IP address, or a name with any
+	// internationalised label as its A-label (WireHost).
+	Host           string
+	Name, Protocol string
+	Port           int
+	Timeout        time.Duration // budget for one probe (the whole chain)
+	Phases         []string      // explicit chain, or the protocol's default chain
+	Explicit       bool          // Phases came from the file
+	Range          hcl.Range     // the block's definition range
 }
 
 // Defaults that apply when the file does not say otherwise.
@@ -59,3 +69,28 @@ const (
 	DefaultCount       = 1
 	DefaultConcurrency = 16
 )
+
+// CheckPath reports, at the path attribute, an external plugin whose
+// executable is missing, is not a regular file or is not executable; nil
+// for a built-in or a path that can be started.
+func (p Plugin) CheckPath() *hcl.Diagnostic {
+	if p.Path == "" {
+		return nil
+	}
+	st, err := os.Stat(p.Path)
+	problem := ""
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		problem = "does not exist"
+	case err != nil:
+		problem = "cannot be read: " + err.Error()
+	case !st.Mode().IsRegular():
+		problem = "is not a regular file"
+	case st.Mode().Perm()&0o111 == 0:
+		problem = "is not executable (chmod +x)"
+	default:
+		return nil
+	}
+	return errorAt(&p.PathRange, "Invalid plugin path",
+		"plugin %q: %s %s.", p.Name, safetext.Quote(p.Path), problem)
+}

@@ -47,6 +47,7 @@ func withoutBodies(f *File) *File {
 	for i := range out.Plugins {
 		out.Plugins[i].Config = nil
 		out.Plugins[i].Range = hcl.Range{Filename: position(out.Plugins[i].Range)}
+		out.Plugins[i].PathRange = hcl.Range{} // checked in TestPluginPathRange
 	}
 	for i := range out.Targets {
 		out.Targets[i].Range = hcl.Range{Filename: position(out.Targets[i].Range)}
@@ -188,6 +189,10 @@ func TestLoadBad(t *testing.T) {
 			want: `testdata/bad/host_url.hcl:2:10: Invalid host; target "web": host must be a name or IP address, not a URL ("https://www.probe.test").`},
 		{file: "host_with_port.hcl",
 			want: `testdata/bad/host_with_port.hcl:2:10: Invalid host; target "web": host must be a name or IP address without a port ("www.probe.test:8080"); set port instead.`},
+		{file: "host_invalid_idn.hcl",
+			want: `testdata/bad/host_invalid_idn.hcl:2:10: Invalid host; target "books": "a\u200db.probe.test" is not a valid internationalised domain name (IDNA 2008, UTS #46): invalid label "a\u200db".`},
+		{file: "name_without_resolve.hcl",
+			want: `testdata/bad/name_without_resolve.hcl:4:12: Missing resolve phase; target "web": host "www.probe.test" is a name, and no phase before tcp resolves it: put "dns" before "tcp" in phases, or use an IP address.`},
 		{file: "bad_duration.hcl",
 			want: `testdata/bad/bad_duration.hcl:3:13: Invalid duration; timeout = "2 seconds" is not a duration: write a number and a unit, such as "2s" or "500ms".`},
 		{file: "negative_timeout.hcl",
@@ -249,6 +254,21 @@ func TestLoadBad(t *testing.T) {
 				`Undeclared variable; A value was given for variable "domain", but the file declares no variable "domain".`},
 		{file: "undefined_reference.hcl",
 			want: `testdata/bad/undefined_reference.hcl:6:20: Unsupported attribute; This object does not have an attribute named "domian".`},
+		{file: "serve_unknown_warm_target.hcl",
+			want: `testdata/bad/serve_unknown_warm_target.hcl:2:18: Unknown target; serve: warm names target "api", which the file does not define; name a target, or "*" for all.`},
+		{file: "serve_bad_bucket.hcl",
+			want: `testdata/bad/serve_bad_bucket.hcl:2:21: Invalid duration; buckets: "ten ms" is not a duration: write a number and a unit, such as "2s" or "500ms".` + "\n" +
+				`testdata/bad/serve_bad_bucket.hcl:2:31: Invalid duration; buckets: "0s" must be greater than zero.` + "\n" +
+				`testdata/bad/serve_bad_bucket.hcl:2:44: Invalid buckets; buckets: "2ms" is not greater than the bound before it (5ms); list the bounds in ascending order.`},
+		{file: "serve_bucket_factor.hcl",
+			want: `testdata/bad/serve_bucket_factor.hcl:2:26: Invalid native_bucket_factor; native_bucket_factor = 1; it must be greater than 1, such as 1.1 (each bucket at most 10% wider than the last).`},
+		{file: "serve_unknown_attribute.hcl",
+			want: `testdata/bad/serve_unknown_attribute.hcl:2:3: Unsupported argument; An argument named "listen" is not expected here.`},
+		{file: "serve_empty_buckets.hcl",
+			want: `testdata/bad/serve_empty_buckets.hcl:2:20: Invalid buckets; buckets must name at least one bound, such as ["1ms", "10ms", "100ms", "1s"].` + "\n" +
+				`testdata/bad/serve_empty_buckets.hcl:3:20: Invalid duration; timeout_offset = "-1s" must not be negative; write "0s" for none.`},
+		{file: "two_serve.hcl",
+			want: `testdata/bad/two_serve.hcl:4:1: Duplicate serve block; Only one serve block is allowed; the first is on line 1.`},
 		{file: "several.hcl", // every problem is reported, in file order
 			want: `testdata/bad/several.hcl:2:11: Invalid count; count = 0; it must be at least 1.` + "\n" +
 				`testdata/bad/several.hcl:6:14: Invalid host; target "web": host must be a name or IP address, not a URL ("https://www.probe.test").` + "\n" +
@@ -347,6 +367,39 @@ target "c" {
 	file.Targets[0].Phases[0] = "changed"
 	if file.Targets[2].Phases[0] != "dns" {
 		t.Error("targets share the phases slice of the defaults block")
+	}
+}
+
+// An internationalised name goes on the wire as its A-label (IDNA 2008 /
+// UTS #46).
+func TestInternationalisedHostMapsToALabels(t *testing.T) {
+	file := loadSource(t, `
+target "books" {
+  host = "Bücher.probe.test"
+}
+target "plain" {
+  host = "WWW.probe.test"
+}
+`, LoadOptions{})
+	if b := file.Targets[0]; b.Host != "xn--bcher-kva.probe.test" {
+		t.Errorf("books: host %q, want the A-label", b.Host)
+	}
+	if p := file.Targets[1]; p.Host != "WWW.probe.test" {
+		t.Errorf("plain: host %q; an ASCII name stays as written", p.Host)
+	}
+}
+
+// An IP-literal host needs no resolve phase: the literal is the address.
+func TestIPLiteralNeedsNoResolvePhase(t *testing.T) {
+	file := loadSource(t, `
+target "raw" {
+  host   = "127.0.0.1"
+  port   = 8080
+  phases = ["tcp", "http"]
+}
+`, LoadOptions{})
+	if got := strings.Join(file.Targets[0].Phases, ","); got != "tcp,http" {
+		t.Errorf("phases = %s", got)
 	}
 }
 

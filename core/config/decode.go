@@ -1,22 +1,30 @@
 package config
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"net/netip"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/plugins/registry"
+	"github.com/probe-net/probe/sdk"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -25,6 +33,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "defaults"},
 		{Type: "plugin", LabelNames: []string{"name"}},
 		{Type: "target", LabelNames: []string{"name"}},
+		{Type: "serve"},
 	},
 }
 
@@ -55,7 +64,9 @@ type decoder struct {
 	ctx    *hcl.EvalContext
 	dir    string          // the file's directory
 	phases map[string]bool // built-ins and declared plugins
-	diags  hcl.Diagnostics
+	// external are the phases served by an executable (plugin path).
+	external map[string]bool
+	diags    hcl.Diagnostics
 }
 
 func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagnostics) {
@@ -64,7 +75,7 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 		sortDiagnostics(diags)
 		return nil, diags
 	}
-	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}}
+	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}, external: map[string]bool{}}
 	content, diags := rest.Content(fileSchema)
 	blocks := map[string]hcl.Blocks{}
 	for _, b := range content.Blocks {
@@ -76,6 +87,9 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 	file.Plugins = d.plugins(blocks["plugin"])
 	defaults := d.defaults(d.atMostOne(blocks["defaults"]))
 	file.Targets = d.targets(blocks["target"], defaults)
+	var warm []hcl.Range
+	file.Serve, warm = d.serve(d.atMostOne(blocks["serve"]))
+	d.checkWarm(file.Serve, warm, file.Targets)
 	sortDiagnostics(d.diags)
 	return file, d.diags
 }
@@ -180,8 +194,10 @@ func (d *decoder) plugins(blocks hcl.Blocks) []Plugin {
 	}
 	var plugins []Plugin
 	for _, b := range d.unique(blocks) {
-		plugins = append(plugins, d.plugin(b))
-		d.phases[b.Labels[0]] = true
+		p := d.plugin(b)
+		plugins = append(plugins, p)
+		d.phases[p.Name] = true
+		d.external[p.Name] = p.Path != ""
 	}
 	return plugins
 }
@@ -204,9 +220,11 @@ func (d *decoder) plugin(b *hcl.Block) Plugin {
 	case path == nil && builtin == nil:
 		p.Builtin = p.Name
 	}
+	p.PathRange = b.DefRange
 	if path != nil {
 		p.Builtin = ""
 		p.Path = d.pluginPath(path, p.Path)
+		p.PathRange = path.Expr.Range()
 	}
 	if args := d.attr(c, "args", &p.Args); args != nil && path == nil {
 		d.errorf(args.NameRange, "Unexpected args",
@@ -320,13 +338,7 @@ func (d *decoder) pluginPath(a *hcl.Attribute, path string) string {
 		d.errorf(a.Expr.Range(), "Invalid path", "path must not be empty.")
 		return ""
 	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(d.dir, path)
-	}
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	return path
+	return absPath(d.dir, path)
 }
 
 // config checks that a plugin's config block holds only attributes whose
@@ -342,16 +354,18 @@ func (d *decoder) config(blocks hcl.Blocks) hcl.Body {
 		_, diags := a.Expr.Value(d.ctx)
 		d.diags = append(d.diags, diags...)
 	}
-	return &evalBody{Body: body, ctx: d.ctx}
+	return &evalBody{Body: body, ctx: d.ctx, dir: d.dir}
 }
 
 // settings are the attributes a target and the defaults block share.
 type settings struct {
-	protocol  string
-	port      int
-	timeout   time.Duration
-	phases    []string
-	hasPhases bool
+	protocol    string
+	port        int
+	hasPort     bool // port is written, valid or not
+	timeout     time.Duration
+	phases      []string
+	hasPhases   bool
+	phasesRange hcl.Range // where phases was set
 }
 
 // or fills what s leaves unset from fallback.
@@ -359,14 +373,14 @@ func (s settings) or(fallback settings) settings {
 	if s.protocol == "" {
 		s.protocol = fallback.protocol
 	}
-	if s.port == 0 {
-		s.port = fallback.port
+	if !s.hasPort {
+		s.port, s.hasPort = fallback.port, fallback.hasPort
 	}
 	if s.timeout == 0 {
 		s.timeout = fallback.timeout
 	}
 	if !s.hasPhases {
-		s.phases, s.hasPhases = fallback.phases, fallback.hasPhases
+		s.phases, s.hasPhases, s.phasesRange = fallback.phases, fallback.hasPhases, fallback.phasesRange
 	}
 	return s
 }
@@ -381,18 +395,62 @@ func (d *decoder) defaults(b *hcl.Block) settings {
 
 func (d *decoder) settings(c *hcl.BodyContent, owner string) settings {
 	var s settings
-	if a := d.attr(c, "protocol", &s.protocol); a != nil && !slices.Contains(registry.ProtocolNames(), s.protocol) {
-		d.errorf(a.Expr.Range(), "Invalid protocol",
-			"protocol = %q is not one of %s.", s.protocol, strings.Join(registry.ProtocolNames(), ", "))
+	if a := d.attr(c, "protocol", &s.protocol); a != nil {
+		if problem := ProtocolProblem(s.protocol); problem != "" {
+			d.errorf(a.Expr.Range(), "Invalid protocol", "protocol = %s.", problem)
+		}
 	}
-	if a := d.attr(c, "port", &s.port); a != nil && (s.port < 1 || s.port > 65535) {
-		d.errorf(a.Expr.Range(), "Invalid port", "port = %d is outside 1..65535.", s.port)
+	if a, ok := c.Attributes["port"]; ok {
+		s.port, s.hasPort = d.port(a), true
 	}
 	s.timeout, _ = d.duration(c, "timeout", true)
 	if a, ok := c.Attributes["phases"]; ok {
-		s.phases, s.hasPhases = d.phaseList(a, owner), true
+		s.phases, s.hasPhases, s.phasesRange = d.phaseList(a, owner), true, a.Expr.Range()
 	}
 	return s
+}
+
+// port decodes a port: a whole number from 1 to 65535 ("80" converts, as
+// HCL converts strings to numbers). A bad value is one error in probe's
+// words; it returns 0 then.
+func (d *decoder) port(a *hcl.Attribute) int {
+	v, diags := a.Expr.Value(d.ctx)
+	if diags.HasErrors() {
+		d.diags = append(d.diags, diags...)
+		return 0
+	}
+	num, err := convert.Convert(v, cty.Number)
+	if err != nil || num.IsNull() || !num.IsKnown() {
+		d.errorf(a.Expr.Range(), "Invalid port", "port must be a whole number from 1 to 65535, not %s.", valueText(v))
+		return 0
+	}
+	f := num.AsBigFloat()
+	n, accuracy := f.Int64()
+	switch {
+	case !f.IsInt():
+		d.errorf(a.Expr.Range(), "Invalid port", "port = %s is not a whole number; write one from 1 to 65535.", valueText(num))
+		return 0
+	case accuracy != big.Exact || n < 1 || n > 65535:
+		d.errorf(a.Expr.Range(), "Invalid port", "port = %s is outside 1..65535.", valueText(num))
+		return 0
+	}
+	return int(n)
+}
+
+// valueText shows a value in a message: a number or a quoted string as
+// written, otherwise its type ("null", "a bool").
+func valueText(v cty.Value) string {
+	switch {
+	case v.IsNull():
+		return "null"
+	case !v.IsKnown():
+		return "an unknown value"
+	case v.Type() == cty.Number:
+		return safetext.Shorten(v.AsBigFloat().Text('g', -1), 40)
+	case v.Type() == cty.String:
+		return safetext.Quote(v.AsString())
+	}
+	return "a " + v.Type().FriendlyName()
 }
 
 // phaseList decodes and checks an explicit chain. Problems point at the
@@ -453,16 +511,18 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	owner := fmt.Sprintf("target %q", t.Name)
 	c := d.content(b.Body, targetSchema)
 	if a := d.attr(c, "host", &t.Host); a != nil {
-		if problem := hostProblem(t.Host); problem != "" {
-			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, problem)
+		wire, err := WireHost(t.Host)
+		if err != nil {
+			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, err)
 		}
+		t.Host = cmp.Or(wire, t.Host)
 	}
 	s := d.settings(c, owner).or(defaults)
 	t.Protocol, t.Port, t.Timeout = s.protocol, s.port, s.timeout
 	if t.Port == 0 {
 		t.Port = registry.DefaultPort(t.Protocol)
 	}
-	if t.Port == 0 && registry.Chain(t.Protocol) != nil {
+	if t.Port == 0 && !s.hasPort && registry.Chain(t.Protocol) != nil {
 		d.errorf(b.DefRange, "Missing port",
 			"%s: protocol %q has no default port; set port.", owner, t.Protocol)
 	}
@@ -470,22 +530,66 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	if !t.Explicit {
 		t.Phases = registry.Chain(t.Protocol)
 	}
+	if t.Explicit && d.unresolved(t) {
+		d.errorf(s.phasesRange, "Missing resolve phase",
+			"%s: host %q is a name, and no phase before tcp resolves it: put \"dns\" before \"tcp\" in phases, or use an IP address.", owner, t.Host)
+	}
 	return t
 }
 
-// hostProblem says what is wrong with a host, or "" when nothing is.
-func hostProblem(host string) string {
+// unresolved reports whether t's chain cannot work: its host is a name,
+// and the built-in tcp phase, which connects to addresses, comes with
+// nothing before it that could produce them (dns, or a phase probe does not
+// know). An IP-literal host is its own address.
+func (d *decoder) unresolved(t Target) bool {
+	i := slices.Index(t.Phases, sdk.PhaseTCP)
+	if t.Host == "" || isIP(t.Host) || i < 0 || d.external[sdk.PhaseTCP] {
+		return false
+	}
+	for _, name := range t.Phases[:i] {
+		if name == sdk.PhaseDNS || !registry.IsBuiltin(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// WireHost checks a target's host as written — a name or an IP address,
+// without brackets, a port, spaces or control characters — and returns the
+// form that goes on the wire:
+// IP addresses and ASCII names as they are, internationalised names as
+// A-labels (IDNA 2008 / UTS #46, see sdk.ASCIIHost). The error says what is
+// wrong, for the caller to place (a file position, a flag, an entry); it
+// quotes the host with safetext.Quote. It is the rule for every way a host
+// enters: the file, PRECONNECT_HOSTS, probe test.
+func WireHost(host string) (string, error) {
 	switch {
 	case strings.TrimSpace(host) == "":
-		return "host must not be empty"
+		return "", errors.New("host must not be empty")
 	case strings.Contains(host, "://") || strings.ContainsAny(host, "/?#"):
-		return fmt.Sprintf("host must be a name or IP address, not a URL (%q)", host)
+		return "", fmt.Errorf("host must be a name or IP address, not a URL (%s)", safetext.Quote(host))
 	case strings.ContainsAny(host, " \t\r\n"):
-		return fmt.Sprintf("host must be a name or IP address; %q contains spaces", host)
+		return "", fmt.Errorf("host must be a name or IP address; %s contains spaces", safetext.Quote(host))
+	case strings.ContainsFunc(host, unicode.IsControl) || !utf8.ValidString(host):
+		return "", fmt.Errorf("host must be a name or IP address; %s contains control characters or invalid UTF-8", safetext.Quote(host))
 	case strings.Contains(host, ":") && !isIP(host):
-		return fmt.Sprintf("host must be a name or IP address without a port (%q); set port instead", host)
+		return "", fmt.Errorf("host must be a name or IP address without a port (%s); set port instead", safetext.Quote(host))
 	}
-	return ""
+	return sdk.ASCIIHost(host)
+}
+
+// ProtocolProblem says what is wrong with a protocol name, or "" when it
+// is one of registry.ProtocolNames: the rule for every way a protocol
+// enters (the file, PRECONNECT_HOSTS, probe test). Names are lower case everywhere, as in the
+// file; "HTTP" is an error that says so. The problem starts with the value.
+func ProtocolProblem(protocol string) string {
+	switch {
+	case slices.Contains(registry.ProtocolNames(), protocol):
+		return ""
+	case slices.Contains(registry.ProtocolNames(), strings.ToLower(protocol)):
+		return fmt.Sprintf("%s: protocols are written in lower case: %q", safetext.Quote(protocol), strings.ToLower(protocol))
+	}
+	return fmt.Sprintf("%s is not one of %s", safetext.Quote(protocol), strings.Join(registry.ProtocolNames(), ", "))
 }
 
 func isIP(host string) bool {

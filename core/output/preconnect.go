@@ -15,6 +15,7 @@ import (
 
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -171,7 +172,11 @@ func progressTLSDetail(a sdk.Attributes) string {
 
 // progressDNSDetail lists at most three answers.
 func progressDNSDetail(a sdk.Attributes) string {
-	answers, _ := a[sdk.AttrDNSAnswers].([]string)
+	raw, _ := a[sdk.AttrDNSAnswers].([]string)
+	answers := make([]string, len(raw))
+	for i, s := range raw {
+		answers[i] = safetext.Escape(s)
+	}
 	out := "no addresses"
 	switch {
 	case len(answers) > 3:
@@ -199,6 +204,7 @@ func progressGenericDetail(a sdk.Attributes) string {
 	return strings.Join(parts, " ")
 }
 
+// progressAttr shows an attribute's value, escaped (safetext).
 func progressAttr(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -206,9 +212,9 @@ func progressAttr(v any) string {
 	case time.Duration:
 		return msText(v) + "ms"
 	case []string:
-		return strings.Join(v, ",")
+		return safetext.Escape(strings.Join(v, ","))
 	}
-	return fmt.Sprint(v)
+	return safetext.Escape(fmt.Sprint(v))
 }
 
 // PreconnectSchema identifies the preconnect document layout
@@ -276,6 +282,7 @@ type preconnectJSON struct {
 type preconnectTargetJSON struct {
 	Name        string                `json:"name"`
 	Host        string                `json:"host"`
+	HostU       string                `json:"host_unicode,omitempty"`
 	Port        int                   `json:"port"`
 	Protocol    string                `json:"protocol"`
 	Round       int                   `json:"round"`
@@ -329,7 +336,7 @@ func preconnectProbesOf(name string, samples []sample.Sample) []sample.Sample {
 
 func preconnectEntry(t sdk.Target, s sample.Sample) preconnectTargetJSON {
 	e := preconnectTargetJSON{
-		Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol, Round: s.Round + 1,
+		Name: t.Name, Host: t.Host, HostU: sdk.UnicodeHost(t.Host), Port: t.Port, Protocol: t.Protocol, Round: s.Round + 1,
 		OK: s.OK(), TotalMS: *ms(s.Total()), Note: s.Note, Phases: []preconnectPhaseJSON{},
 	}
 	if f := s.Failure(); f != nil {

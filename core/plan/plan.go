@@ -6,6 +6,7 @@ package plan
 
 import (
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/probe-net/probe/core/config"
@@ -17,7 +18,8 @@ import (
 // skipped for targets whose host is an IP literal.
 const ResolvePhase = registry.ResolvePhase
 
-// Target is one target and its chain.
+// Target is one target and its chain. Target.Host is the host as it goes
+// on the wire (A-labels for an internationalised name).
 type Target struct {
 	sdk.Target
 	// Timeout is the budget of one whole probe (all its phases).
@@ -75,6 +77,23 @@ func Build(f *config.File) *Plan {
 			}
 			used[name] = true
 			p.Plugins = append(p.Plugins, plugin(name, declared))
+		}
+	}
+	return p
+}
+
+// BuildAll is Build plus a plugin for every plugin block no target uses,
+// after the used ones: what `probe validate` starts, so that an unused
+// block's path and config are checked too.
+func BuildAll(f *config.File) *Plan {
+	p := Build(f)
+	declared := map[string]config.Plugin{}
+	for _, pl := range f.Plugins {
+		declared[pl.Name] = pl
+	}
+	for _, pl := range f.Plugins {
+		if !slices.ContainsFunc(p.Plugins, func(u Plugin) bool { return u.Name == pl.Name }) {
+			p.Plugins = append(p.Plugins, plugin(pl.Name, declared))
 		}
 	}
 	return p

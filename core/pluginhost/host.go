@@ -72,7 +72,20 @@ type Options struct {
 	// MaxRestarts bounds how often one plugin is replaced during a run,
 	// after it crashed or stopped answering (default 3).
 	MaxRestarts int
+	// Unlimited replaces a plugin that crashed or hung however often it does (for
+	// `probe serve`, which runs for months): MaxRestarts does not apply, and
+	// a restart that fails is tried again. Restarts back off: after the
+	// n-th in a row, calls fail at once (kind plugin) for RestartBackoff ·
+	// 2^(n-1), at most MaxBackoff; a process that lived MaxBackoff ends the
+	// row.
+	Unlimited bool
 }
+
+// Restart backoff with Options.Unlimited.
+const (
+	RestartBackoff = 100 * time.Millisecond
+	MaxBackoff     = 30 * time.Second
+)
 
 // Host owns the plugin processes of one run.
 type Host struct {

@@ -18,7 +18,8 @@ import (
 )
 
 // Plugin is one plugin, served by one process at a time: a process that
-// crashed or stopped answering is replaced (at most MaxRestarts times).
+// crashed or stopped answering is replaced (at most MaxRestarts times, or
+// without limit and with backoff under Options.Unlimited).
 type Plugin struct {
 	spec Spec
 	host *Host
@@ -33,6 +34,12 @@ type Plugin struct {
 	// replacing is closed when the replacement under way is done; nil
 	// when none is.
 	replacing chan struct{}
+	// With Options.Unlimited: when the current process started (or the
+	// last replacement failed), replacements in a row, and no replacement
+	// before retryAt.
+	since   time.Time
+	streak  int
+	retryAt time.Time
 }
 
 // Name is the phase this plugin serves.
@@ -74,7 +81,7 @@ func (p *Plugin) start(ctx context.Context) error {
 	p.mu.Lock()
 	closed := p.closed
 	if !closed {
-		p.proc, p.desc = proc, desc
+		p.proc, p.desc, p.since = proc, desc, time.Now()
 	}
 	p.mu.Unlock()
 	if closed {
@@ -235,8 +242,13 @@ func (p *Plugin) current() (*process, <-chan struct{}, error) {
 		return nil, p.replacing, nil
 	case !p.proc.dead():
 		return p.proc, nil, nil
-	case p.restarts >= p.host.opts.MaxRestarts:
+	case p.restarts >= p.host.opts.MaxRestarts && !p.host.opts.Unlimited:
 		return nil, nil, fmt.Errorf("plugin %q %s and was restarted %d times already; giving up", p.spec.Name, p.proc.fate(), p.restarts)
+	case p.host.opts.Unlimited && time.Now().Before(p.retryAt):
+		return nil, nil, fmt.Errorf("plugin %q %s; restart %d in %s (backoff)", p.spec.Name, p.proc.fate(), p.restarts+1, time.Until(p.retryAt).Round(time.Millisecond))
+	}
+	if p.host.opts.Unlimited {
+		p.backoff()
 	}
 	done := make(chan struct{})
 	old, config := p.proc, p.config
@@ -246,6 +258,18 @@ func (p *Plugin) current() (*process, <-chan struct{}, error) {
 	p.restarts++
 	p.replacing = done
 	return nil, done, nil
+}
+
+// backoff sets when the replacement after the one starting now may start
+// (Options.Unlimited): RestartBackoff doubled for each replacement in a row,
+// at most MaxBackoff; a process that lived MaxBackoff ends the row. p.mu is
+// held.
+func (p *Plugin) backoff() {
+	if !p.since.IsZero() && time.Since(p.since) >= MaxBackoff {
+		p.streak = 0
+	}
+	p.retryAt = time.Now().Add(min(RestartBackoff<<min(p.streak, 16), MaxBackoff))
+	p.streak++
 }
 
 // replace stops old, starts a new process and re-sends config, within the
@@ -260,10 +284,14 @@ func (p *Plugin) replace(old *process, config []byte, done chan struct{}) {
 	p.mu.Lock()
 	closed := p.closed
 	switch {
+	case err != nil && !closed && p.host.opts.Unlimited:
+		// p.proc stays the dead one: tried again after the backoff.
+		p.since = time.Now()
+		p.host.opts.Logger.Error("plugin could not be restarted; trying again after a backoff", "plugin", p.spec.Name, "error", err)
 	case err != nil && !closed:
 		p.broken = fmt.Errorf("plugin %q %s and could not be restarted: %w", p.spec.Name, old.fate(), err)
 	case err == nil && !closed:
-		p.proc = proc
+		p.proc, p.since = proc, time.Now()
 	}
 	p.replacing = nil
 	close(done)

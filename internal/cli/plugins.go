@@ -6,7 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/output"
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/plan"
+	"github.com/probe-net/probe/core/session"
 )
 
 func newPluginsCmd(g *globals) *cobra.Command {
@@ -28,7 +29,7 @@ comes from (a built-in served by this probe binary, or an executable).
 			if err != nil {
 				return err
 			}
-			infos, err := g.startPlugins(s)
+			infos, err := g.startPlugins(s, plan.Build(s.file))
 			if err != nil {
 				return err
 			}
@@ -41,20 +42,20 @@ comes from (a built-in served by this probe binary, or an executable).
 }
 
 // pluginsReport describes the plugins for the report.
-func pluginsReport(infos []runner.Info) output.PluginsReport {
+func pluginsReport(infos []session.Info) output.PluginsReport {
 	var r output.PluginsReport
 	for _, in := range infos {
 		p := output.PluginInfo{Phase: in.Phase, Name: in.Description.Name, Version: in.Description.Version,
 			Source: pluginSource(in), Path: in.Spec.Path, Summary: in.Description.Summary}
 		for _, a := range in.Description.Schema {
-			p.Config = append(p.Config, output.ConfigAttribute{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description})
+			p.Config = append(p.Config, output.ConfigAttribute{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description, Path: a.Path})
 		}
 		r.Plugins = append(r.Plugins, p)
 	}
 	return r
 }
 
-func pluginSource(in runner.Info) string {
+func pluginSource(in session.Info) string {
 	if in.Spec.Path != "" {
 		return in.Spec.Path
 	}

@@ -4,10 +4,12 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/config"
@@ -23,6 +25,10 @@ type sourceFlags struct {
 func (f *sourceFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable declared in the file: NAME=VALUE (repeatable)")
 	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "probe only this target (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("target", completeTargetNames)
+	if cmd.ValidArgsFunction == nil {
+		cmd.ValidArgsFunction = completeTargetsFile
+	}
 }
 
 // source is a loaded set of targets and the loader that can render
@@ -44,9 +50,9 @@ func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 		if err != nil {
 			return nil, exit(ExitUsage, "%v", err)
 		}
-		file, diags := src.loader.Load(path, config.LoadOptions{Vars: vars})
+		file, diags := loadFile(src.loader, path, config.LoadOptions{Vars: vars})
 		if diags.HasErrors() {
-			_ = src.loader.WriteDiagnostics(g.stderr, diags, g.color)
+			_ = src.loader.WriteDiagnostics(g.stderr, diags, g.colorErr)
 			return nil, exit(ExitUsage, "")
 		}
 		src.file = file
@@ -65,6 +71,22 @@ func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 		return nil, exit(ExitUsage, "%s declares no targets", path)
 	}
 	return src, nil
+}
+
+// stdinName names standard input in diagnostics; relative paths in a file
+// read from it are relative to the working directory.
+const stdinName = "<stdin>"
+
+// loadFile loads path, or standard input for "-".
+func loadFile(l *config.Loader, path string, opts config.LoadOptions) (*config.File, hcl.Diagnostics) {
+	if path != "-" {
+		return l.Load(path, opts)
+	}
+	src, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read standard input", Detail: err.Error()}}
+	}
+	return l.LoadSource(stdinName, src, opts)
 }
 
 // defaultFile is what probe works on without a targets file.
