@@ -14,9 +14,12 @@ import (
 // time, the growth checks, each target's verdict, and PASS or FAIL.
 func (r *Result) Write(w io.Writer) error {
 	var b strings.Builder
-	probes := r.Rounds * len(r.Targets)
-	fmt.Fprintf(&b, "probe run: %d probes (%d rounds of %d targets) in %s, %.0f probes/s, exit %d\n",
-		probes, r.Rounds, len(r.Targets), r.Elapsed.Round(time.Second), float64(probes)/r.Elapsed.Seconds(), r.ExitCode)
+	fmt.Fprintf(&b, "probe run: %d of %d probes (%d rounds of %d targets) in %s, %.0f probes/s, exit %d\n",
+		r.Probes, r.Rounds*len(r.Targets), r.Rounds, len(r.Targets), r.Elapsed.Round(time.Second),
+		float64(r.Probes)/r.Elapsed.Seconds(), r.ExitCode)
+	if r.Stopped {
+		b.WriteString("STOPPED: the soak was interrupted before probe finished\n")
+	}
 	if r.Hung {
 		b.WriteString("HUNG: probe was still running at the deadline (goroutine dump in its stderr)\n")
 	}

@@ -65,8 +65,10 @@ type Result struct {
 	Targets  []Target
 	Rounds   int
 	Elapsed  time.Duration
+	Probes   int      // reported by probe
 	ExitCode int      // probe's
 	Hung     bool     // probe was still running at the deadline
+	Stopped  bool     // the soak was interrupted (SIGINT, SIGTERM) before probe finished
 	Left     []string // processes and socket directories left behind after probe exited
 	Events   []Event
 	Analysis Analysis
@@ -82,7 +84,7 @@ type Result struct {
 // grew beyond the tolerances.
 func (r *Result) OK() bool {
 	problems, _ := r.ChaosProblems()
-	return !r.Hung && r.ExitCode == 1 && len(r.Left) == 0 && r.Verdict.OK() && r.Analysis.OK() && len(problems) == 0
+	return !r.Hung && !r.Stopped && r.ExitCode == 1 && len(r.Left) == 0 && r.Verdict.OK() && r.Analysis.OK() && len(problems) == 0
 }
 
 // Run starts the bed and `probe run` over it, samples the process tree,
@@ -159,7 +161,7 @@ func runProbe(ctx context.Context, cfg Config, dir, file string, res *Result, ta
 	rounds := func() float64 { return float64(tally.Probes()) / float64(len(res.Targets)) }
 	w := startWatchers(watch, cfg, cmd.Process.Pid, res.Rounds, rounds)
 	res.ExitCode, res.Hung = wait(ctx, cmd, started.Add(cfg.Deadline))
-	res.Elapsed = time.Since(started)
+	res.Elapsed, res.Stopped = time.Since(started), ctx.Err() != nil
 	stopWatching()
 	w.wait()
 	res.Events, res.Stderr = w.events, stderr.String()
@@ -169,7 +171,7 @@ func runProbe(ctx context.Context, cfg Config, dir, file string, res *Result, ta
 	if err := finishReading(read, pr); err != nil {
 		res.Left = append(res.Left, "probe's output: "+err.Error())
 	}
-	res.Verdict = tally.Verdict(res.Rounds)
+	res.Verdict, res.Probes = tally.Verdict(res.Rounds), int(tally.Probes())
 	if err := writeRecords(dir, w.points, w.events); err != nil {
 		return err
 	}

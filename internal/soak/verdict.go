@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 )
@@ -125,7 +126,7 @@ func (t *Tally) add(line []byte) {
 	if err != nil || !known || len(line) >= maxLine {
 		t.malformed++
 		if t.example == "" {
-			t.example = string(line[:min(len(line), 200)])
+			t.example = safetext.Shorten(string(line), 200)
 		}
 		return
 	}
@@ -150,7 +151,7 @@ func (t *Tally) add(line []byte) {
 	}
 	key := [2]string{phase, kind}
 	if t.others[key] == nil {
-		t.others[key] = &Cause{Phase: phase, Kind: kind, Example: msg[:min(len(msg), 300)]}
+		t.others[key] = &Cause{Phase: phase, Kind: kind, Example: msg}
 	}
 	t.others[key].Count++
 }
@@ -211,7 +212,7 @@ func (t *Tally) Verdict(rounds int) Verdict {
 	}
 	sort.Slice(v.Others, func(i, j int) bool { return v.Others[i].Count > v.Others[j].Count })
 	if t.malformed > 0 {
-		v.Problems = append(v.Problems, fmt.Sprintf("%d lines of probe's output are not samples of the soak's targets, the first: %q", t.malformed, t.example))
+		v.Problems = append(v.Problems, fmt.Sprintf("%d lines of probe's output are not samples of the soak's targets, the first: %s", t.malformed, safetext.Quote(t.example)))
 	}
 	return v
 }
@@ -219,7 +220,7 @@ func (t *Tally) Verdict(rounds int) Verdict {
 func judgeTarget(tr TargetResult, rounds int) []string {
 	var out []string
 	if tr.Probes != rounds {
-		out = append(out, fmt.Sprintf("%d probes reported, %d run", tr.Probes, rounds))
+		out = append(out, fmt.Sprintf("%d probes reported of %d", tr.Probes, rounds))
 	}
 	if tr.OverBound > 0 {
 		out = append(out, fmt.Sprintf("%d probes took longer than %s (the longest %s)", tr.OverBound, tr.Bound(), tr.MaxWall.Round(time.Millisecond)))
@@ -279,7 +280,7 @@ func (v Verdict) Write(w io.Writer, maxOthers int) error {
 				fmt.Fprintf(w, "  ... and %d more\n", len(v.Others)-i)
 				break
 			}
-			fmt.Fprintf(w, "  %6d  %s %s: %q\n", c.Count, c.Phase, c.Kind, c.Example) // quoted: it came from outside
+			fmt.Fprintf(w, "  %6d  %s %s: %s\n", c.Count, safetext.Quote(c.Phase), safetext.Quote(c.Kind), safetext.Quote(c.Example))
 		}
 	}
 	for _, p := range v.Problems {

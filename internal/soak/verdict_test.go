@@ -54,7 +54,7 @@ func TestTallyJudges(t *testing.T) {
 		{"as expected", lines(100, 5, 0, 2), 100, ""},
 		{"a hostile target succeeded", lines(100, 0, 1, 2), 100, "refused-1: 1 probes succeeded against a server that failed at tcp with refused"},
 		{"too few healthy", lines(100, 30, 0, 2), 100, "healthy-http-1: only 70 of 100 probes succeeded"},
-		{"probes missing", lines(100, 0, 0, 2), 101, "healthy-http-1: 100 probes reported, 101 run|refused-1: 100 probes reported, 101 run"},
+		{"probes missing", lines(100, 0, 0, 2), 101, "healthy-http-1: 100 probes reported of 101|refused-1: 100 probes reported of 101"},
 		{"over the bound", lines(10, 0, 0, 1051), 10, "refused-1: 10 probes took longer than 1.05s (the longest 1.051s)"},
 	} {
 		tally := NewTally(judgeTargets())
