@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/probe-net/probe/core/pluginhost"
 )
@@ -40,6 +41,7 @@ type Account struct {
 	Role      string
 	Kills     int // SIGKILLs that reached a process
 	Stops     int // SIGSTOPs held for ChaosOptions.LongStop
+	Late      int // kills and stops too close to the end of the run to need a replacement
 	Pauses    int
 	Long      int // pauses that, on a busy machine, lasted a liveness check or more
 	Exited    int // replacements of a process that exited, as probe logged them
@@ -61,6 +63,9 @@ func (r *Result) Accounts() []Account {
 	}
 	for _, e := range r.Events {
 		a := get(e.Role)
+		if e.Err == "" && e.Action != ActionPause && e.At+e.Held+settle > r.Elapsed {
+			a.Late++
+		}
 		switch {
 		case e.Err != "":
 		case e.Action == ActionKill:
@@ -89,6 +94,12 @@ func (r *Result) Accounts() []Account {
 	return out
 }
 
+// settle is how long after a kill, or the end of a stop, the run must go
+// on for probe to have replaced the plugin: the next call to it (rounds
+// follow each other at once) or the liveness check after a call's
+// budget, grace and LivenessTimeout.
+const settle = 2 * time.Second
+
 // ChaosProblems holds every plugin to the README's promises: a killed
 // plugin is replaced (as exited), a stopped one is declared hung and
 // replaced, and nothing else exits. Problems fail the soak. A plugin
@@ -97,13 +108,14 @@ func (r *Result) Accounts() []Account {
 // looks the same as a deadlock to probe, and to the soak.
 func (r *Result) ChaosProblems() (problems, warnings []string) {
 	for _, a := range r.Accounts() {
-		if a.Exited < a.Kills {
-			problems = append(problems, fmt.Sprintf("the %s plugin was killed %d times but replaced as exited %d times", a.Role, a.Kills, a.Exited))
+		if a.Exited+a.Hung < a.Kills+a.Stops-a.Late {
+			problems = append(problems, fmt.Sprintf("the %s plugin was killed %d and stopped %d times (%d of them at the end) but replaced %d times",
+				a.Role, a.Kills, a.Stops, a.Late, a.Exited+a.Hung))
 		}
 		if a.Exited > a.Kills {
 			problems = append(problems, fmt.Sprintf("the %s plugin exited %d times, %d of them not killed by the soak", a.Role, a.Exited, a.Exited-a.Kills))
 		}
-		if a.Hung < a.Stops {
+		if a.Hung < a.Stops-a.Late {
 			problems = append(problems, fmt.Sprintf("the %s plugin was stopped %d times but declared hung %d times", a.Role, a.Stops, a.Hung))
 		}
 		if a.Processes > 1+a.Exited+a.Hung { // fewer: one lived less than a sample interval

@@ -38,14 +38,14 @@ func TestChaosProblems(t *testing.T) {
 	}{
 		{"as expected", []Restart{exited, hung}, 3, "", "", false},
 		{"a sample missed one", []Restart{exited, hung}, 2, "", "", false},
-		{"kill not noticed", []Restart{hung}, 2, "the dns plugin was killed 1 times but replaced as exited 0 times", "", false},
+		{"kill not noticed", []Restart{hung}, 2, "the dns plugin was killed 1 and stopped 1 times (0 of them at the end) but replaced 1 times", "", false},
 		{"a crash", []Restart{exited, exited, hung}, 4, "the dns plugin exited 2 times, 1 of them not killed by the soak", "", false},
-		{"stop not noticed", []Restart{exited}, 2, "the dns plugin was stopped 1 times but declared hung 0 times", "", false},
+		{"stop not noticed", []Restart{exited}, 2, "the dns plugin was killed 1 and stopped 1 times (0 of them at the end) but replaced 1 times|the dns plugin was stopped 1 times but declared hung 0 times", "", false},
 		{"unlogged replacement", []Restart{exited, hung}, 4, "4 dns plugin processes were seen, but probe logged 2 replacements", "", false},
 		{"hung unexplained", []Restart{exited, hung, hung}, 4, "", "the dns plugin was declared hung 2 times with 1 stops and 0 pauses of a second or more to explain it", false},
 		{"hung after a long pause", []Restart{exited, hung, hung}, 4, "", "", true},
 	} {
-		r := &Result{Events: append([]Event(nil), events...), Restarts: tc.restarts}
+		r := &Result{Events: append([]Event(nil), events...), Restarts: tc.restarts, Elapsed: time.Minute}
 		if tc.long {
 			r.Events[2].Held = 1500 * time.Millisecond
 		}
@@ -54,5 +54,22 @@ func TestChaosProblems(t *testing.T) {
 		if strings.Join(problems, "|") != tc.problems || strings.Join(warnings, "|") != tc.warnings {
 			t.Errorf("%s: problems %q, warnings %q; want %q, %q", tc.name, problems, warnings, tc.problems, tc.warnings)
 		}
+	}
+}
+
+// A kill or stop at the very end of the run need not be followed by a
+// replacement: probe may not call the plugin again.
+func TestChaosProblemsExcuseTheEnd(t *testing.T) {
+	r := &Result{Elapsed: 10 * time.Second, Events: []Event{
+		{Action: ActionStop, Role: "tcp", At: 5 * time.Second, Held: 4 * time.Second},
+		{Action: ActionKill, Role: "dns", At: 9 * time.Second},
+	}}
+	r.Analysis.PIDs = map[string][]int{"tcp": {1}, "dns": {2}}
+	if problems, warnings := r.ChaosProblems(); len(problems)+len(warnings) > 0 {
+		t.Errorf("problems %q, warnings %q; want none", problems, warnings)
+	}
+	r.Elapsed = time.Minute
+	if problems, _ := r.ChaosProblems(); len(problems) != 3 {
+		t.Errorf("a minute on: problems %q; want the kill and the stop (twice) unanswered", problems)
 	}
 }
