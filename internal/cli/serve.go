@@ -185,17 +185,23 @@ func (s *exporterState) current() *generation {
 	return s.gen
 }
 
-// start makes gen current and starts its schedule; the schedule of the
-// generation it replaces, if any, is stopped (its probes in flight finish)
-// and its plugins closed. /probe requests that began on the old generation
-// keep its plugins until they end.
+// start makes gen current and starts its schedule. The schedule of the
+// generation it replaces, if any, is stopped first and its probes in
+// flight finish (each within its budget), so that none of them brings
+// back the series of a target gen removed; then its plugins are closed.
+// /probe requests that began on the old generation keep its plugins until
+// they end.
 func (s *exporterState) start(gen *generation) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
 	s.mu.Lock()
 	old, stopOld, oldDone := s.gen, s.stop, s.done
-	s.gen, s.stop, s.done = gen, cancel, done
+	s.gen = gen // /probe uses gen from now on
 	s.mu.Unlock()
+	if old != nil {
+		stopOld()
+		<-oldDone
+	}
+	s.surf.Retain(gen.keys())
+	s.surf.Schedule(gen.scheduled())
 	s.inv.Loaded(gen.inventoryTargets(), gen.plugins)
 	interval := gen.plan.Run.Interval
 	if interval <= 0 {
@@ -205,6 +211,11 @@ func (s *exporterState) start(gen *generation) {
 	if gen.plan.Run.Sequential {
 		concurrency = 1
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.stop, s.done = cancel, done
+	s.mu.Unlock()
 	go func() {
 		defer close(done)
 		_ = scheduler.Run(ctx, gen.jobs, scheduler.Options{
@@ -214,13 +225,8 @@ func (s *exporterState) start(gen *generation) {
 		})
 	}()
 	if old != nil {
-		stopOld()
-		<-oldDone
 		old.close()
 	}
-	// After the old probes have emitted, so that none brings back a
-	// removed target's series.
-	s.surf.Retain(gen.keys())
 }
 
 // halt stops the current schedule, waits for its probes in flight, and
@@ -235,6 +241,8 @@ func (s *exporterState) halt() {
 }
 
 func (s *exporterState) shutdown() {
+	s.reloadMu.Lock() // a reload in progress finishes first
+	defer s.reloadMu.Unlock()
 	s.log.Info("stopping: letting probes in flight finish")
 	s.halt()
 }
@@ -316,7 +324,7 @@ func (s *exporterState) probeNow(ctx context.Context, name string, timeout time.
 		t.Timeout = timeout
 	}
 	smp := gen.oneShot.Probe(ctx, t, 0)
-	return surfacer.OneShot(smp, t.Timeout), nil
+	return surfacer.OneShot(smp, t.Phases, t.Timeout), nil
 }
 
 func (s *exporterState) probeTarget(gen *generation, name string) (plan.Target, error) {

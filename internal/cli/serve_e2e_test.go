@@ -55,7 +55,9 @@ func startServe(t *testing.T, tb *testbed.Testbed, file string, args ...string) 
 	args = append([]string{"serve", file, "--web.listen-address", "127.0.0.1:0", "--log.format", "json"}, args...)
 	cmd := exec.Command(filepath.Join(binDir, "probe"), args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir(), "PRECONNECT_HOSTS=", "PROBE_LOG=")
-	cmd.Env = append(cmd.Env, tb.Env()...)
+	if tb != nil {
+		cmd.Env = append(cmd.Env, tb.Env()...)
+	}
 	s := &serveInstance{cmd: cmd, stderr: &syncBuffer{}}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {

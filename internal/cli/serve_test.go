@@ -3,7 +3,13 @@
 package cli_test
 
 import (
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,11 +126,13 @@ func TestServeProbeEndpoint(t *testing.T) {
 			}
 		}
 	}
-	check("/probe?target=secure", 200, "probe_success 1", `probe_phase_seconds{phase="tls"}`, "probe_ssl_earliest_cert_expiry", "probe_http_status_code 200")
-	check("/probe?target=missing", 200, "probe_success 0", `probe_failed_phase_info{kind="nxdomain",phase="dns"} 1`)
+	check("/probe?target=secure", 200, `probe_success{mode="cold"} 1`, `probe_phase_last_duration_seconds{mode="cold",phase="tls"}`,
+		`probe_ssl_earliest_cert_expiry{mode="cold"}`, `probe_http_status_code{mode="cold"} 200`)
+	check("/probe?target=missing", 200, `probe_success{mode="cold"} 0`, `probe_failed_phase_info{kind="nxdomain",mode="cold",phase="dns"} 1`,
+		`probe_http_status_code{mode="cold"} 0`)
 	check("/probe?target=nope", 400, `unknown target "nope"`)
 	raw := "127.0.0.1:" + tb.Vars()["tcp_port"] + ":tcp"
-	check("/probe?target="+raw, 200, "probe_success 1", `probe_phase_seconds{phase="tcp"}`)
+	check("/probe?target="+raw, 200, `probe_success{mode="cold"} 1`, `probe_phase_last_duration_seconds{mode="cold",phase="tcp"}`)
 	check("/probe?target=127.0.0.1:1:ftp", 400, `protocol "ftp" is not one of`)
 	s.stop(t)
 
@@ -192,4 +200,75 @@ func grepLines(text, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// tlsTarget starts an HTTPS server on 127.0.0.1 and writes a targets file
+// probing it every 200 ms, trusting its certificate.
+func tlsTarget(t *testing.T) (*httptest.Server, string) {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	writeFile(t, ca, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	file := filepath.Join(dir, "probe.hcl")
+	writeFile(t, file, fmt.Sprintf(`run {
+  interval = "200ms"
+}
+
+plugin "tls" {
+  config {
+    ca_file = %q
+  }
+}
+
+target "flaky" {
+  host     = "127.0.0.1"
+  port     = %d
+  protocol = "https"
+}
+`, ca, port))
+	return srv, file
+}
+
+// TestServeLastProbeGaugesFollowTheTarget: the failure counter exists, at
+// 0, before the first failure (so increase() sees it); once the server
+// goes away, the probes fail at tcp and the gauges say so: status code 0,
+// no certificate expiry, no tls or http duration, as blackbox_exporter's
+// per-probe registry would.
+func TestServeLastProbeGaugesFollowTheTarget(t *testing.T) {
+	srv, file := tlsTarget(t)
+	s := startServe(t, nil, file)
+	const (
+		status  = `probe_http_status_code{mode="cold",target="flaky"}`
+		expiry  = `probe_ssl_earliest_cert_expiry{mode="cold",target="flaky"}`
+		failed  = `probe_probes_total{mode="cold",result="failure",target="flaky"}`
+		refused = `probe_failures_total{kind="refused",mode="cold",phase="tcp",target="flaky"}`
+		tls     = `probe_phase_last_duration_seconds{mode="cold",phase="tls",target="flaky"}`
+	)
+	m := s.await(t, 20*time.Second, "probing flaky", func(m map[string]float64) bool { return m[status] == 200 })
+	for _, series := range []string{failed, refused} {
+		if v, ok := m[series]; !ok || v != 0 {
+			t.Errorf("before any failure, %s = %v (present %v); want 0", series, v, ok)
+		}
+	}
+	for _, series := range []string{expiry, tls} {
+		if _, ok := m[series]; !ok {
+			t.Errorf("after a good probe, %s is missing", series)
+		}
+	}
+	srv.Close()
+	m = s.await(t, 20*time.Second, "failing", func(m map[string]float64) bool {
+		return m[`probe_success{mode="cold",target="flaky"}`] == 0 && m[failed] > 0
+	})
+	if v, ok := m[status]; !ok || v != 0 {
+		t.Errorf("after a probe that got no response, %s = %v (present %v); want 0", status, v, ok)
+	}
+	for _, series := range []string{expiry, tls} {
+		if v, ok := m[series]; ok {
+			t.Errorf("after a probe that failed at tcp, %s = %v is still exported", series, v)
+		}
+	}
+	s.stop(t)
 }

@@ -133,6 +133,16 @@ func (gen *generation) keys() []surfacer.Key {
 	return out
 }
 
+// scheduled lists every (target, mode) probed with its chain, for
+// surfacer.Schedule.
+func (gen *generation) scheduled() []surfacer.Scheduled {
+	out := make([]surfacer.Scheduled, len(gen.jobs))
+	for i, j := range gen.jobs {
+		out[i] = surfacer.Scheduled{Key: surfacer.Key{Target: j.Target.Name, Mode: j.Mode}, Phases: j.Target.Phases}
+	}
+	return out
+}
+
 // inventoryTargets describes the targets for probe_target_info.
 func (gen *generation) inventoryTargets() []surfacer.Target {
 	out := make([]surfacer.Target, 0, len(gen.plan.Targets))
