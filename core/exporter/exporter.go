@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -154,14 +155,24 @@ func probeHandler(opts Options) http.HandlerFunc {
 }
 
 // probeTimeout is Prometheus' scrape timeout minus offset, or 0 (the
-// target's own timeout) when the request does not say.
+// target's own timeout) when the request does not say. Prometheus sends
+// the timeout in seconds as a float (strconv.FormatFloat 'f', -1); any
+// float strconv.ParseFloat reads is taken. NaN, zero and negative values
+// are errors; one too long for a time.Duration (+Inf, 1e300) is no bound
+// from the scrape, so the target's own timeout applies.
 func probeTimeout(header string, offset time.Duration) (time.Duration, error) {
 	if header == "" {
 		return 0, nil
 	}
 	secs, err := strconv.ParseFloat(header, 64)
-	if err != nil || secs <= 0 || secs > 1e6 {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, fmt.Errorf("%s: %q is not a number of seconds", ScrapeTimeoutHeader, header)
+	}
+	if math.IsNaN(secs) || secs <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive number of seconds", ScrapeTimeoutHeader, header)
+	}
+	if secs >= maxSeconds {
+		return 0, nil
 	}
 	d := time.Duration(secs*float64(time.Second)) - offset
 	if d <= 0 {
@@ -169,6 +180,9 @@ func probeTimeout(header string, offset time.Duration) (time.Duration, error) {
 	}
 	return d, nil
 }
+
+// maxSeconds is the longest time.Duration in seconds, rounded down.
+const maxSeconds = float64(math.MaxInt64 / int64(time.Second))
 
 // Serve serves h on ln until ctx ends, then shuts down, giving open
 // requests up to grace to finish. webConfig is an exporter-toolkit web

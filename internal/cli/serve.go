@@ -331,8 +331,14 @@ func (s *exporterState) probeTarget(gen *generation, name string) (plan.Target, 
 	if t, ok := gen.target(name); ok {
 		return t, nil
 	}
-	if !s.flags.adhoc || strings.Count(name, ":") < 2 {
-		return plan.Target{}, fmt.Errorf("%w %q: name a target of the targets file (host:port:proto only with --probe.allow-adhoc)", exporter.ErrUnknownTarget, name)
+	adhocForm := strings.Count(name, ":") >= 2
+	switch {
+	case !s.flags.adhoc && adhocForm:
+		return plan.Target{}, fmt.Errorf("%w %q: not a target of the targets file; probing host:port:proto needs --probe.allow-adhoc", exporter.ErrUnknownTarget, name)
+	case !s.flags.adhoc:
+		return plan.Target{}, fmt.Errorf("%w %q: not a target of the targets file", exporter.ErrUnknownTarget, name)
+	case !adhocForm:
+		return plan.Target{}, fmt.Errorf("%w %q: neither a target of the targets file nor host:port:proto", exporter.ErrUnknownTarget, name)
 	}
 	ct, err := targets.ParseOne(name)
 	if err != nil {

@@ -130,7 +130,10 @@ func TestServeProbeEndpoint(t *testing.T) {
 		`probe_ssl_earliest_cert_expiry{mode="cold"}`, `probe_http_status_code{mode="cold"} 200`)
 	check("/probe?target=missing", 200, `probe_success{mode="cold"} 0`, `probe_failed_phase_info{kind="nxdomain",mode="cold",phase="dns"} 1`,
 		`probe_http_status_code{mode="cold"} 0`)
-	check("/probe?target=nope", 400, `unknown target "nope"`)
+	check("/probe?target=nope", 400, `unknown target "nope": neither a target of the targets file nor host:port:proto`)
+	if _, body := s.get(t, "GET", "/probe?target=nope"); strings.Contains(body, "--probe.allow-adhoc") {
+		t.Errorf("with --probe.allow-adhoc set, the refusal still asks for it: %q", body)
+	}
 	raw := "127.0.0.1:" + tb.Vars()["tcp_port"] + ":tcp"
 	check("/probe?target="+raw, 200, `probe_success{mode="cold"} 1`, `probe_phase_last_duration_seconds{mode="cold",phase="tcp"}`)
 	check("/probe?target=127.0.0.1:1:ftp", 400, `protocol "ftp" is not one of`)
@@ -138,8 +141,12 @@ func TestServeProbeEndpoint(t *testing.T) {
 
 	closed := startServe(t, tb, example(t, "prometheus/probe.hcl"), "--var", "interval=1m")
 	code, body := closed.get(t, "GET", "/probe?target="+raw)
-	if code != 400 || !strings.Contains(body, "--probe.allow-adhoc") {
+	if code != 400 || !strings.Contains(body, "probing host:port:proto needs --probe.allow-adhoc") {
 		t.Errorf("ad-hoc target without the flag: %d %q; want 400 naming the flag", code, body)
+	}
+	code, body = closed.get(t, "GET", "/probe?target=nope")
+	if code != 400 || !strings.Contains(body, `unknown target "nope": not a target of the targets file`) || strings.Contains(body, "host:port:proto") {
+		t.Errorf("unknown name without the flag: %d %q; want 400 saying only that the file has no such target", code, body)
 	}
 	closed.stop(t)
 }
