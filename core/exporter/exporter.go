@@ -184,17 +184,18 @@ func probeTimeout(header string, offset time.Duration) (time.Duration, error) {
 // maxSeconds is the longest time.Duration in seconds, rounded down.
 const maxSeconds = float64(math.MaxInt64 / int64(time.Second))
 
-// Serve serves h on ln until ctx ends, then shuts down, giving open
-// requests up to grace to finish. webConfig is an exporter-toolkit web
-// config file (TLS, basic auth), "" for plain HTTP. logger may be nil.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, webConfig string, grace time.Duration, logger *slog.Logger) error {
+// Serve serves h on every listener of lns until ctx ends, then shuts
+// down, giving open requests up to grace to finish. webConfig is an
+// exporter-toolkit web config file (TLS, basic auth), "" for plain HTTP.
+// logger may be nil.
+func Serve(ctx context.Context, lns []net.Listener, h http.Handler, webConfig string, grace time.Duration, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- web.Serve(ln, srv, &web.FlagConfig{WebConfigFile: &webConfig}, logger)
+		errc <- web.ServeMultiple(lns, srv, &web.FlagConfig{WebConfigFile: &webConfig}, logger)
 	}()
 	select {
 	case err := <-errc:

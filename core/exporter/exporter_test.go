@@ -85,7 +85,7 @@ func start(t *testing.T, webConfig string, client *http.Client) *fixture {
 	f.base = scheme + "://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, h, webConfig, time.Second, nil) }()
+	go func() { done <- Serve(ctx, []net.Listener{ln}, h, webConfig, time.Second, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		select {

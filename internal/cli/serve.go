@@ -26,6 +26,7 @@ import (
 	"github.com/probe-net/probe/core/scheduler"
 	"github.com/probe-net/probe/core/surfacer"
 	"github.com/probe-net/probe/core/targets"
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 // DefaultListenAddress is where serve listens unless --web.listen-address
@@ -35,7 +36,7 @@ import (
 const DefaultListenAddress = ":9716"
 
 type serveFlags struct {
-	listen    string
+	listen    []string
 	webConfig string
 	logLevel  string
 	logFormat string
@@ -46,7 +47,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var src sourceFlags
 	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve [FILE]",
+		Use:   "serve FILE",
 		Short: "Probe every target continuously and export the results for Prometheus",
 		Long: `Probe every target of FILE on a schedule, forever, and export per-phase
 histograms, counters and blackbox_exporter-compatible gauges at /metrics for
@@ -59,29 +60,49 @@ resumption, DNS cache; mode="warm") and shapes the histograms.
 
 Endpoints: / (links), /metrics, /-/healthy, /-/ready (200 once every target
 was probed once), POST /-/reload, /probe?target=NAME (one probe now, as
-blackbox_exporter's multi-target pattern). SIGHUP reloads too. A reload
-checks the new file and starts its plugins first; if anything fails, probing
-goes on with the old file and probe_config_last_reload_successful is 0.
+blackbox_exporter's multi-target pattern). SIGHUP reloads too (one sent while
+starting is done once started). A reload checks the new file and starts its
+plugins first; if anything fails, probing goes on with the old file and
+probe_config_last_reload_successful is 0. Otherwise it waits for the old
+schedule's probes in flight (each within its budget) and swaps the file in.
+
+FILE is required: serve never probes the built-in demo list, and ignores
+PRECONNECT_HOSTS (the targets are the file's, which a reload reads again).
+Every --web.listen-address is bound before any plugin starts.
 
 A plugin that crashes is restarted, with backoff, however often it crashes.
-SIGINT or SIGTERM: in-flight probes finish within their budget, exit 0.`,
+SIGINT or SIGTERM, at any time: in-flight probes finish within their budget,
+exit 0. Exit 2: bad flags, FILE or listen address; 3: an address in use or a
+plugin that cannot start.`,
 		Example: `  probe serve targets.hcl
-  probe serve targets.hcl --web.listen-address 127.0.0.1:9716 --log.format json
+  probe serve targets.hcl --web.listen-address 127.0.0.1:9716 --web.listen-address [::1]:9716
   probe serve targets.hcl --web.config.file web.yml   # TLS and basic auth
   curl -X POST localhost:9716/-/reload`,
-		Args: cobra.MaximumNArgs(1),
+		Args: serveArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return serve(g, &src, &f, fileArg(args))
+			return serve(g, &src, &f, args[0])
 		},
 	}
 	src.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.listen, "web.listen-address", DefaultListenAddress, "address to listen on for /metrics and the other endpoints")
+	fl.StringArrayVar(&f.listen, "web.listen-address", []string{DefaultListenAddress}, "[HOST]:PORT to listen on for /metrics and the other endpoints (repeatable: every address is bound, as in exporter-toolkit)")
 	fl.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web config file: TLS and basic auth (see https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
 	fl.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn, error")
 	fl.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
 	fl.BoolVar(&f.adhoc, "probe.allow-adhoc", false, `let /probe?target=host:port:proto probe targets the file does not name (off: an open prober is an SSRF tool)`)
 	return cmd
+}
+
+// serveArgs requires FILE: a daemon probes what a file names, never the
+// built-in demo list the one-shot commands fall back to.
+func serveArgs(_ *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return exit(ExitUsage, "probe serve needs a targets file (probe serve FILE): it never probes the built-in demo list")
+	case len(args) > 1:
+		return exit(ExitUsage, "probe serve takes one targets file, not %d arguments", len(args))
+	}
+	return nil
 }
 
 // exporterState is the state of a running `probe serve`.
@@ -104,34 +125,46 @@ type exporterState struct {
 }
 
 func serve(g *globals, src *sourceFlags, f *serveFlags, path string) error {
+	// Signals first: Go's default for SIGHUP is to exit (129), and a
+	// SIGHUP sent while the plugins start is a reload to do once they
+	// have (the channel holds one).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	log, err := serveLogger(f.logLevel, f.logFormat, g.stderr)
 	if err != nil {
 		return exit(ExitUsage, "%v", err)
 	}
 	g.log, g.foreverRestarts = log, true
+	if os.Getenv(targets.EnvHosts) != "" {
+		log.Warn(targets.EnvHosts + " is ignored by probe serve: list the targets in the file, which a reload reads again")
+	}
+	src.ignoreEnvHosts = true
 	if f.webConfig != "" {
 		if err := exporter.ValidateWebConfig(f.webConfig); err != nil {
 			return exit(ExitUsage, "--web.config.file %s: %v", f.webConfig, err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	// Bound before any plugin starts: a bad or busy address fails at once.
+	lns, err := listenAll(f.listen)
+	if err != nil {
+		return err
+	}
 	gen, err := loadGeneration(ctx, g, src, path)
 	if err != nil {
+		closeAll(lns)
+		if ctx.Err() != nil {
+			log.Info("stopped while starting")
+			return nil
+		}
 		return err
 	}
 	s := &exporterState{g: g, src: src, path: path, flags: f, log: log, inv: surfacer.NewInventory(Version, pluginProtocol)}
 	s.surf = surfacer.New(surfacer.Options{Buckets: gen.file.Serve.BucketBounds(), NativeBucketFactor: gen.file.Serve.BucketFactor()})
-	ln, err := net.Listen("tcp", f.listen)
-	if err != nil {
-		gen.close()
-		return exit(ExitRuntime, "--web.listen-address %s: %v", f.listen, err)
-	}
 	s.start(gen)
-	served := s.listen(ctx, ln)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	served := s.listen(ctx, lns)
 	for {
 		select {
 		case <-hup:
@@ -151,9 +184,54 @@ func serve(g *globals, src *sourceFlags, f *serveFlags, path string) error {
 	return nil
 }
 
-// listen serves the endpoints on ln until ctx ends; the channel gets
+// listenAll binds every --web.listen-address. A malformed address (no
+// port, a port out of range, a host that does not resolve) is a usage
+// error (exit 2); one that cannot be bound (in use, not this machine's,
+// a privileged port) a runtime error (exit 3).
+func listenAll(addrs []string) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, addr := range addrs {
+		ln, err := listenOn(addr)
+		if err != nil {
+			closeAll(lns)
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+func listenOn(addr string) (net.Listener, error) {
+	quoted := safetext.Quote(addr)
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, exit(ExitUsage, "--web.listen-address %s: want [HOST]:PORT (%v)", quoted, err)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return nil, exit(ExitUsage, "--web.listen-address %s: %s is not a port", quoted, safetext.Quote(port))
+	}
+	ln, err := net.Listen("tcp", addr)
+	var dnsErr *net.DNSError
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.As(err, &dnsErr):
+		return nil, exit(ExitUsage, "--web.listen-address %s: %v", quoted, err)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, exit(ExitRuntime, "--web.listen-address %s: the address is in use (another probe serve or exporter listens there)", quoted)
+	}
+	return nil, exit(ExitRuntime, "--web.listen-address %s: cannot listen: %v", quoted, err)
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		ln.Close()
+	}
+}
+
+// listen serves the endpoints on lns until ctx ends; the channel gets
 // Serve's result.
-func (s *exporterState) listen(ctx context.Context, ln net.Listener) <-chan error {
+func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(s.surf, s.inv,
 		collectors.NewGoCollector(),
@@ -169,12 +247,15 @@ func (s *exporterState) listen(ctx context.Context, ln net.Listener) <-chan erro
 		Logger:        newSlog(s.log.Named("web")),
 	})
 	if err != nil {
+		closeAll(lns)
 		out <- err
 		return out
 	}
-	s.log.Info("serving", "address", ln.Addr().String(), "targets", len(s.current().plan.Targets))
+	for _, ln := range lns {
+		s.log.Info("serving", "address", ln.Addr().String(), "targets", len(s.current().plan.Targets))
+	}
 	go func() {
-		out <- exporter.Serve(ctx, ln, h, s.flags.webConfig, 5*time.Second, newSlog(s.log.Named("web")))
+		out <- exporter.Serve(ctx, lns, h, s.flags.webConfig, 5*time.Second, newSlog(s.log.Named("web")))
 	}()
 	return out
 }

@@ -152,6 +152,10 @@ func TestServeProbeEndpoint(t *testing.T) {
 }
 
 func TestServeRefusesBadFlagsAndFiles(t *testing.T) {
+	r0 := runProbe(t, nil, "serve", "a.hcl", "b.hcl")
+	if r0.code != 2 || !strings.Contains(r0.stderr, "one targets file") {
+		t.Errorf("two files: exit %d, stderr %q", r0.code, r0.stderr)
+	}
 	r := runProbe(t, nil, "serve", example(t, "testbed.hcl"), "--log.level", "loud")
 	if r.code != 2 || !strings.Contains(r.stderr, "--log.level must be one of") {
 		t.Errorf("bad --log.level: exit %d, stderr %q", r.code, r.stderr)
@@ -277,5 +281,184 @@ func TestServeLastProbeGaugesFollowTheTarget(t *testing.T) {
 			t.Errorf("after a probe that failed at tcp, %s = %v is still exported", series, v)
 		}
 	}
+	s.stop(t)
+}
+
+// slowStart writes a targets file probing a TCP listener on 127.0.0.1
+// whose tcp plugin is a script that touches mark, waits, and then runs
+// the built-in: serve's start-up takes a while, and mark says when the
+// plugins began to start.
+func slowStart(t *testing.T, wait string) (file, mark string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dir := t.TempDir()
+	mark = filepath.Join(dir, "started")
+	script := filepath.Join(dir, "slow-tcp")
+	writeFile(t, script, fmt.Sprintf("#!/bin/sh\ntouch %q\nsleep %s\nexec %q __plugin tcp\n", mark, wait, filepath.Join(binDir, "probe")))
+	if err := os.Chmod(script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file = filepath.Join(dir, "probe.hcl")
+	writeFile(t, file, fmt.Sprintf(`run {
+  interval = "200ms"
+}
+
+plugin "tcp" {
+  path = %q
+}
+
+target "raw" {
+  host     = "127.0.0.1"
+  port     = %d
+  protocol = "tcp"
+}
+`, script, ln.Addr().(*net.TCPAddr).Port))
+	return file, mark
+}
+
+// awaitFile waits up to 20 s for path to exist.
+func awaitFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not appear within 20s", path)
+		}
+	}
+}
+
+// TestServeSIGHUPWhileStartingIsAReload: a SIGHUP while the plugins start
+// does not kill serve (Go's default, exit 129); the reload happens once
+// it has started.
+func TestServeSIGHUPWhileStartingIsAReload(t *testing.T) {
+	file, mark := slowStart(t, "1")
+	s := launchServe(t, nil, file)
+	awaitFile(t, mark)
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.awaitServing(t)
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(s.stderr.String(), `"reloaded"`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload within 20s of the SIGHUP sent while starting:\n%s", s.stderr)
+		}
+	}
+	s.stop(t)
+}
+
+// TestServeChecksListenAddressFirst: a malformed --web.listen-address is a
+// usage error (2), a busy one a runtime error (3), each said before any
+// plugin starts.
+func TestServeChecksListenAddressFirst(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, c := range []struct {
+		addr string
+		code int
+		want string
+	}{
+		{"127.0.0.1", 2, "want [HOST]:PORT"},
+		{"127.0.0.1:99999", 2, `"99999" is not a port`},
+		{"127.0.0.1:nope", 2, `"nope" is not a port`},
+		{busy.Addr().String(), 3, "the address is in use"},
+	} {
+		file, mark := slowStart(t, "0")
+		r := runProbe(t, nil, "serve", file, "--web.listen-address", "127.0.0.1:0", "--web.listen-address", c.addr)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("--web.listen-address %s: exit %d, stderr %q; want %d saying %q", c.addr, r.code, r.stderr, c.code, c.want)
+		}
+		if _, err := os.Stat(mark); err == nil {
+			t.Errorf("--web.listen-address %s: a plugin started before the address was checked", c.addr)
+		}
+	}
+}
+
+// TestServeListensOnEveryAddress: --web.listen-address is repeatable, as
+// in exporter-toolkit; every address serves the same endpoints.
+func TestServeListensOnEveryAddress(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	s := startServe(t, nil, file, "--web.listen-address", "[::1]:0")
+	addrs := listenAddresses(s.stderr.String())
+	if len(addrs) != 2 {
+		t.Fatalf("serving on %v, want 2 addresses", addrs)
+	}
+	for _, a := range addrs {
+		other := *s
+		other.addr = a
+		if code, body := other.get(t, "GET", "/-/healthy"); code != 200 {
+			t.Errorf("%s: /-/healthy = %d %q", a, code, body)
+		}
+	}
+	s.stop(t)
+}
+
+// TestServeIgnoresPreconnectHosts: serve's targets are the file's alone;
+// PRECONNECT_HOSTS (here a loopback listener) is ignored, with a warning.
+func TestServeIgnoresPreconnectHosts(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	extra, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	s := launchServeEnv(t, nil, []string{"PRECONNECT_HOSTS=" + extra.Addr().String() + ":tcp"}, file)
+	s.awaitServing(t)
+	m := s.await(t, 20*time.Second, "ready", func(m map[string]float64) bool {
+		_, ok := m[`probe_success{mode="cold",target="raw"}`]
+		return ok
+	})
+	for k := range m {
+		if strings.HasPrefix(k, "probe_target_info{") && !strings.Contains(k, `target="raw"`) {
+			t.Errorf("a target serve should have ignored: %s", k)
+		}
+	}
+	if !strings.Contains(s.stderr.String(), "PRECONNECT_HOSTS is ignored by probe serve") {
+		t.Errorf("no warning that PRECONNECT_HOSTS is ignored:\n%s", s.stderr)
+	}
+	s.stop(t)
+}
+
+// TestServeReloadNamesAMissingPluginByLine: a reload whose plugin path
+// does not exist fails saying where in the file, and probing goes on.
+func TestServeReloadNamesAMissingPluginByLine(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	s := startServe(t, nil, file)
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(src), "path = ")
+	if i < 0 {
+		t.Fatalf("no plugin path in:\n%s", src)
+	}
+	line := strings.Count(string(src[:i]), "\n") + 1
+	broken := strings.Replace(string(src), "slow-tcp", "no-such-plugin", 1)
+	writeFile(t, file, broken)
+	code, body := s.get(t, "POST", "/-/reload")
+	want := fmt.Sprintf("probe.hcl:%d:", line)
+	if code != 500 || !strings.Contains(body, want) || !strings.Contains(body, "does not exist") {
+		t.Errorf("reload with a missing plugin: %d %q; want 500 naming %s and saying it does not exist", code, body, want)
+	}
+	s.await(t, 10*time.Second, "still probing", func(m map[string]float64) bool {
+		return m["probe_config_last_reload_successful{}"] == 0 && m[`probe_success{mode="cold",target="raw"}`] == 1
+	})
 	s.stop(t)
 }
