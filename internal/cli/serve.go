@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/promslog"
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/config"
@@ -87,8 +89,8 @@ plugin that cannot start.`,
 	fl := cmd.Flags()
 	fl.StringArrayVar(&f.listen, "web.listen-address", []string{DefaultListenAddress}, "[HOST]:PORT to listen on for /metrics and the other endpoints (repeatable: every address is bound, as in exporter-toolkit)")
 	fl.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web config file: TLS and basic auth (see https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
-	fl.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn, error")
-	fl.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
+	fl.StringVar(&f.logLevel, "log.level", "info", "only log entries at this level or above: "+strings.Join(promslog.LevelFlagOptions, ", "))
+	fl.StringVar(&f.logFormat, "log.format", "logfmt", "log format: "+strings.Join(promslog.FormatFlagOptions, " or ")+" (keys time, level, msg, as Prometheus logs)")
 	fl.BoolVar(&f.adhoc, "probe.allow-adhoc", false, `let /probe?target=host:port:proto probe targets the file does not name (off: an open prober is an SSRF tool)`)
 	return cmd
 }
@@ -112,6 +114,7 @@ type exporterState struct {
 	path  string
 	flags *serveFlags
 	log   hclog.Logger
+	web   *slog.Logger // the same log, for exporter-toolkit
 	surf  *surfacer.Surfacer
 	inv   *surfacer.Inventory
 
@@ -138,6 +141,29 @@ func serve(g *globals, src *sourceFlags, f *serveFlags, path string) error {
 		return exit(ExitUsage, "%v", err)
 	}
 	g.log, g.foreverRestarts = log, true
+	return logFatal(log, serveWith(ctx, hup, g, src, f, path, log))
+}
+
+// logFatal writes what made serve exit as a last log entry, in the log's
+// format, and returns its exit code with no message, so that nothing else
+// is printed.
+func logFatal(log hclog.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	code := ExitRuntime
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if msg := err.Error(); msg != "" {
+		log.Error("exiting", "code", code, "err", msg)
+	}
+	return &exitError{code: code, err: errors.New("")}
+}
+
+// serveWith runs serve once its signals are handled and its log is made.
+func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourceFlags, f *serveFlags, path string, log *slogLogger) error {
 	if os.Getenv(targets.EnvHosts) != "" {
 		log.Warn(targets.EnvHosts + " is ignored by probe serve: list the targets in the file, which a reload reads again")
 	}
@@ -152,7 +178,7 @@ func serve(g *globals, src *sourceFlags, f *serveFlags, path string) error {
 	if err != nil {
 		return err
 	}
-	gen, err := loadGeneration(ctx, g, src, path)
+	gen, err := loadQuietly(ctx, g, src, path)
 	if err != nil {
 		closeAll(lns)
 		if ctx.Err() != nil {
@@ -161,7 +187,8 @@ func serve(g *globals, src *sourceFlags, f *serveFlags, path string) error {
 		}
 		return err
 	}
-	s := &exporterState{g: g, src: src, path: path, flags: f, log: log, inv: surfacer.NewInventory(Version, pluginProtocol)}
+	s := &exporterState{g: g, src: src, path: path, flags: f, log: log, web: log.Named("web").(*slogLogger).Slog(),
+		inv: surfacer.NewInventory(Version, pluginProtocol)}
 	s.surf = surfacer.New(surfacer.Options{Buckets: gen.file.Serve.BucketBounds(), NativeBucketFactor: gen.file.Serve.BucketFactor()})
 	s.start(gen)
 	served := s.listen(ctx, lns)
@@ -244,7 +271,7 @@ func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan e
 		Probe:         s.probeNow,
 		TimeoutOffset: func() time.Duration { return s.current().file.Serve.Offset() },
 		Version:       Version,
-		Logger:        newSlog(s.log.Named("web")),
+		Logger:        s.web,
 	})
 	if err != nil {
 		closeAll(lns)
@@ -255,7 +282,7 @@ func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan e
 		s.log.Info("serving", "address", ln.Addr().String(), "targets", len(s.current().plan.Targets))
 	}
 	go func() {
-		out <- exporter.Serve(ctx, lns, h, s.flags.webConfig, 5*time.Second, newSlog(s.log.Named("web")))
+		out <- exporter.Serve(ctx, lns, h, s.flags.webConfig, 5*time.Second, s.web)
 	}()
 	return out
 }
@@ -331,7 +358,7 @@ func (s *exporterState) shutdown() {
 func (s *exporterState) emit(job scheduler.Job, smp sample.Sample) {
 	s.surf.Observe(job.Mode, smp)
 	if f := smp.Failure(); f != nil && s.log.IsDebug() {
-		s.log.Debug("probe failed", "target", smp.Target, "mode", job.Mode, "phase", f.Name, "kind", errorKind(f), "error", errorMessage(f))
+		s.log.Debug("probe failed", "target", smp.Target, "mode", job.Mode, "phase", f.Name, "kind", errorKind(f), "err", errorMessage(f))
 	}
 }
 
@@ -374,14 +401,14 @@ func (s *exporterState) reload(ctx context.Context) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	s.log.Info("reloading", "file", s.path)
-	gen, err := reloadGeneration(ctx, s.g, s.src, s.path)
+	gen, err := loadQuietly(ctx, s.g, s.src, s.path)
 	if err == nil && !gen.file.Serve.SameHistograms(s.current().file.Serve) {
 		gen.close()
 		err = errors.New("serve.buckets or serve.native_bucket_factor changed: histograms keep their shape while the process runs; restart probe serve to change them")
 	}
 	if err != nil {
 		s.inv.Failed()
-		s.log.Error("reload failed; probing goes on with the previous file", "error", err.Error())
+		s.log.Error("reload failed; probing goes on with the previous file", "err", err.Error())
 		return err
 	}
 	s.start(gen)

@@ -112,7 +112,7 @@ func listenAddresses(log string) []string {
 	sc := bufio.NewScanner(strings.NewReader(log))
 	for sc.Scan() {
 		var line struct {
-			Message string `json:"@message"`
+			Message string `json:"msg"`
 			Address string `json:"address"`
 		}
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "serving" {

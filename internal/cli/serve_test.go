@@ -3,6 +3,7 @@
 package cli_test
 
 import (
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
 	"net"
@@ -157,14 +158,31 @@ func TestServeRefusesBadFlagsAndFiles(t *testing.T) {
 		t.Errorf("two files: exit %d, stderr %q", r0.code, r0.stderr)
 	}
 	r := runProbe(t, nil, "serve", example(t, "testbed.hcl"), "--log.level", "loud")
-	if r.code != 2 || !strings.Contains(r.stderr, "--log.level must be one of") {
+	if r.code != 2 || !strings.Contains(r.stderr, `--log.level must be one of debug, info, warn, error, not "loud"`) {
 		t.Errorf("bad --log.level: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runProbe(t, nil, "serve", example(t, "testbed.hcl"), "--log.format", "text")
+	if r.code != 2 || !strings.Contains(r.stderr, `--log.format must be one of logfmt, json, not "text"`) {
+		t.Errorf("bad --log.format: exit %d, stderr %q", r.code, r.stderr)
 	}
 	bad := t.TempDir() + "/bad.hcl"
 	os.WriteFile(bad, []byte("serve {\n  warm = [\"nope\"]\n}\n"), 0o600)
+	// A fatal error is the log's last entry, in the log's format.
+	r = runProbe(t, nil, "serve", bad, "--web.listen-address", "127.0.0.1:0", "--log.format", "json")
+	var last struct{ Level, Msg, Err string }
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	for _, l := range lines {
+		if err := json.Unmarshal([]byte(l), &last); err != nil {
+			t.Errorf("--log.format json: a line that is not JSON: %q", l)
+		}
+	}
+	if r.code != 2 || last.Level != "ERROR" || last.Msg != "exiting" || !strings.Contains(last.Err, `bad.hcl:2:11: error: `) ||
+		!strings.Contains(last.Err, `serve: warm names target "nope"`) {
+		t.Errorf("bad serve block: exit %d, last entry %+v; want 2 and an ERROR entry naming bad.hcl:2:11", r.code, last)
+	}
 	r = runProbe(t, nil, "serve", bad, "--web.listen-address", "127.0.0.1:0")
-	if r.code != 2 || !strings.Contains(r.stderr, `serve: warm names target "nope"`) {
-		t.Errorf("bad serve block: exit %d, stderr %q", r.code, r.stderr)
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "time=") || !strings.Contains(r.stderr, ` level=ERROR msg=exiting code=2 err="`) {
+		t.Errorf("bad serve block, logfmt: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = runProbe(t, nil, "validate", bad)
 	if r.code != 2 || !strings.Contains(r.stderr, "bad.hcl:2:11") {
@@ -376,8 +394,8 @@ func TestServeChecksListenAddressFirst(t *testing.T) {
 		want string
 	}{
 		{"127.0.0.1", 2, "want [HOST]:PORT"},
-		{"127.0.0.1:99999", 2, `"99999" is not a port`},
-		{"127.0.0.1:nope", 2, `"nope" is not a port`},
+		{"127.0.0.1:99999", 2, `99999\" is not a port`},
+		{"127.0.0.1:nope", 2, `nope\" is not a port`},
 		{busy.Addr().String(), 3, "the address is in use"},
 	} {
 		file, mark := slowStart(t, "0")

@@ -171,9 +171,11 @@ func (gen *generation) plugins() []surfacer.Plugin {
 	return out
 }
 
-// reloadGeneration loads path as loadGeneration does, but collects what it
-// would print into the error, for the log and the /-/reload response.
-func reloadGeneration(ctx context.Context, g *globals, src *sourceFlags, path string) (*generation, error) {
+// loadQuietly loads path as loadGeneration does, but collects what that
+// would print (the file's diagnostics with their source lines) into the
+// error, which keeps the exit code: serve logs it, and /-/reload answers
+// with it.
+func loadQuietly(ctx context.Context, g *globals, src *sourceFlags, path string) (*generation, error) {
 	var buf bytes.Buffer
 	quiet := *g
 	quiet.stderr, quiet.rawStderr, quiet.color, quiet.colorErr = &buf, &buf, false, false
@@ -188,5 +190,10 @@ func reloadGeneration(ctx context.Context, g *globals, src *sourceFlags, path st
 	if msg == "" {
 		msg = "the targets file could not be loaded"
 	}
-	return nil, errors.New(msg)
+	code := ExitRuntime
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	return nil, &exitError{code: code, err: errors.New(msg)}
 }
