@@ -7,7 +7,9 @@
 //	/-/healthy 200 while the process serves
 //	/-/ready   200 once the plugins are configured and every target has been
 //	           probed once, else 503
-//	/-/reload  POST: reload the targets file; 200, or 500 with the reason
+//	/-/reload  POST: reload the targets file; 200 once the new file is in
+//	           use (serve waits for the old schedule's probes in flight, each
+//	           within its budget), or 500 with the reason
 //	/probe     ?target=NAME: one probe now, its own registry of gauges
 //	           (blackbox's multi-target pattern)
 //
