@@ -98,11 +98,24 @@
 //
 // # Errors
 //
-// A failed probe or connection has Result.Err set to an *Error naming the
-// phase and a kind from package sdk: timeout, canceled, refused,
-// unreachable, nxdomain, servfail, no_address, dns, certificate, tls,
-// http_status, protocol, reset, plugin, input, internal — the kinds the
-// CLI reports. An invalid Target fails with kind input and no phases.
+// A failed probe or connection has Result.Err set to an *Error: the phase
+// that failed, a Kind — timeout, canceled, refused, unreachable, nxdomain,
+// servfail, no_address, dns, certificate, tls, http_status, protocol,
+// reset, plugin, input, internal: the kinds the CLI reports, re-exported
+// here as KindTimeout ... so no other package is needed to compare them —
+// a message and the cause. It matches the usual Go ways:
+//
+//	var e *preconnect.Error
+//	if errors.As(err, &e) && e.Kind == preconnect.KindNXDomain { ... }
+//	errors.Is(err, syscall.ECONNREFUSED)    // through the cause (Unix)
+//	errors.Is(err, context.DeadlineExceeded) // any KindTimeout; os.ErrDeadlineExceeded too
+//	errors.Is(err, context.Canceled)         // KindCanceled
+//
+// and a timeout is a net.Error whose Timeout() is true, also through the
+// *url.Error an http.Client returns for a failed dial. Its text says each
+// part once: "preconnect: dns: nxdomain: missing.example does not exist
+// (server 10.0.0.53:53)". An invalid Target fails with kind input and no
+// phase, a ctx already done with kind canceled (or timeout) and no phase.
 // New and NewPool return an error naming the phase and the attribute of a
 // Config they reject.
 package preconnect

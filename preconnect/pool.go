@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/core/runner"
-	"github.com/probe-net/probe/sdk"
 )
 
 // DefaultMaxIdle is how long a preconnected connection waits unused before
@@ -159,10 +158,10 @@ func (p *Pool) Warm(ctx context.Context, targets ...Target) []Result {
 func (p *Pool) warmOne(ctx context.Context, t Target) Result {
 	nt, err := t.normalize()
 	if err == nil && nt.Protocol != "http" && nt.Protocol != "https" {
-		err = &Error{Kind: sdk.KindInput, Message: fmt.Sprintf("target %q: a Pool warms http and https targets, not %s", nt.Name, nt.Protocol)}
+		err = &Error{Kind: KindInput, Message: fmt.Sprintf("target %q: a Pool warms http and https targets, not %s", nt.Name, nt.Protocol)}
 	}
 	if err == nil && p.ctx.Err() != nil {
-		err = &Error{Kind: sdk.KindCanceled, Message: fmt.Sprintf("target %q: the pool is closed", nt.Name)}
+		err = &Error{Kind: KindCanceled, Message: fmt.Sprintf("target %q: the pool is closed", nt.Name)}
 	}
 	if err != nil {
 		return Result{Target: nt, Err: err}

@@ -44,7 +44,7 @@ type Summary struct {
 // ErrorCount is one distinct failure and how often it happened.
 type ErrorCount struct {
 	Phase   string
-	Kind    sdk.ErrorKind
+	Kind    Kind
 	Message string
 	Count   int
 }
@@ -99,9 +99,9 @@ func asError(err error) *Error {
 		return e
 	}
 	if err == nil {
-		return &Error{Kind: sdk.KindInternal, Message: "failed without an error"}
+		return &Error{Kind: KindInternal, Message: "failed without an error"}
 	}
-	return &Error{Kind: sdk.Classify(err), Message: err.Error()}
+	return &Error{Kind: sdk.Classify(err), Message: err.Error(), Err: err}
 }
 
 // sample is r as the runner emitted it.

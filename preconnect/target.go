@@ -112,7 +112,7 @@ func (t Target) normalize() (Target, error) {
 		err = t.check()
 	}
 	if err != nil {
-		return t, &Error{Kind: sdk.KindInput, Message: fmt.Sprintf("target %q: %v", t.Name, err)}
+		return t, &Error{Kind: KindInput, Message: fmt.Sprintf("target %q: %v", t.Name, err)}
 	}
 	return t, nil
 }
