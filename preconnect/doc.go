@@ -68,7 +68,10 @@
 // when none waits does it make one, through the same phases (the same
 // resolvers, CAs and session cache). The TLS phase offers ALPN h2 and
 // http/1.1: a server that picks h2 gets HTTP/2 on the preconnected
-// connection, and then one connection carries every request.
+// connection, and then one connection carries every request. A request
+// waits no longer than its context's deadline; a connection made on demand
+// may take until the later of that deadline and the Target's Timeout (see
+// Pool.Transport).
 //
 // A preconnected connection waits at most PoolOptions.MaxIdle (default 90
 // s, http.DefaultTransport's idle timeout); then the pool closes it, and

@@ -50,12 +50,13 @@ type PoolOptions struct {
 // preconnected target pays for no DNS lookup, TCP connect or TLS
 // handshake. See the package documentation for how to use it.
 type Pool struct {
-	opts    PoolOptions
-	phases  runner.InProcess
-	tr      *http.Transport
-	ctx     context.Context // cancelled by Close
-	cancel  context.CancelFunc
-	onWarmM sync.Mutex // serialises OnWarm
+	opts      PoolOptions
+	phases    runner.InProcess
+	tr        *http.Transport
+	ctx       context.Context // cancelled by Close
+	cancel    context.CancelFunc
+	onWarmM   sync.Mutex // serialises OnWarm
+	deadlines deadlines
 
 	mu      sync.Mutex
 	idle    map[string][]*warmConn // by key, oldest first
@@ -103,10 +104,10 @@ func NewPool(cfg Config, opts PoolOptions) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{opts: opts, phases: phases, idle: map[string][]*warmConn{}, targets: map[string]Target{}}
+	p := &Pool{opts: opts, phases: phases, idle: map[string][]*warmConn{}, targets: map[string]Target{}, deadlines: deadlines{by: map[string]time.Time{}}}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.tr = &http.Transport{
-		Proxy:               nil, // preconnected connections go straight to the target
+		Proxy:               p.deadlines.note, // preconnected connections go straight to the target: no proxy
 		DialContext:         func(ctx context.Context, _, addr string) (net.Conn, error) { return p.dial(ctx, "http", addr) },
 		DialTLSContext:      func(ctx context.Context, _, addr string) (net.Conn, error) { return p.dial(ctx, "https", addr) },
 		ForceAttemptHTTP2:   true,
@@ -122,6 +123,25 @@ func NewPool(cfg Config, opts PoolOptions) (*Pool, error) {
 // through the pool for http and https URLs alike: a preconnected
 // connection when one waits for the URL's host and port, else a new one
 // through the same phases (and so the same resolvers and TLS settings).
+//
+// Deadlines: a request never waits past its own context's deadline (an
+// http.Client's Timeout sets one); net/http returns when the context ends,
+// dial or no dial. A connection made on demand has as its budget the later
+// of two: the Timeout of the Target Warm was given for that host and port
+// (DefaultTimeout, 5 s, for one never warmed) and the latest deadline of
+// the requests to that host and port. So a request whose deadline is later
+// than the Timeout is not cut short by it, and one whose deadline is
+// earlier ends at its deadline. net/http detaches a dial from the request
+// that started it, since the connection may serve the next request: the
+// dial goes on after an earlier deadline, up to the Timeout, and a dial
+// cannot see its request's context otherwise, so the pool learns each
+// request's deadline from the Transport's Proxy hook (which returns no
+// proxy): leave Proxy as it is.
+//
+// The Transport keeps up to max(PerTarget, 2) idle connections per host
+// (MaxIdleConnsPerHost; 2 is net/http's default) and closes one idle for
+// MaxIdle (IdleConnTimeout). It negotiates HTTP/2 when the server offers
+// it (ForceAttemptHTTP2).
 func (p *Pool) Transport() *http.Transport { return p.tr }
 
 // Warm establishes PerTarget connections to each target now, concurrently,
@@ -311,7 +331,9 @@ func (p *Pool) dial(ctx context.Context, scheme, addr string) (net.Conn, error) 
 	return p.dialNew(ctx, key, scheme, host, port, addr)
 }
 
-// dialNew makes a connection on demand through the phases.
+// dialNew makes a connection on demand through the phases, within the
+// target's Timeout or the latest deadline of a request waiting for it,
+// whichever is later.
 func (p *Pool) dialNew(ctx context.Context, key, scheme, host string, port int, addr string) (net.Conn, error) {
 	p.mu.Lock()
 	t, ok := p.targets[key]
@@ -320,6 +342,7 @@ func (p *Pool) dialNew(ctx context.Context, key, scheme, host string, port int, 
 	if !ok {
 		t, _ = Target{Host: host, Port: port, Protocol: scheme}.normalize()
 	}
+	t.Timeout = max(t.Timeout, p.deadlines.budget(key))
 	c, r := connect(ctx, p.phases, t)
 	info := DialInfo{Addr: addr, Result: r}
 	if c != nil {

@@ -2,6 +2,8 @@ package preconnect_test
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -257,5 +259,36 @@ func TestPoolRejects(t *testing.T) {
 	}
 	if s := pool.Stats(); s.Idle != 0 || s.Warmed != 0 || s.Failed != 0 {
 		t.Errorf("stats %+v after Warm after Close", s)
+	}
+}
+
+// A connection made on demand runs within the request's deadline, not the
+// target's shorter Timeout: a handshake that takes longer than the target's
+// Timeout but fits the request's deadline succeeds; a request deadline
+// shorter than the Timeout still cuts the dial short.
+func TestPoolOnDemandDialHasTheRequestDeadline(t *testing.T) {
+	srv := startServer(t, true, false, 0)
+	slow := delayTCP(t, srv.Listener.Addr().String(), 150*time.Millisecond, 0) // a handshake takes two one-way trips or more
+	pool, err := preconnect.NewPool(srv.config(), preconnect.PoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	target := preconnect.Target{Host: "127.0.0.1", Port: port(t, slow), Protocol: "https", Timeout: 100 * time.Millisecond}
+	if r := pool.Warm(context.Background(), target); !errors.Is(r[0].Err, context.DeadlineExceeded) {
+		t.Fatalf("Warm with a 100ms Timeout through a 150ms delay: %v, want a timeout", r[0].Err)
+	}
+	url := "https://" + slow + "/"
+	resp := get(t, context.Background(), pool.Transport(), url) // get gives the request a 10 s deadline
+	if resp.StatusCode != 200 {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+
+	pool.Transport().CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if _, err := pool.Transport().RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a request with a 100ms deadline: %v, want it cut short", err)
 	}
 }

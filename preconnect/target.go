@@ -33,12 +33,16 @@ type Target struct {
 	// Protocol is "tcp", "tls", "http" or "https" ("" means "https"); it
 	// chooses the phases (see Phases).
 	Protocol string
-	// Timeout bounds the whole chain of one probe; 0 means DefaultTimeout.
+	// Timeout bounds the whole chain of one probe; 0 means DefaultTimeout
+	// (5 s). A ctx deadline earlier than it cuts a probe short; a
+	// connection a Pool's Transport makes on demand has the request's
+	// deadline instead, when there is one (see Pool.Transport).
 	Timeout time.Duration
 }
 
-// DefaultTimeout is the budget of a probe whose Target gives none: the
-// CLI's default too.
+// DefaultTimeout is the budget of a probe whose Target gives none: 5
+// seconds, the CLI's default too (core/config.DefaultTimeout). It covers
+// the whole chain: DNS, TCP, TLS and HTTP together.
 const DefaultTimeout = config.DefaultTimeout
 
 // EnvHosts names the environment variable HostsFromEnv reads:
