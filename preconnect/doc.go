@@ -62,7 +62,10 @@
 //	client.Get("https://api.internal/v1/items") // on the connection Warm made
 //
 // Warm establishes the connections now, through the same dns, tcp and tls
-// phases, and keeps them. An http.Transport cannot be handed connections,
+// phases, and keeps them: PoolOptions.PerTarget per target (default 1).
+// It is idempotent — it tops each target up to PerTarget waiting
+// connections — so a readiness check may simply call it until every
+// Result is OK. An http.Transport cannot be handed connections,
 // so the pool's Transport dials through the pool: for a request to a
 // preconnected host and port it returns a waiting connection, and only
 // when none waits does it make one, through the same phases (the same
@@ -96,8 +99,9 @@
 // whether the connection was preconnected, how old it was, and how it was
 // made; DialInfo.Conn is the connection httptrace.GotConnInfo reports.
 // PoolStats counts connections warmed, used, expired, found stale and made
-// on demand. Close closes waiting connections and stops re-warming; no
-// goroutine or descriptor of the pool's outlives it.
+// on demand. Close cancels Warm calls in flight and waits for them,
+// closes waiting connections and stops re-warming; no goroutine or
+// descriptor of the pool's outlives it.
 //
 // # Errors
 //

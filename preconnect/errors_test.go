@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -17,8 +18,9 @@ import (
 )
 
 // silentServer accepts connections on 127.0.0.1 and never sends a byte:
-// a TLS handshake with it waits until its deadline.
-func silentServer(t *testing.T) int {
+// a TLS handshake with it waits until its deadline. It returns its port and
+// how many connections it has accepted.
+func silentServer(t *testing.T) (int, *atomic.Int64) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -26,6 +28,7 @@ func silentServer(t *testing.T) int {
 	}
 	var mu sync.Mutex
 	var conns []net.Conn
+	accepted := &atomic.Int64{}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -37,6 +40,7 @@ func silentServer(t *testing.T) int {
 			mu.Lock()
 			conns = append(conns, c)
 			mu.Unlock()
+			accepted.Add(1)
 		}
 	}()
 	t.Cleanup(func() {
@@ -48,7 +52,7 @@ func silentServer(t *testing.T) int {
 			c.Close()
 		}
 	})
-	return port(t, ln.Addr().String())
+	return port(t, ln.Addr().String()), accepted
 }
 
 // noDNS points the dns phase at a closed port, so a lookup fails rather
@@ -75,7 +79,8 @@ func TestErrorsMatchTheGoWays(t *testing.T) {
 		t.Errorf("refused: %v says it is a timeout", err)
 	}
 
-	_, err = client.Host(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: silentServer(t), Protocol: "tls", Timeout: 200 * time.Millisecond})
+	silent, _ := silentServer(t)
+	_, err = client.Host(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: silent, Protocol: "tls", Timeout: 200 * time.Millisecond})
 	if !errors.As(err, &e) || e.Kind != preconnect.KindTimeout || e.Phase != "tls" {
 		t.Fatalf("silent server: %v, want kind timeout in tls", err)
 	}
@@ -112,7 +117,8 @@ func TestPoolDialErrorsUnwrap(t *testing.T) {
 	if !errors.Is(err, syscall.ECONNREFUSED) {
 		t.Errorf("GET a closed port: %v, want errors.Is ECONNREFUSED", err)
 	}
-	r := pool.Warm(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: silentServer(t), Protocol: "https", Timeout: 200 * time.Millisecond})
+	silent, _ := silentServer(t)
+	r := pool.Warm(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: silent, Protocol: "https", Timeout: 200 * time.Millisecond})
 	var ne net.Error
 	if !errors.As(r[0].Err, &ne) || !ne.Timeout() || !errors.Is(r[0].Err, os.ErrDeadlineExceeded) {
 		t.Errorf("Warm of a silent server: %v, want a timeout", r[0].Err)
