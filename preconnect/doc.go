@@ -98,6 +98,22 @@
 // To see what a request got, attach a Trace with WithTrace: DialInfo says
 // whether the connection was preconnected, how old it was, and how it was
 // made; DialInfo.Conn is the connection httptrace.GotConnInfo reports.
+// DialInfo.Preconnected is the reliable signal; net/http's own
+// httptrace reads differently than one might expect:
+//
+//   - for a preconnected https connection TLSHandshakeStart and
+//     TLSHandshakeDone still fire: net/http calls Handshake on every
+//     *tls.Conn a dial hook returns, and on one already handshaken that is
+//     a no-op, so the pair reports no work;
+//   - GotConnInfo.Reused is false for a preconnected connection, as for any
+//     connection the Transport has not carried a request on before (its
+//     own word for "reused" is "from its idle pool");
+//   - no DNSStart and no ConnectStart fire for a preconnected connection;
+//     for one made on demand the phases dial with the request's context,
+//     so ConnectStart/Done fire for the dns phase's queries (network udp
+//     or tcp, the DNS server's address) and for the TCP connect, while
+//     DNSStart never does (the dns phase asks its servers itself).
+//
 // PoolStats counts connections warmed, used, expired, found stale and made
 // on demand. Close cancels Warm calls in flight and waits for them,
 // closes waiting connections and stops re-warming; no goroutine or

@@ -8,7 +8,9 @@ import (
 
 // Trace receives events of a Pool's dial hook for one request, like
 // net/http/httptrace.ClientTrace. Attach it with WithTrace to the
-// request's context.
+// request's context. It is the way to know a request got a preconnected
+// connection: httptrace cannot say (the package documentation explains
+// what it reports instead).
 type Trace struct {
 	// Dial is called each time the Transport dials for the request: with
 	// Preconnected true when the pool handed it a connection it had made
