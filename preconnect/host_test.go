@@ -194,3 +194,56 @@ func TestHostSendsALabels(t *testing.T) {
 		t.Error("no DNS query")
 	}
 }
+
+// Protocols are lower case, as everywhere in probe: Phases and Target agree.
+func TestProtocolsAreLowerCase(t *testing.T) {
+	if p := preconnect.Phases("HTTPS"); p != nil {
+		t.Errorf("Phases(HTTPS) = %v, want nil", p)
+	}
+	client, err := preconnect.New(noDNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Host(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: 1, Protocol: "HTTPS"})
+	var e *preconnect.Error
+	if !errors.As(err, &e) || e.Kind != preconnect.KindInput || !strings.Contains(err.Error(), `protocol "HTTPS": protocols are written in lower case: "https"`) {
+		t.Errorf("Protocol HTTPS: %v, want kind input saying protocols are lower case", err)
+	}
+}
+
+// Attrs take the Go values the Config example shows: a time.Duration for a
+// duration, []int for a list of numbers.
+func TestConfigTakesGoValues(t *testing.T) {
+	srv := startServer(t, false, false, 0)
+	client, err := preconnect.New(preconnect.Config{
+		DNS:  preconnect.Attrs{"servers": []string{"127.0.0.1:9"}, "timeout": 300 * time.Millisecond},
+		HTTP: preconnect.Attrs{"path": "/", "expect_status": []int{204}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Host(context.Background(), srv.target(t))
+	var e *preconnect.Error
+	if !errors.As(err, &e) || e.Kind != preconnect.KindHTTPStatus {
+		t.Errorf("a 200 where expect_status is [204]: %v, want kind http_status", err)
+	}
+}
+
+// Statistics list phases in chain order whatever the order of results.
+func TestStatsPhasesInChainOrder(t *testing.T) {
+	phases := func(names ...string) preconnect.Result {
+		var r preconnect.Result
+		for _, n := range names {
+			r.Phases = append(r.Phases, preconnect.Phase{Name: n, Status: preconnect.OK, Duration: time.Millisecond})
+		}
+		return r
+	}
+	s := preconnect.Stats([]preconnect.Result{phases("dns", "tcp", "http"), phases("dns", "tcp", "tls", "http")})
+	var got []string
+	for _, p := range s.Phases {
+		got = append(got, p.Name)
+	}
+	if strings.Join(got, ",") != "dns,tcp,tls,http" {
+		t.Errorf("Stats phases %v, want dns,tcp,tls,http", got)
+	}
+}

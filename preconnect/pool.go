@@ -374,11 +374,14 @@ func (p *Pool) waitWarming() error {
 }
 
 // poolKey identifies where a connection goes: scheme, host (lower case,
-// IP literals in canonical form) and port.
+// without a final dot — "api.example." is the fully qualified form of
+// "api.example", RFC 1034 §3.1 — IP literals in canonical form) and port.
 func poolKey(scheme, host string, port int) string {
 	host = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
 	if a, err := netip.ParseAddr(host); err == nil {
 		host = a.Unmap().String()
+	} else {
+		host = strings.TrimSuffix(host, ".")
 	}
 	return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
 }

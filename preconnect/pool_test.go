@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -290,5 +291,31 @@ func TestPoolOnDemandDialHasTheRequestDeadline(t *testing.T) {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if _, err := pool.Transport().RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a request with a 100ms deadline: %v, want it cut short", err)
+	}
+}
+
+// A name with a final dot is the same host as without it: a target warmed
+// as "www.probe.test." serves a request to "www.probe.test", and the other
+// way round.
+func TestPoolMatchesHostsWithAndWithoutTheFinalDot(t *testing.T) {
+	tb := startTestbed(t)
+	httpPort := port(t, tb.HTTPAddr)
+	for _, c := range []struct{ warm, request string }{
+		{"www.probe.test.", "www.probe.test"},
+		{"www.probe.test", "www.probe.test."},
+	} {
+		pool, err := preconnect.NewPool(testbedConfig(tb), preconnect.PoolOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := pool.Warm(context.Background(), preconnect.Target{Host: c.warm, Port: httpPort, Protocol: "http"}); !r[0].OK() {
+			t.Fatalf("Warm %s: %v", c.warm, r[0].Err)
+		}
+		ctx, ev := traced(context.Background())
+		get(t, ctx, pool.Transport(), "http://"+c.request+":"+strconv.Itoa(httpPort)+"/")
+		if len(ev.dials) != 1 || !ev.dials[0].Preconnected {
+			t.Errorf("warmed %q, requested %q: dials %+v, want the preconnected connection", c.warm, c.request, ev.dials)
+		}
+		pool.Close()
 	}
 }

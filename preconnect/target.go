@@ -5,7 +5,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,8 +29,10 @@ type Target struct {
 	// Port is 1 to 65535; 0 means the protocol's port (80 for http, 443 for
 	// https and tls). A tcp target needs one.
 	Port int
-	// Protocol is "tcp", "tls", "http" or "https" ("" means "https"); it
-	// chooses the phases (see Phases).
+	// Protocol is "tcp", "tls", "http" or "https" ("" means "https"), in
+	// lower case as everywhere in probe (a targets file, PRECONNECT_HOSTS):
+	// "HTTPS" is an error of kind input that says so. It chooses the
+	// phases (see Phases).
 	Protocol string
 	// Timeout bounds the whole chain of one probe; 0 means DefaultTimeout
 	// (5 s). A ctx deadline earlier than it cuts a probe short; a
@@ -52,8 +53,10 @@ const EnvHosts = targets.EnvHosts
 
 // Phases returns the chain of phases a protocol runs, in order, as the CLI
 // runs it: tcp → dns, tcp; tls → dns, tcp, tls; http → dns, tcp, http;
-// https → dns, tcp, tls, http. It returns nil for any other protocol. The
-// dns phase is skipped (Status Skipped) when the host is an IP literal.
+// https → dns, tcp, tls, http. It returns nil for any other protocol,
+// including those names in another case ("HTTPS"), which a Target rejects
+// too. The dns phase is skipped (Status Skipped) when the host is an IP
+// literal.
 func Phases(protocol string) []string { return registry.Chain(protocol) }
 
 // DefaultTargets returns the preconnect guide's default target list: four
@@ -100,7 +103,6 @@ func (t Target) normalize() (Target, error) {
 	if t.Protocol == "" {
 		t.Protocol = config.DefaultProtocol
 	}
-	t.Protocol = strings.ToLower(t.Protocol)
 	if t.Port == 0 {
 		t.Port = registry.DefaultPort(t.Protocol)
 	}
@@ -124,8 +126,8 @@ func (t Target) normalize() (Target, error) {
 // check checks what config.WireHost does not.
 func (t Target) check() error {
 	switch {
-	case !slices.Contains(registry.ProtocolNames(), t.Protocol):
-		return fmt.Errorf("protocol %q is not one of %s", t.Protocol, strings.Join(registry.ProtocolNames(), ", "))
+	case config.ProtocolProblem(t.Protocol) != "":
+		return fmt.Errorf("protocol %s", config.ProtocolProblem(t.Protocol))
 	case t.Port == 0:
 		return fmt.Errorf("protocol %s has no default port: set Port", t.Protocol)
 	case t.Port < 0 || t.Port > 65535:
