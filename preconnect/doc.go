@@ -34,20 +34,30 @@
 // The package-level Host and All use the system's resolvers
 // (/etc/resolv.conf) and trusted CAs. A Client from New runs the phases
 // with a Config: the attributes of each phase's plugin block in a targets
-// file, e.g. the DNS servers to ask and the CA file to trust:
+// file, as Go values (see Attrs), e.g. the DNS servers to ask and the CA
+// file to trust:
 //
 //	c, err := preconnect.New(preconnect.Config{
-//		DNS: preconnect.Attrs{"servers": []string{"10.0.0.53"}, "timeout": "500ms"},
+//		DNS: preconnect.Attrs{"servers": []string{"10.0.0.53"}, "timeout": 500 * time.Millisecond},
 //		TLS: preconnect.Attrs{"ca_file": "/etc/internal-ca.pem"},
 //	})
 //
 // # Targets
 //
-// DefaultTargets is the guide's default list, the one the CLI probes
-// without a targets file. ParseHosts reads the PRECONNECT_HOSTS format
-// ("host:port:proto,...", IPv6 as "[::1]:443:https") and HostsFromEnv the
+// A Target is host, port, protocol and timeout; zero fields take defaults
+// (https, the protocol's port, DefaultTimeout = 5 s). Protocols are lower
+// case, as everywhere in probe. TargetFromURL makes one from the URL a
+// program will request ("https://api.internal/v1" → api.internal, 443,
+// https).
+//
+// DefaultTargets, ParseHosts and HostsFromEnv are the guide's CLI
+// defaults: DefaultTargets is the list `probe preconnect` probes without a
+// targets file, and ParseHosts reads the PRECONNECT_HOSTS format
+// ("host:port:proto,...", IPv6 as "[::1]:443:https"), HostsFromEnv the
 // variable itself, with the CLI's own parser (package core/targets), so
-// its error messages are the CLI's word for word.
+// their error messages are the CLI's word for word. A program that
+// preconnects its own upstreams names them itself and may accept
+// PRECONNECT_HOSTS as well.
 //
 // # Starting warm: Pool
 //
@@ -57,7 +67,8 @@
 //
 //	pool, err := preconnect.NewPool(cfg, preconnect.PoolOptions{Rewarm: true})
 //	defer pool.Close()
-//	results := pool.Warm(ctx, preconnect.Target{Host: "api.internal", Port: 443, Protocol: "https"})
+//	api, err := preconnect.TargetFromURL("https://api.internal/")
+//	results := pool.Warm(ctx, api)
 //	client := &http.Client{Transport: pool.Transport()}
 //	client.Get("https://api.internal/v1/items") // on the connection Warm made
 //
@@ -65,8 +76,8 @@
 // phases, and keeps them: PoolOptions.PerTarget per target (default 1).
 // It is idempotent — it tops each target up to PerTarget waiting
 // connections — so a readiness check may simply call it until every
-// Result is OK. An http.Transport cannot be handed connections,
-// so the pool's Transport dials through the pool: for a request to a
+// Result is OK. An http.Transport cannot be handed connections, so the
+// pool's Transport dials through the pool: for a request to a
 // preconnected host and port it returns a waiting connection, and only
 // when none waits does it make one, through the same phases (the same
 // resolvers, CAs and session cache). The TLS phase offers ALPN h2 and

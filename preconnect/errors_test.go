@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -122,6 +123,12 @@ func TestPoolDialErrorsUnwrap(t *testing.T) {
 	var ne net.Error
 	if !errors.As(r[0].Err, &ne) || !ne.Timeout() || !errors.Is(r[0].Err, os.ErrDeadlineExceeded) {
 		t.Errorf("Warm of a silent server: %v, want a timeout", r[0].Err)
+	}
+	// Without a request deadline the dial has the warmed target's 200ms.
+	_, err = (&http.Client{Transport: pool.Transport()}).Get("https://127.0.0.1:" + strconv.Itoa(silent) + "/")
+	var ue *url.Error
+	if !errors.As(err, &ue) || !ue.Timeout() {
+		t.Errorf("GET a silent server: %v, want a *url.Error whose Timeout() is true", err)
 	}
 }
 

@@ -247,3 +247,32 @@ func TestStatsPhasesInChainOrder(t *testing.T) {
 		t.Errorf("Stats phases %v, want dns,tcp,tls,http", got)
 	}
 }
+
+func TestTargetFromURL(t *testing.T) {
+	for _, c := range []struct {
+		url  string
+		want preconnect.Target
+	}{
+		{"https://api.example.com/v1/items?x=1", preconnect.Target{Host: "api.example.com", Port: 443, Protocol: "https"}},
+		{"http://user@[::1]:8080/", preconnect.Target{Host: "::1", Port: 8080, Protocol: "http"}},
+		{"HTTP://www.example.com", preconnect.Target{Host: "www.example.com", Port: 80, Protocol: "http"}},
+	} {
+		got, err := preconnect.TargetFromURL(c.url)
+		if err != nil || got != c.want {
+			t.Errorf("TargetFromURL(%q) = %+v, %v; want %+v", c.url, got, err, c.want)
+		}
+	}
+	for _, c := range []struct{ url, want string }{
+		{"ftp://files.example.com/", `preconnect: input: URL "ftp://files.example.com/": the scheme must be http or https`},
+		{"api.example.com:443", `preconnect: input: URL "api.example.com:443": the scheme must be http or https`},
+		{"https:///path", `preconnect: input: URL "https:///path": no host`},
+		{"https://a.example:0/", `preconnect: input: URL "https://a.example:0/": port "0" is not a number from 1 to 65535`},
+		{"https://a b.example/", `preconnect: input: URL "https://a b.example/": not a URL: invalid character " " in host name`},
+	} {
+		_, err := preconnect.TargetFromURL(c.url)
+		var e *preconnect.Error
+		if !errors.As(err, &e) || e.Kind != preconnect.KindInput || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("TargetFromURL(%q): %v, want %q", c.url, err, c.want)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package preconnect_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -86,6 +88,19 @@ func TestPoolFirstRequestNeedsNoNewConnection(t *testing.T) {
 			}
 			if !ev.gotConn || ev.got.Conn != ev.dials[0].Conn {
 				t.Errorf("httptrace GotConn %+v is not the preconnected connection %v", ev.got, ev.dials[0].Conn)
+			}
+			// DialInfo.Conn is a type of the standard library's, as documented.
+			switch conn := ev.dials[0].Conn.(type) {
+			case *tls.Conn:
+				if c.scheme != "https" {
+					t.Errorf("http connection is a %T", conn)
+				}
+			case *net.TCPConn:
+				if c.scheme != "http" {
+					t.Errorf("https connection is a %T", conn)
+				}
+			default:
+				t.Errorf("DialInfo.Conn is a %T, want *tls.Conn or *net.TCPConn", conn)
 			}
 			if s := pool.Stats(); s.Used != 1 || s.Dialed != 0 || s.Warmed != 1 || s.Idle != 0 {
 				t.Errorf("pool stats %+v", s)

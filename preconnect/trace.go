@@ -34,8 +34,12 @@ type DialInfo struct {
 	// they were spent ahead of need; for one made on demand, by this
 	// request. Result.Err is set when the dial failed.
 	Result Result
-	// Conn is the connection handed to the Transport (the one
-	// httptrace.GotConnInfo.Conn reports); nil when the dial failed.
+	// Conn is the connection handed to the Transport, the one
+	// httptrace.GotConnInfo.Conn reports: for https the *tls.Conn the tls
+	// phase made, for http the connection the tcp phase made (a
+	// *net.TCPConn). nil when the dial failed. It belongs to the
+	// Transport: read its state (ConnectionState, LocalAddr), do not read,
+	// write or close it.
 	Conn net.Conn
 }
 
