@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/sdk"
 )
@@ -88,7 +89,7 @@ func phaseError(phase string, kind sdk.ErrorKind, message string) string {
 // plainMessage is an error message as JSON documents carry it: without a
 // leading "<kind>: ", since the kind has a field of its own.
 func plainMessage(kind sdk.ErrorKind, message string) string {
-	return strings.TrimPrefix(message, string(kind)+": ")
+	return sample.TrimKind(kind, message)
 }
 
 // insecureWarning is the line every renderer prints for targets whose TLS

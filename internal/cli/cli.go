@@ -145,7 +145,8 @@ Each phase runs in its own plugin process; one real connection travels the
 chain. Any phase can be replaced from the targets file.
 
 Environment:
-  PRECONNECT_HOSTS  extra targets, "host:port:proto,..." ([::1]:443:https for IPv6)
+  PRECONNECT_HOSTS  extra targets, "host:port:proto,..." ([::1]:443:https for IPv6);
+                    probe serve ignores it
   PROBE_VAR_<name>  value of a variable declared in the targets file
   PROBE_LOG         log level: trace, debug, info, warn (default), error, off
   PROBE_LOG_FORMAT  log format: text (default) or json (one object a line)
@@ -155,7 +156,8 @@ Shell completion: probe completion bash|zsh|fish|powershell --help.
 
 Exit status:
   0 every probe succeeded, 1 some probe failed, 2 bad usage, targets file or
-  plugin config, 3 probe could not run (a plugin did not start), 130 interrupted.`,
+  plugin config, 3 probe could not run (a plugin did not start), 130 interrupted
+  (probe serve exits 0 on SIGINT or SIGTERM: that is how a daemon stops).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,

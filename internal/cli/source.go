@@ -20,6 +20,9 @@ import (
 type sourceFlags struct {
 	vars    []string
 	targets []string
+	// ignoreEnvHosts leaves PRECONNECT_HOSTS out (serve: its targets
+	// come from the file alone, which a reload reads again).
+	ignoreEnvHosts bool
 }
 
 func (f *sourceFlags) register(cmd *cobra.Command) {
@@ -39,7 +42,8 @@ type source struct {
 }
 
 // load reads path, or takes the built-in default list when path is "", then
-// adds the PRECONNECT_HOSTS targets and applies --target.
+// adds the PRECONNECT_HOSTS targets (unless ignoreEnvHosts) and applies
+// --target.
 func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 	src := &source{loader: config.NewLoader()}
 	if path == "" {
@@ -57,12 +61,14 @@ func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 		}
 		src.file = file
 	}
-	extra, err := targets.Parse(os.Getenv(targets.EnvHosts))
-	if err != nil {
-		return nil, exit(ExitUsage, "%v", err)
-	}
-	if err := addTargets(src.file, extra); err != nil {
-		return nil, exit(ExitUsage, "%v", err)
+	if !f.ignoreEnvHosts {
+		extra, err := targets.Parse(os.Getenv(targets.EnvHosts))
+		if err != nil {
+			return nil, exit(ExitUsage, "%v", err)
+		}
+		if err := addTargets(src.file, extra); err != nil {
+			return nil, exit(ExitUsage, "%v", err)
+		}
 	}
 	if err := selectTargets(src.file, f.targets); err != nil {
 		return nil, exit(ExitUsage, "%v", err)
