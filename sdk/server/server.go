@@ -49,12 +49,14 @@ func Serve(phase sdk.Phase) {
 		}
 	}
 	cleanUpIfOrphaned(logger)
+	writeProfile := startProfile(phase.Describe().Name, logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.PluginSet(&wire.GRPCPlugin{Impl: withLogger{phase, logger}, ServerChannel: ch}),
 		GRPCServer:       plugin.DefaultGRPCServer,
 		Logger:           logger,
 	})
+	writeProfile()
 	os.Exit(0)
 }
 
