@@ -8,15 +8,21 @@ import (
 // Type is the type of a config attribute. It is written in HCL and
 // type-checked by the host before the plugin sees it.
 type Type struct {
-	kind string // "string", "number", "bool", "list", "map"
+	kind string // "string", "number", "int", "bool", "list", "map"
 	elem *Type
 }
 
-// Attribute types.
+// Attribute types. HCL converts where it can: "3" is accepted for a Number
+// and "true" for a Bool.
 var (
 	String = Type{kind: "string"}
+	// Number is any number (1, 0.5, 1e3); decode it into a float64.
 	Number = Type{kind: "number"}
-	Bool   = Type{kind: "bool"}
+	// Int is a whole number from -2^63 to 2^63-1; decode it into an int or
+	// int64. The host rejects 1.5 (or 1e30) at the attribute's position,
+	// element included ("retries", "ports[1]"), before Configure is called.
+	Int  = Type{kind: "int"}
+	Bool = Type{kind: "bool"}
 )
 
 // List is a list whose elements have type elem.
@@ -33,8 +39,10 @@ func (t Type) String() string {
 	return t.kind + "(" + t.elem.String() + ")"
 }
 
-// MarshalJSON encodes the type as a cty type constraint ("string",
-// ["list","string"]), the form the host decodes HCL with.
+// MarshalJSON encodes the type in the form of a cty type constraint
+// ("string", ["list","string"]), the form the host decodes HCL with. cty
+// has no integer type: Int is written "int", which the host reads as
+// "number" plus a check that the value is whole.
 func (t Type) MarshalJSON() ([]byte, error) {
 	if t.kind == "" {
 		return nil, fmt.Errorf("sdk: zero Type")
@@ -50,7 +58,7 @@ func (t *Type) UnmarshalJSON(b []byte) error {
 	var kind string
 	if err := json.Unmarshal(b, &kind); err == nil {
 		switch kind {
-		case "string", "number", "bool":
+		case "string", "number", "int", "bool":
 			*t = Type{kind: kind}
 			return nil
 		}
@@ -72,13 +80,30 @@ func (t *Type) UnmarshalJSON(b []byte) error {
 }
 
 // Config is a plugin's decoded config: a JSON object holding the attributes
-// that were set (unset optional attributes are absent or null).
+// that were set (unset optional attributes are absent or null), and the
+// name of the plugin instance it configures.
 type Config struct {
-	raw json.RawMessage
+	raw      json.RawMessage
+	instance string
 }
 
 // NewConfig wraps a JSON object. Tests use it to configure a phase directly.
 func NewConfig(jsonObject []byte) Config { return Config{raw: jsonObject} }
+
+// InstanceName is the label of the targets file's block this instance
+// serves: "dns" for `plugin "dns" { ... }`, or the built-in's phase name
+// when no block declares it. It is the instance's slot in target chains,
+// so two blocks running the same binary get different names, and a plugin
+// that reports attributes under its own name (see InstanceKey) keeps the
+// two apart. It is "" when the caller did not say (NewConfig).
+func (c Config) InstanceName() string { return c.instance }
+
+// WithInstanceName returns c configuring the instance called name, as the
+// host sends it; tests use it to configure a phase as a named instance.
+func (c Config) WithInstanceName(name string) Config {
+	c.instance = name
+	return c
+}
 
 // JSON returns the raw JSON object ("{}" when empty).
 func (c Config) JSON() []byte {

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"syscall"
@@ -55,7 +56,25 @@ func Errorf(kind ErrorKind, format string, args ...any) error {
 }
 
 // Classify returns the kind of err: the Kind of the first *Error in its
-// chain, else a kind inferred from well-known causes.
+// chain, else a kind inferred from the causes a phase commonly meets:
+//
+//   - KindTimeout: context.DeadlineExceeded, os.ErrDeadlineExceeded, a
+//     net.Error whose Timeout() is true (IsTimeout);
+//   - KindCanceled: context.Canceled;
+//   - KindCertificate: x509 verification errors (unknown authority, invalid
+//     or expired certificate, name mismatch, tls.CertificateVerificationError);
+//   - KindTLS: a TLS alert received or sent ("remote error: tls: ...",
+//     tls.AlertError), a peer that does not speak TLS (tls.RecordHeaderError),
+//     a rejected ECH config;
+//   - KindRefused: ECONNREFUSED (the peer answered the SYN with a RST);
+//   - KindUnreachable: ENETUNREACH, EHOSTUNREACH, ENETDOWN;
+//   - KindReset: ECONNRESET, ECONNABORTED, EPIPE, and io.EOF or
+//     io.ErrUnexpectedEOF (the peer closed before the phase was done);
+//   - KindNXDomain / KindDNS: a *net.DNSError, not found / otherwise;
+//   - KindInternal: anything else.
+//
+// The first that matches wins, in this order, so a handshake cut short by
+// the deadline is a timeout, not a reset.
 func Classify(err error) ErrorKind {
 	var e *Error
 	switch {
@@ -67,16 +86,18 @@ func Classify(err error) ErrorKind {
 		return KindTimeout
 	case errors.Is(err, context.Canceled):
 		return KindCanceled
-	case errors.Is(err, syscall.ECONNREFUSED):
-		return KindRefused
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return KindUnreachable
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
-		return KindReset
 	case isCertificateError(err):
 		return KindCertificate
+	case isTLSError(err):
+		return KindTLS
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return KindRefused
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETDOWN):
+		return KindUnreachable
+	case isReset(err):
+		return KindReset
 	}
-	return KindInternal
+	return classifyDNS(err)
 }
 
 // IsTimeout reports whether err is a deadline passing: a context deadline,
@@ -92,10 +113,43 @@ func isCertificateError(err error) bool {
 		unknown  x509.UnknownAuthorityError
 		invalid  x509.CertificateInvalidError
 		hostname x509.HostnameError
+		roots    x509.SystemRootsError
+		critical x509.UnhandledCriticalExtension
 		verify   *tls.CertificateVerificationError
 	)
-	return errors.As(err, &unknown) || errors.As(err, &invalid) ||
-		errors.As(err, &hostname) || errors.As(err, &verify)
+	return errors.As(err, &unknown) || errors.As(err, &invalid) || errors.As(err, &hostname) ||
+		errors.As(err, &roots) || errors.As(err, &critical) || errors.As(err, &verify)
+}
+
+// isTLSError reports a TLS protocol failure. crypto/tls reports an alert
+// from the peer as a *net.OpError with Op "remote error" (the alert type
+// itself is unexported) and one it sent as Op "local error".
+func isTLSError(err error) bool {
+	var (
+		alert  tls.AlertError
+		record tls.RecordHeaderError
+		ech    *tls.ECHRejectionError
+		op     *net.OpError
+	)
+	return errors.As(err, &alert) || errors.As(err, &record) || errors.As(err, &ech) ||
+		(errors.As(err, &op) && (op.Op == "remote error" || op.Op == "local error"))
+}
+
+func isReset(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.ECONNABORTED) ||
+		errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// classifyDNS classifies the errors of Go's own resolver, else KindInternal.
+func classifyDNS(err error) ErrorKind {
+	var dnsErr *net.DNSError
+	switch {
+	case !errors.As(err, &dnsErr):
+		return KindInternal
+	case dnsErr.IsNotFound:
+		return KindNXDomain
+	}
+	return KindDNS
 }
 
 // AttributeError rejects one config attribute. Attribute is the attribute's

@@ -16,6 +16,12 @@
 // Timing is the phase's own job: Result.Duration is the time spent on the
 // phase's work, measured with the monotonic clock inside the plugin. Never
 // report timestamps; they mean nothing in another process.
+//
+// The phase vocabulary is here too: the well-known phase names (PhaseDNS,
+// PhaseTCP, PhaseTLS, PhaseHTTP) and the attribute keys the built-in phases
+// report and probe's renderers read (AttrDNSAnswers, AttrTLSVersion,
+// AttrHTTPStatus, ...), each documented with its type and unit. A plugin
+// that reports them under those names and types is shown like a built-in.
 package sdk
 
 import (
@@ -31,9 +37,9 @@ type Phase interface {
 	// Describe says what the plugin is and which config attributes it takes.
 	Describe() Description
 	// Configure receives the plugin's config, decoded and type-checked
-	// against Description.Config. Return AttributeErrors (joined with
-	// errors.Join) to reject values; each is shown at the attribute's
-	// position in the targets file.
+	// against Description.Schema, and the instance name (Config.InstanceName).
+	// Return AttributeErrors (joined with errors.Join) to reject values;
+	// each is shown at the attribute's position in the targets file.
 	Configure(cfg Config) error
 	// Run runs the phase once. The context carries the probe's deadline,
 	// which the SDK also sets on Request.Conn. Return a Result together with
@@ -45,10 +51,13 @@ type Phase interface {
 
 // Description identifies a plugin and declares its config schema.
 type Description struct {
-	Name    string
+	Name    string // the plugin's own name ("statichosts"), not the slot it fills
 	Version string
-	Summary string
-	Config  []Attribute
+	Summary string // one line, for `probe plugins`
+	// Schema declares the attributes the plugin's `config {}` block takes.
+	// The host rejects any other attribute, and values of the wrong type,
+	// at their position in the targets file before Configure is called.
+	Schema []Attribute
 }
 
 // Attribute declares one config attribute.
@@ -101,8 +110,9 @@ type Result struct {
 	Reusable bool
 }
 
-// Attributes are typed facts a phase reports, such as "tls.version" or
-// "http.status". Keys are "<phase>.<name>" by convention. Values must be
+// Attributes are typed facts a phase reports, such as AttrTLSVersion
+// ("tls.version") or AttrHTTPStatus. Keys are "<phase>.<name>" by
+// convention; the well-known ones are the Attr* constants. Values must be
 // string, bool, int, int64, float64, time.Duration or []string; anything else
 // is rejected when the result crosses the process boundary.
 type Attributes map[string]any
@@ -117,13 +127,4 @@ func (a Attributes) Clone() Attributes {
 		out[k] = v
 	}
 	return out
-}
-
-// Set stores v under key, creating the map if needed, and returns it.
-func (a Attributes) Set(key string, v any) Attributes {
-	if a == nil {
-		a = Attributes{}
-	}
-	a[key] = v
-	return a
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -46,12 +45,6 @@ type Target struct {
 	Range                hcl.Range     // the block's definition range
 }
 
-// Builtins are the phases probe ships with.
-var Builtins = []string{"dns", "tcp", "tls", "http"}
-
-// Protocols are the values of a target's protocol attribute.
-var Protocols = []string{"tcp", "tls", "http", "https"}
-
 // Defaults that apply when the file does not say otherwise.
 const (
 	DefaultProtocol    = "https"
@@ -59,34 +52,3 @@ const (
 	DefaultCount       = 1
 	DefaultConcurrency = 16
 )
-
-// ChainFor returns the default phase chain of a protocol, or nil for an
-// unknown protocol. The slice is the caller's.
-func ChainFor(protocol string) []string {
-	switch protocol {
-	case "tcp":
-		return []string{"dns", "tcp"}
-	case "tls":
-		return []string{"dns", "tcp", "tls"}
-	case "http":
-		return []string{"dns", "tcp", "http"}
-	case "https":
-		return []string{"dns", "tcp", "tls", "http"}
-	}
-	return nil
-}
-
-// DefaultPort returns the port a protocol uses when the target sets none, or
-// 0 when the protocol has no default (tcp).
-func DefaultPort(protocol string) int {
-	switch protocol {
-	case "http":
-		return 80
-	case "https", "tls":
-		return 443
-	}
-	return 0
-}
-
-// IsBuiltin reports whether name is one of Builtins.
-func IsBuiltin(name string) bool { return slices.Contains(Builtins, name) }

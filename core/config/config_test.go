@@ -473,25 +473,6 @@ plugin "tls" {
 	}
 }
 
-func TestChainFor(t *testing.T) {
-	tests := map[string][]string{
-		"tcp":   {"dns", "tcp"},
-		"tls":   {"dns", "tcp", "tls"},
-		"http":  {"dns", "tcp", "http"},
-		"https": {"dns", "tcp", "tls", "http"},
-		"ftp":   nil,
-	}
-	for protocol, want := range tests {
-		if got := ChainFor(protocol); !reflect.DeepEqual(got, want) {
-			t.Errorf("ChainFor(%q) = %q, want %q", protocol, got, want)
-		}
-	}
-	ChainFor("tcp")[0] = "changed"
-	if ChainFor("tcp")[0] != "dns" {
-		t.Error("ChainFor returns a shared slice")
-	}
-}
-
 func TestWriteDiagnostics(t *testing.T) {
 	l := NewLoader()
 	_, diags := l.Load("testdata/bad/unknown_phase.hcl", LoadOptions{})

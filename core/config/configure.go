@@ -109,7 +109,7 @@ func (f *File) ConfigurePlugins(ctx context.Context, c Configurer, phases []stri
 	applied := map[string]map[string]any{}
 	var diags hcl.Diagnostics
 	for _, phase := range phases {
-		configJSON, a, d := f.PluginConfig(phase, c.Describe(phase).Config, defaults[phase])
+		configJSON, a, d := f.PluginConfig(phase, c.Describe(phase).Schema, defaults[phase])
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

@@ -10,6 +10,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -168,7 +170,7 @@ func (d *decoder) run(b *hcl.Block) Run {
 }
 
 func (d *decoder) plugins(blocks hcl.Blocks) []Plugin {
-	for _, name := range Builtins {
+	for _, name := range registry.Names() {
 		d.phases[name] = true
 	}
 	var plugins []Plugin
@@ -188,10 +190,10 @@ func (d *decoder) plugin(b *hcl.Block) Plugin {
 	case path != nil && builtin != nil:
 		d.errorf(builtin.NameRange, "Conflicting plugin source",
 			"plugin %q sets both path and builtin; set one of them.", p.Name)
-	case builtin != nil && !IsBuiltin(p.Builtin):
+	case builtin != nil && !registry.IsBuiltin(p.Builtin):
 		d.errorf(builtin.Expr.Range(), "Unknown built-in",
-			"builtin = %q is not a built-in phase; the built-ins are %s.", p.Builtin, strings.Join(Builtins, ", "))
-	case path == nil && builtin == nil && !IsBuiltin(p.Name):
+			"builtin = %q is not a built-in phase; the built-ins are %s.", p.Builtin, strings.Join(registry.Names(), ", "))
+	case path == nil && builtin == nil && !registry.IsBuiltin(p.Name):
 		d.errorf(b.DefRange, "Missing plugin source",
 			"plugin %q is not a built-in phase: set path (an executable) or builtin (a built-in that serves it).", p.Name)
 	case path == nil && builtin == nil:
@@ -277,9 +279,9 @@ func (d *decoder) defaults(b *hcl.Block) settings {
 
 func (d *decoder) settings(c *hcl.BodyContent, owner string) settings {
 	var s settings
-	if a := d.attr(c, "protocol", &s.protocol); a != nil && !slices.Contains(Protocols, s.protocol) {
+	if a := d.attr(c, "protocol", &s.protocol); a != nil && !slices.Contains(registry.ProtocolNames(), s.protocol) {
 		d.errorf(a.Expr.Range(), "Invalid protocol",
-			"protocol = %q is not one of %s.", s.protocol, strings.Join(Protocols, ", "))
+			"protocol = %q is not one of %s.", s.protocol, strings.Join(registry.ProtocolNames(), ", "))
 	}
 	if a := d.attr(c, "port", &s.port); a != nil && (s.port < 1 || s.port > 65535) {
 		d.errorf(a.Expr.Range(), "Invalid port", "port = %d is outside 1..65535.", s.port)
@@ -356,15 +358,15 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	s := d.settings(c, owner).or(defaults)
 	t.Protocol, t.Port, t.Timeout = s.protocol, s.port, s.timeout
 	if t.Port == 0 {
-		t.Port = DefaultPort(t.Protocol)
+		t.Port = registry.DefaultPort(t.Protocol)
 	}
-	if t.Port == 0 && ChainFor(t.Protocol) != nil {
+	if t.Port == 0 && registry.Chain(t.Protocol) != nil {
 		d.errorf(b.DefRange, "Missing port",
 			"%s: protocol %q has no default port; set port.", owner, t.Protocol)
 	}
 	t.Phases, t.Explicit = slices.Clone(s.phases), s.hasPhases
 	if !t.Explicit {
-		t.Phases = ChainFor(t.Protocol)
+		t.Phases = registry.Chain(t.Protocol)
 	}
 	return t
 }

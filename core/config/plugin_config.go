@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
 	"math/big"
 	"strings"
@@ -43,6 +44,9 @@ func DecodePluginConfig(body hcl.Body, blockRange hcl.Range, schema []sdk.Attrib
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	if diags := checkIntegers(body, blockRange, value, schema); diags.HasErrors() {
+		return nil, diags
+	}
 	out, err := ctyjson.Marshal(value, value.Type())
 	if err != nil {
 		return nil, hcl.Diagnostics{errorAt(&blockRange, "Cannot encode plugin config", "%s", err)}
@@ -70,13 +74,15 @@ func objectSpec(schema []sdk.Attribute) (hcldec.ObjectSpec, hcl.Diagnostics) {
 
 // CtyType maps an sdk.Type to the cty type HCL values are converted to. It
 // goes through the type's JSON form, which is cty's type-constraint syntax
-// ("string", ["list","string"], ["map",["list","string"]]).
+// ("string", ["list","string"], ["map",["list","string"]]) except that
+// sdk.Int is "int": cty has no integer type, so an Int is a cty.Number here
+// and DecodePluginConfig checks that it is whole.
 func CtyType(t sdk.Type) (cty.Type, error) {
 	b, err := t.MarshalJSON()
 	if err != nil {
 		return cty.NilType, err
 	}
-	return ctyjson.UnmarshalType(b)
+	return ctyjson.UnmarshalType(bytes.ReplaceAll(b, []byte(`"int"`), []byte(`"number"`)))
 }
 
 func missingRequired(schema []sdk.Attribute, blockRange hcl.Range) hcl.Diagnostics {

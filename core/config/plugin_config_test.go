@@ -192,6 +192,8 @@ func TestCtyType(t *testing.T) {
 		{sdk.List(sdk.String), cty.List(cty.String)},
 		{sdk.Map(sdk.String), cty.Map(cty.String)},
 		{sdk.Map(sdk.List(sdk.String)), cty.Map(cty.List(cty.String))},
+		{sdk.Int, cty.Number}, // checked to be whole after decoding
+		{sdk.Map(sdk.List(sdk.Int)), cty.Map(cty.List(cty.Number))},
 	}
 	for _, tt := range tests {
 		got, err := CtyType(tt.in)

@@ -167,21 +167,21 @@ func PhaseDetail(ph sample.Phase) string {
 // renamed instance of a built-in (builtin = "http") gets its detail too.
 func progressAttrDetail(a sdk.Attributes) string {
 	switch {
-	case a["http.status"] != nil:
-		return strings.TrimSpace(progressAttr(a["http.protocol"]) + " " + progressAttr(a["http.status"]))
-	case a["tls.version"] != nil:
+	case a[sdk.AttrHTTPStatus] != nil:
+		return strings.TrimSpace(progressAttr(a[sdk.AttrHTTPProtocol]) + " " + progressAttr(a[sdk.AttrHTTPStatus]))
+	case a[sdk.AttrTLSVersion] != nil:
 		return progressTLSDetail(a)
-	case a["tcp.remote"] != nil:
-		return progressAttr(a["tcp.remote"])
-	case a["dns.answers"] != nil || a["dns.source"] != nil:
+	case a[sdk.AttrTCPRemote] != nil:
+		return progressAttr(a[sdk.AttrTCPRemote])
+	case a[sdk.AttrDNSAnswers] != nil || a[sdk.AttrDNSSource] != nil:
 		return progressDNSDetail(a)
 	}
 	return progressGenericDetail(a)
 }
 
 func progressTLSDetail(a sdk.Attributes) string {
-	out := strings.TrimSpace(progressAttr(a["tls.version"]) + " " + progressAttr(a["tls.cipher"]))
-	if resumed, _ := a["tls.resumed"].(bool); resumed {
+	out := strings.TrimSpace(progressAttr(a[sdk.AttrTLSVersion]) + " " + progressAttr(a[sdk.AttrTLSCipher]))
+	if resumed, _ := a[sdk.AttrTLSResumed].(bool); resumed {
 		out += ", resumed"
 	}
 	return out
@@ -189,7 +189,7 @@ func progressTLSDetail(a sdk.Attributes) string {
 
 // progressDNSDetail lists at most three answers.
 func progressDNSDetail(a sdk.Attributes) string {
-	answers, _ := a["dns.answers"].([]string)
+	answers, _ := a[sdk.AttrDNSAnswers].([]string)
 	out := "no addresses"
 	switch {
 	case len(answers) > 3:
@@ -197,7 +197,7 @@ func progressDNSDetail(a sdk.Attributes) string {
 	case len(answers) > 0:
 		out = strings.Join(answers, ", ")
 	}
-	if cached, _ := a["dns.cached"].(bool); cached {
+	if cached, _ := a[sdk.AttrDNSCached].(bool); cached {
 		out += " (cached)"
 	}
 	return out

@@ -15,7 +15,7 @@ func InsecureTargets(samples []sample.Sample) []string {
 	var names []string
 	for _, s := range samples {
 		for _, p := range s.Phases {
-			if p.Attributes["tls.insecure"] == true && !slices.Contains(names, s.Target) {
+			if p.Attributes[sdk.AttrTLSInsecure] == true && !slices.Contains(names, s.Target) {
 				names = append(names, s.Target)
 			}
 		}

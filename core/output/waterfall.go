@@ -17,6 +17,7 @@ import (
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/sdk"
 )
 
 // ProbeSchema identifies the JSON document of WriteProbeJSON.
@@ -47,8 +48,8 @@ func Marks(s sample.Sample) []Mark {
 	for _, p := range s.Phases {
 		start := at
 		at += p.Duration
-		if p.Name == "http" {
-			if ttfb, ok := p.Attributes["http.ttfb"].(time.Duration); ok && ttfb > 0 {
+		if p.Name == sdk.PhaseHTTP {
+			if ttfb, ok := p.Attributes[sdk.AttrHTTPTTFB].(time.Duration); ok && ttfb > 0 {
 				out = append(out, Mark{MarkStartTransfer, start + min(ttfb, p.Duration)})
 			}
 		}
@@ -61,13 +62,13 @@ func Marks(s sample.Sample) []Mark {
 
 func markAfter(p sample.Phase) string {
 	switch {
-	case p.Name == "dns" && (p.Status == sample.OK || p.Status == sample.Skipped):
+	case p.Name == sdk.PhaseDNS && (p.Status == sample.OK || p.Status == sample.Skipped):
 		return MarkNameLookup
 	case p.Status != sample.OK:
 		return ""
-	case p.Name == "tcp":
+	case p.Name == sdk.PhaseTCP:
 		return MarkConnect
-	case p.Name == "tls":
+	case p.Name == sdk.PhaseTLS:
 		return MarkAppConnect
 	}
 	return ""
@@ -113,7 +114,7 @@ func WriteProbe(w io.Writer, r ProbeReport, color bool) error {
 // skippedVerification reports whether the tls phase accepted any certificate.
 func skippedVerification(s sample.Sample) bool {
 	for _, p := range s.Phases {
-		if v, ok := p.Attributes["tls.insecure"].(bool); ok && v {
+		if v, ok := p.Attributes[sdk.AttrTLSInsecure].(bool); ok && v {
 			return true
 		}
 	}
@@ -165,46 +166,46 @@ func detailText(v any, sep string) string {
 }
 
 var phaseDetails = map[string][]detailField{
-	"dns": {
-		{"addresses", attrField("dns.answers", ", ")},
+	sdk.PhaseDNS: {
+		{"addresses", attrField(sdk.AttrDNSAnswers, ", ")},
 		{"server", detailDNSServer},
-		{"rcode", attrField("dns.rcode", "")},
-		{"cname", attrField("dns.cname", " → ")},
+		{"rcode", attrField(sdk.AttrDNSRcode, "")},
+		{"cname", attrField(sdk.AttrDNSCNAME, " → ")},
 		{"source", detailDNSSource},
-		{"queries", attrField("dns.queries", "")},
+		{"queries", attrField(sdk.AttrDNSQueries, "")},
 	},
-	"tcp": {
-		{"remote", attrField("tcp.remote", "")},
-		{"local", attrField("tcp.local", "")},
-		{"family", attrField("tcp.family", "")},
-		{"attempts", attrField("tcp.attempts", "")},
+	sdk.PhaseTCP: {
+		{"remote", attrField(sdk.AttrTCPRemote, "")},
+		{"local", attrField(sdk.AttrTCPLocal, "")},
+		{"family", attrField(sdk.AttrTCPFamily, "")},
+		{"attempts", attrField(sdk.AttrTCPAttempts, "")},
 	},
-	"tls": {
+	sdk.PhaseTLS: {
 		{"verify", detailTLSVerify},
-		{"server name", attrField("tls.server_name", "")},
-		{"version", attrField("tls.version", "")},
-		{"cipher", attrField("tls.cipher", "")},
-		{"curve", attrField("tls.curve", "")},
-		{"alpn", attrField("tls.alpn", "")},
-		{"resumed", attrField("tls.resumed", "")},
-		{"subject", attrField("tls.peer.subject", "")},
-		{"issuer", attrField("tls.peer.issuer", "")},
-		{"SANs", attrField("tls.peer.sans", ", ")},
+		{"server name", attrField(sdk.AttrTLSServerName, "")},
+		{"version", attrField(sdk.AttrTLSVersion, "")},
+		{"cipher", attrField(sdk.AttrTLSCipher, "")},
+		{"curve", attrField(sdk.AttrTLSCurve, "")},
+		{"alpn", attrField(sdk.AttrTLSALPN, "")},
+		{"resumed", attrField(sdk.AttrTLSResumed, "")},
+		{"subject", attrField(sdk.AttrTLSPeerSubject, "")},
+		{"issuer", attrField(sdk.AttrTLSPeerIssuer, "")},
+		{"SANs", attrField(sdk.AttrTLSPeerSANs, ", ")},
 		{"not after", detailTLSExpiry},
 	},
-	"http": {
+	sdk.PhaseHTTP: {
 		{"status", detailHTTPStatus},
-		{"protocol", attrField("http.protocol", "")},
-		{"request", attrField("http.method", "")},
-		{"server", attrField("http.server", "")},
-		{"content-type", attrField("http.content_type", "")},
-		{"location", attrField("http.location", "")},
-		{"first byte", attrField("http.ttfb", "")},
+		{"protocol", attrField(sdk.AttrHTTPProtocol, "")},
+		{"request", attrField(sdk.AttrHTTPMethod, "")},
+		{"server", attrField(sdk.AttrHTTPServer, "")},
+		{"content-type", attrField(sdk.AttrHTTPContentType, "")},
+		{"location", attrField(sdk.AttrHTTPLocation, "")},
+		{"first byte", attrField(sdk.AttrHTTPTTFB, "")},
 	},
 }
 
 func detailDNSServer(a map[string]any) string {
-	server, transport := detailText(a["dns.server"], ""), detailText(a["dns.transport"], "")
+	server, transport := detailText(a[sdk.AttrDNSServer], ""), detailText(a[sdk.AttrDNSTransport], "")
 	if server != "" && transport != "" {
 		return server + " (" + transport + ")"
 	}
@@ -213,22 +214,22 @@ func detailDNSServer(a map[string]any) string {
 
 // detailDNSSource is shown only when the answer did not come from a server.
 func detailDNSSource(a map[string]any) string {
-	if s := detailText(a["dns.source"], ""); s != "server" {
+	if s := detailText(a[sdk.AttrDNSSource], ""); s != "server" {
 		return s
 	}
 	return ""
 }
 
 func detailTLSVerify(a map[string]any) string {
-	if v, ok := a["tls.insecure"].(bool); ok && v {
+	if v, ok := a[sdk.AttrTLSInsecure].(bool); ok && v {
 		return "VERIFICATION SKIPPED (--insecure)"
 	}
 	return ""
 }
 
 func detailTLSExpiry(a map[string]any) string {
-	at := detailText(a["tls.peer.not_after"], "")
-	days, ok := a["tls.peer.days_left"].(int64)
+	at := detailText(a[sdk.AttrTLSPeerNotAfter], "")
+	days, ok := a[sdk.AttrTLSPeerDaysLeft].(int64)
 	if at == "" || !ok {
 		return at
 	}
@@ -239,9 +240,9 @@ func detailTLSExpiry(a map[string]any) string {
 }
 
 func detailHTTPStatus(a map[string]any) string {
-	code, ok := a["http.status"].(int64)
+	code, ok := a[sdk.AttrHTTPStatus].(int64)
 	if !ok {
-		return detailText(a["http.status"], "")
+		return detailText(a[sdk.AttrHTTPStatus], "")
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s", code, http.StatusText(int(code))))
 }

@@ -9,12 +9,13 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/core/config"
+	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk"
 )
 
 // ResolvePhase is the chain slot that turns a name into addresses. It is
 // skipped for targets whose host is an IP literal.
-const ResolvePhase = "dns"
+const ResolvePhase = registry.ResolvePhase
 
 // Target is one target and its chain.
 type Target struct {

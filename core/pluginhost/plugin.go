@@ -18,9 +18,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/probe-net/probe/internal/fdpass"
+	"github.com/probe-net/probe/internal/pluginproc"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
-	"github.com/probe-net/probe/sdk/server"
 )
 
 // Plugin is one running plugin process (restarted if it crashes).
@@ -144,8 +144,8 @@ func (p *Plugin) clientConfig(cmd *exec.Cmd, channel *fdpass.Channel, childEnd *
 	cmd.Env = append(env,
 		fdpass.EnvChannel+"=1",
 		plugin.EnvUnixSocketDir+"="+p.host.dir,
-		server.EnvRunDir+"="+p.host.dir,
-		server.EnvLogLevel+"="+levelName(p.host.opts.Logger),
+		pluginproc.EnvRunDir+"="+p.host.dir,
+		pluginproc.EnvLogLevel+"="+levelName(p.host.opts.Logger),
 	)
 	// Own process group: a terminal's SIGINT reaches only the host. The
 	// kernel sends SIGTERM to the child if the host dies.
@@ -196,7 +196,8 @@ func callError(ctx context.Context, err error) error {
 	return err
 }
 
-// Configure sends the plugin its config (a JSON object) and keeps it for
+// Configure sends the plugin its config (a JSON object) and its instance
+// name (Spec.Name, the plugin block's label), and keeps the config for
 // restarts. Problems are what the plugin rejected; err is a failed call
 // (within the host's StartTimeout).
 func (p *Plugin) Configure(ctx context.Context, configJSON []byte) ([]*sdk.AttributeError, error) {
@@ -206,7 +207,7 @@ func (p *Plugin) Configure(ctx context.Context, configJSON []byte) ([]*sdk.Attri
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.host.opts.StartTimeout)
 	defer cancel()
-	problems, err := proc.phase.Configure(ctx, configJSON)
+	problems, err := proc.phase.Configure(ctx, p.spec.Name, configJSON)
 	if err != nil {
 		return nil, callError(ctx, err)
 	}
@@ -314,7 +315,7 @@ func (p *Plugin) restart(ctx context.Context) (*process, error) {
 func (p *Plugin) reconfigure(ctx context.Context, proc *process, config []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, p.host.opts.StartTimeout)
 	defer cancel()
-	problems, err := proc.phase.Configure(ctx, config)
+	problems, err := proc.phase.Configure(ctx, p.spec.Name, config)
 	if err == nil && len(problems) > 0 {
 		err = errors.New(problems[0].Error())
 	}

@@ -274,7 +274,7 @@ func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options,
 	}
 	for _, pl := range p.Plugins {
 		cfg := map[string]any{}
-		for _, a := range s.Describe(pl.Name).Config {
+		for _, a := range s.Describe(pl.Name).Schema {
 			if v, ok := defaults[pl.Name][a.Name]; ok {
 				cfg[a.Name] = v
 			}

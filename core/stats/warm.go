@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/sdk"
 )
 
 // Warmth compares a target's cold first probe with the warm probes after
@@ -76,10 +77,10 @@ func (w *Warmth) count(s sample.Sample) {
 		w.Reused++
 	}
 	for _, p := range s.Phases {
-		if p.Attributes["tls.resumed"] == true {
+		if p.Attributes[sdk.AttrTLSResumed] == true {
 			w.Resumed++
 		}
-		if p.Attributes["dns.cached"] == true {
+		if p.Attributes[sdk.AttrDNSCached] == true {
 			w.Cached++
 		}
 	}

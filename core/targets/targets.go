@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/probe-net/probe/core/config"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // EnvHosts names the environment variable holding extra targets as
@@ -48,7 +49,7 @@ func DefaultTargets() []config.Target {
 func target(name, host string, port int, protocol string) config.Target {
 	return config.Target{
 		Name: name, Host: host, Port: port, Protocol: protocol,
-		Timeout: config.DefaultTimeout, Phases: config.ChainFor(protocol),
+		Timeout: config.DefaultTimeout, Phases: registry.Chain(protocol),
 	}
 }
 
@@ -85,8 +86,8 @@ func parseEntry(entry string) (config.Target, error) {
 		return config.Target{}, fmt.Errorf("port %q is not a number from 1 to 65535", portText)
 	}
 	proto = strings.ToLower(proto)
-	if !slices.Contains(config.Protocols, proto) {
-		return config.Target{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(config.Protocols, ", "))
+	if !slices.Contains(registry.ProtocolNames(), proto) {
+		return config.Target{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
 	}
 	hostPart := host
 	if strings.Contains(host, ":") {

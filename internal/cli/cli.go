@@ -16,6 +16,7 @@ import (
 
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/plugins"
+	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk/server"
 )
 
@@ -84,7 +85,7 @@ func servePlugin(args []string, stderr io.Writer) int {
 	}
 	phase, ok := plugins.Builtin(args[0])
 	if !ok {
-		fmt.Fprintf(stderr, "probe: no built-in plugin %q (built-ins: %s)\n", args[0], strings.Join(plugins.Names, ", "))
+		fmt.Fprintf(stderr, "probe: no built-in plugin %q (built-ins: %s)\n", args[0], strings.Join(registry.Names(), ", "))
 		return ExitUsage
 	}
 	server.Serve(phase)

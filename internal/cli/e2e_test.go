@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -329,6 +330,51 @@ func TestStaticHostsPluginReplacesDNS(t *testing.T) {
 	}
 	if q := tb.DNSQueries(); len(q) != 0 {
 		t.Errorf("the testbed's DNS server got %d queries; static hosts should need none", len(q))
+	}
+}
+
+// Two plugin blocks run the same binary: each instance learns its block's
+// label and reports its attributes under it, so neither overwrites the other.
+func TestSecondPluginInstanceReportsUnderItsLabel(t *testing.T) {
+	tb := startTestbed(t)
+	plugin := filepath.Join(binDir, "probe-plugin-statichosts")
+	file := filepath.Join(t.TempDir(), "two.hcl")
+	writeFile(t, file, fmt.Sprintf(`
+variable "tcp_port" {}
+
+plugin "dns" {
+  path = %[1]q
+  config {
+    hosts = { "www.probe.test" = ["127.0.0.2"] }
+  }
+}
+
+plugin "pinned" {
+  path = %[1]q
+  config {
+    hosts = { "www.probe.test" = ["127.0.0.1"] }
+  }
+}
+
+target "raw" {
+  host     = "www.probe.test"
+  port     = var.tcp_port
+  protocol = "tcp"
+  phases   = ["dns", "pinned", "tcp"]
+}
+`, plugin))
+	r := runProbe(t, tb, "run", file, "--format", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	attrs := decode(t, r).Targets[0].Attributes
+	for key, want := range map[string]any{
+		"dns.server": "static", "dns.answers": []any{"127.0.0.2"},
+		"pinned.server": "static", "pinned.answers": []any{"127.0.0.1"},
+	} {
+		if !reflect.DeepEqual(attrs[key], want) {
+			t.Errorf("attribute %s = %v, want %v (all: %v)", key, attrs[key], want, attrs)
+		}
 	}
 }
 

@@ -113,7 +113,7 @@ func writePluginsJSON(g *globals, infos []runner.Info) error {
 	for _, in := range infos {
 		p := pluginJSON{Phase: in.Phase, Name: in.Description.Name, Version: in.Description.Version,
 			Source: pluginSource(in), Path: in.Spec.Path, Summary: in.Description.Summary, Config: []configAttr{}}
-		for _, a := range in.Description.Config {
+		for _, a := range in.Description.Schema {
 			p.Config = append(p.Config, configAttr{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description})
 		}
 		doc.Plugins = append(doc.Plugins, p)

@@ -19,6 +19,7 @@ import (
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/plugins/registry"
 )
 
 // maxTestTimeout bounds --timeout: a probe that needs longer is not one.
@@ -107,7 +108,6 @@ func (f *testFlags) register(cmd *cobra.Command) {
 
 // check validates the flags that do not depend on a plugin.
 func (f *testFlags) check(proto string) error {
-	tls, web := proto == "tls" || proto == "https", proto == "http" || proto == "https"
 	switch {
 	case f.format != "table" && f.format != "json":
 		return fmt.Errorf("--format must be table or json, not %q", f.format)
@@ -115,21 +115,31 @@ func (f *testFlags) check(proto string) error {
 		return fmt.Errorf("--count must be at least 1, not %d", f.count)
 	case f.dnsTransport != "" && !slices.Contains([]string{"udp", "tcp", "dot", "doh"}, f.dnsTransport):
 		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %q", f.dnsTransport)
-	case !tls && f.caFile != "":
-		return fmt.Errorf("--ca-file applies to tls and https, not %s", proto)
-	case !tls && f.insecure:
-		return fmt.Errorf("--insecure applies to tls and https, not %s", proto)
-	case !tls && f.sni != "":
-		return fmt.Errorf("--sni applies to tls and https, not %s", proto)
-	case !web && f.path != "":
-		return fmt.Errorf("--path applies to http and https, not %s", proto)
-	case f.path != "" && !strings.HasPrefix(f.path, "/"):
+	}
+	if err := f.checkApplies(proto); err != nil {
+		return err
+	}
+	if f.path != "" && !strings.HasPrefix(f.path, "/") {
 		return fmt.Errorf("--path %q must start with /", f.path)
 	}
 	if err := f.checkDNSServers(); err != nil {
 		return err
 	}
 	return f.checkCAFile()
+}
+
+// checkApplies rejects a flag whose phase is not in proto's chain, such as
+// --sni for tcp (plugins/registry says which phase a flag configures).
+func (f *testFlags) checkApplies(proto string) error {
+	chain := registry.Chain(proto)
+	values := f.pluginValues()
+	for _, fl := range registry.TestFlags() {
+		phase, _, _ := registry.TestFlag(fl.Name)
+		if _, set := values[fl.Name]; set && !slices.Contains(chain, phase) {
+			return fmt.Errorf("--%s applies to %s, not %s", fl.Name, strings.Join(registry.ProtocolsWith(phase), " and "), proto)
+		}
+	}
+	return nil
 }
 
 // checkDNSServers catches the likeliest slip, a resolver given by name, and
@@ -177,32 +187,34 @@ func (f *testFlags) checkCAFile() error {
 	return nil
 }
 
-// defaults are the plugin config the flags set (runner.StartOptions).
+// pluginValues are the values of the plugin config flags that were set,
+// by flag name; which attribute each sets is in plugins/registry.
+func (f *testFlags) pluginValues() map[string]any {
+	v := map[string]any{}
+	setIf := func(flag string, value any, set bool) {
+		if set {
+			v[flag] = value
+		}
+	}
+	setIf("dns-server", f.dnsServers, len(f.dnsServers) > 0)
+	setIf("dns-transport", f.dnsTransport, f.dnsTransport != "")
+	setIf("ca-file", f.caFile, f.caFile != "")
+	setIf("insecure", true, f.insecure)
+	setIf("sni", f.sni, f.sni != "")
+	setIf("path", f.path, f.path != "")
+	return v
+}
+
+// defaults are the plugin config the flags set (the defaults of config.File.ConfigurePlugins):
+// phase → attribute → value.
 func (f *testFlags) defaults() map[string]map[string]any {
 	d := map[string]map[string]any{}
-	set := func(phase, attr string, v any) {
+	for flag, value := range f.pluginValues() {
+		phase, fl, _ := registry.TestFlag(flag)
 		if d[phase] == nil {
 			d[phase] = map[string]any{}
 		}
-		d[phase][attr] = v
-	}
-	if len(f.dnsServers) > 0 {
-		set("dns", "servers", f.dnsServers)
-	}
-	if f.dnsTransport != "" {
-		set("dns", "transport", f.dnsTransport)
-	}
-	if f.caFile != "" {
-		set("tls", "ca_file", f.caFile)
-	}
-	if f.insecure {
-		set("tls", "insecure_skip_verify", true)
-	}
-	if f.sni != "" {
-		set("tls", "server_name", f.sni)
-	}
-	if f.path != "" {
-		set("http", "path", f.path)
+		d[phase][fl.Attribute] = value
 	}
 	return d
 }
@@ -218,12 +230,12 @@ func parseTestTarget(args []string) (config.Target, error) {
 		return config.Target{}, fmt.Errorf("PORT %q: want a number from 1 to 65535 (usage: probe test HOST PORT PROTO)", args[1])
 	}
 	proto := args[2]
-	if !slices.Contains(config.Protocols, proto) {
-		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(config.Protocols, ", "))
+	if !slices.Contains(registry.ProtocolNames(), proto) {
+		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
 	}
 	return config.Target{
 		Name: net.JoinHostPort(host, args[1]), Host: host, Port: port, Protocol: proto,
-		Phases: config.ChainFor(proto),
+		Phases: registry.Chain(proto),
 	}, nil
 }
 

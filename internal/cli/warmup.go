@@ -11,22 +11,8 @@ import (
 	"github.com/probe-net/probe/core/output"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/plugins/registry"
 )
-
-// warmDefaults turn on what makes a repeated probe warm, where the targets
-// file leaves the attribute unset and the plugin declares it.
-var warmDefaults = map[string]map[string]any{
-	"dns":  {"cache": true},
-	"tls":  {"session_cache": true},
-	"http": {"keep_alive": true},
-}
-
-// warmFeatures names each default for people.
-var warmFeatures = map[string]string{
-	"dns.cache":         "dns cache",
-	"tls.session_cache": "tls session resumption",
-	"http.keep_alive":   "http keep-alive (connection reuse)",
-}
 
 func newWarmupCmd(g *globals) *cobra.Command {
 	var src sourceFlags
@@ -91,10 +77,7 @@ func warmup(g *globals, s *source, format string, reuse bool) error {
 	if s.file.Run.Count < 2 {
 		return exit(ExitUsage, "--count must be at least 2: one cold probe and one or more warm ones")
 	}
-	defaults := warmDefaults
-	if !reuse {
-		defaults = map[string]map[string]any{"dns": warmDefaults["dns"], "tls": warmDefaults["tls"]}
-	}
+	defaults := registry.WarmDefaults(reuse)
 	res, err := g.execute(s, execOptions{run: runner.Options{Reuse: reuse}, defaults: defaults, progress: format != "json"})
 	if err != nil {
 		return err
@@ -123,7 +106,7 @@ func features(applied map[string]map[string]any) []string {
 	var out []string
 	for phase, attrs := range applied {
 		for attr := range attrs {
-			name, ok := warmFeatures[phase+"."+attr]
+			name, ok := registry.WarmFeature(phase, attr)
 			if !ok {
 				name = fmt.Sprintf("%s %s", phase, attr)
 			}

@@ -65,11 +65,12 @@ func (*DescribeRequest) Descriptor() ([]byte, []int) {
 }
 
 type DescribeResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Version       string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
-	Summary       string                 `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
-	Config        []*ConfigAttribute     `protobuf:"bytes,4,rep,name=config,proto3" json:"config,omitempty"`
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Name    string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
+	Summary string                 `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
+	// The attributes the plugin's config block takes (sdk.Description.Schema).
+	Schema        []*ConfigAttribute `protobuf:"bytes,4,rep,name=schema,proto3" json:"schema,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -125,9 +126,9 @@ func (x *DescribeResponse) GetSummary() string {
 	return ""
 }
 
-func (x *DescribeResponse) GetConfig() []*ConfigAttribute {
+func (x *DescribeResponse) GetSchema() []*ConfigAttribute {
 	if x != nil {
-		return x.Config
+		return x.Schema
 	}
 	return nil
 }
@@ -135,7 +136,8 @@ func (x *DescribeResponse) GetConfig() []*ConfigAttribute {
 type ConfigAttribute struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// cty type constraint in its JSON form, for example "string" or ["list","string"].
+	// cty type constraint in its JSON form, for example "string" or
+	// ["list","string"]; "int" (cty has none) is a number that must be whole.
 	TypeJson      []byte `protobuf:"bytes,2,opt,name=type_json,json=typeJson,proto3" json:"type_json,omitempty"`
 	Required      bool   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
 	Description   string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
@@ -204,7 +206,11 @@ func (x *ConfigAttribute) GetDescription() string {
 type ConfigureRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A JSON object: attribute name to value.
-	ConfigJson    []byte `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	ConfigJson []byte `protobuf:"bytes,1,opt,name=config_json,json=configJson,proto3" json:"config_json,omitempty"`
+	// The label of the targets file's plugin block this process serves (its
+	// slot in target chains), or the built-in's phase name when no block
+	// declares it. Empty from a caller that does not say.
+	InstanceName  string `protobuf:"bytes,2,opt,name=instance_name,json=instanceName,proto3" json:"instance_name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -244,6 +250,13 @@ func (x *ConfigureRequest) GetConfigJson() []byte {
 		return x.ConfigJson
 	}
 	return nil
+}
+
+func (x *ConfigureRequest) GetInstanceName() string {
+	if x != nil {
+		return x.InstanceName
+	}
+	return ""
 }
 
 type ConfigureResponse struct {
@@ -844,15 +857,16 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x18\n" +
 	"\asummary\x18\x03 \x01(\tR\asummary\x127\n" +
-	"\x06config\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06config\"\x80\x01\n" +
+	"\x06schema\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06schema\"\x80\x01\n" +
 	"\x0fConfigAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\ttype_json\x18\x02 \x01(\fR\btypeJson\x12\x1a\n" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\"3\n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\"X\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
-	"configJson\"N\n" +
+	"configJson\x12#\n" +
+	"\rinstance_name\x18\x02 \x01(\tR\finstanceName\"N\n" +
 	"\x11ConfigureResponse\x129\n" +
 	"\bproblems\x18\x01 \x03(\v2\x1d.probe.phase.v1.ConfigProblemR\bproblems\"G\n" +
 	"\rConfigProblem\x12\x1c\n" +
@@ -943,7 +957,7 @@ var file_internal_phasev1_phase_proto_goTypes = []any{
 	nil,                       // 13: probe.phase.v1.RunResponse.AttributesEntry
 }
 var file_internal_phasev1_phase_proto_depIdxs = []int32{
-	2,  // 0: probe.phase.v1.DescribeResponse.config:type_name -> probe.phase.v1.ConfigAttribute
+	2,  // 0: probe.phase.v1.DescribeResponse.schema:type_name -> probe.phase.v1.ConfigAttribute
 	5,  // 1: probe.phase.v1.ConfigureResponse.problems:type_name -> probe.phase.v1.ConfigProblem
 	6,  // 2: probe.phase.v1.RunRequest.target:type_name -> probe.phase.v1.Target
 	12, // 3: probe.phase.v1.RunRequest.attributes:type_name -> probe.phase.v1.RunRequest.AttributesEntry

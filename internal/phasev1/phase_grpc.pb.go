@@ -37,7 +37,8 @@ const (
 type PhaseClient interface {
 	// Describe returns the plugin's name, version and config schema.
 	Describe(ctx context.Context, in *DescribeRequest, opts ...grpc.CallOption) (*DescribeResponse, error)
-	// Configure hands the plugin its decoded config (a JSON object).
+	// Configure hands the plugin its decoded config (a JSON object) and the
+	// name of the instance it serves.
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
 	// Run runs the phase once for one target.
 	Run(ctx context.Context, in *RunRequest, opts ...grpc.CallOption) (*RunResponse, error)
@@ -87,7 +88,8 @@ func (c *phaseClient) Run(ctx context.Context, in *RunRequest, opts ...grpc.Call
 type PhaseServer interface {
 	// Describe returns the plugin's name, version and config schema.
 	Describe(context.Context, *DescribeRequest) (*DescribeResponse, error)
-	// Configure hands the plugin its decoded config (a JSON object).
+	// Configure hands the plugin its decoded config (a JSON object) and the
+	// name of the instance it serves.
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
 	// Run runs the phase once for one target.
 	Run(context.Context, *RunRequest) (*RunResponse, error)

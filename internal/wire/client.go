@@ -58,11 +58,12 @@ func (c *Client) Describe(ctx context.Context) (sdk.Description, error) {
 	return describeFromProto(resp)
 }
 
-// Configure sends the plugin its config, a JSON object. The problems it
-// reports come back as *sdk.AttributeError (Attribute empty when the problem
-// is not about one attribute); err is for a failed call.
-func (c *Client) Configure(ctx context.Context, configJSON []byte) (problems []*sdk.AttributeError, err error) {
-	resp, err := c.rpc.Configure(ctx, &phasev1.ConfigureRequest{ConfigJson: configJSON})
+// Configure sends the plugin its config, a JSON object, and the name of
+// the instance it serves (sdk.Config.InstanceName; "" when unknown). The
+// problems it reports come back as *sdk.AttributeError (Attribute empty
+// when the problem is not about one attribute); err is for a failed call.
+func (c *Client) Configure(ctx context.Context, instance string, configJSON []byte) (problems []*sdk.AttributeError, err error) {
+	resp, err := c.rpc.Configure(ctx, &phasev1.ConfigureRequest{ConfigJson: configJSON, InstanceName: instance})
 	if err != nil {
 		return nil, err
 	}

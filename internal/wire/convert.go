@@ -113,12 +113,12 @@ func attrsFromProto(in map[string]*phasev1.Value) sdk.Attributes {
 
 func describeToProto(d sdk.Description) (*phasev1.DescribeResponse, error) {
 	resp := &phasev1.DescribeResponse{Name: d.Name, Version: d.Version, Summary: d.Summary}
-	for _, a := range d.Config {
+	for _, a := range d.Schema {
 		tj, err := json.Marshal(a.Type)
 		if err != nil {
 			return nil, fmt.Errorf("config attribute %q: %w", a.Name, err)
 		}
-		resp.Config = append(resp.Config, &phasev1.ConfigAttribute{
+		resp.Schema = append(resp.Schema, &phasev1.ConfigAttribute{
 			Name: a.Name, TypeJson: tj, Required: a.Required, Description: a.Description,
 		})
 	}
@@ -127,12 +127,12 @@ func describeToProto(d sdk.Description) (*phasev1.DescribeResponse, error) {
 
 func describeFromProto(resp *phasev1.DescribeResponse) (sdk.Description, error) {
 	d := sdk.Description{Name: resp.GetName(), Version: resp.GetVersion(), Summary: resp.GetSummary()}
-	for _, a := range resp.GetConfig() {
+	for _, a := range resp.GetSchema() {
 		var t sdk.Type
 		if err := json.Unmarshal(a.GetTypeJson(), &t); err != nil {
 			return sdk.Description{}, fmt.Errorf("config attribute %q: %w", a.GetName(), err)
 		}
-		d.Config = append(d.Config, sdk.Attribute{
+		d.Schema = append(d.Schema, sdk.Attribute{
 			Name: a.GetName(), Type: t, Required: a.GetRequired(), Description: a.GetDescription(),
 		})
 	}

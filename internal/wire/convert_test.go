@@ -50,10 +50,10 @@ func TestAddresses(t *testing.T) {
 }
 
 func TestDescriptionRoundTrip(t *testing.T) {
-	d := sdk.Description{Name: "x", Version: "1", Summary: "s", Config: []sdk.Attribute{
+	d := sdk.Description{Name: "x", Version: "1", Summary: "s", Schema: []sdk.Attribute{
 		{Name: "servers", Type: sdk.List(sdk.String), Required: true, Description: "d"},
 		{Name: "hosts", Type: sdk.Map(sdk.List(sdk.String))},
-		{Name: "n", Type: sdk.Number}, {Name: "b", Type: sdk.Bool},
+		{Name: "n", Type: sdk.Number}, {Name: "i", Type: sdk.List(sdk.Int)}, {Name: "b", Type: sdk.Bool},
 	}}
 	pb, err := describeToProto(d)
 	if err != nil {
@@ -63,7 +63,7 @@ func TestDescriptionRoundTrip(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(got, d) {
 		t.Errorf("round trip:\n got %#v\nwant %#v\n%v", got, d, err)
 	}
-	if _, err := describeToProto(sdk.Description{Config: []sdk.Attribute{{Name: "zero"}}}); err == nil {
+	if _, err := describeToProto(sdk.Description{Schema: []sdk.Attribute{{Name: "zero"}}}); err == nil {
 		t.Error("an attribute without a type was accepted")
 	}
 }

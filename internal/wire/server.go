@@ -31,7 +31,7 @@ func (s *server) Describe(context.Context, *phasev1.DescribeRequest) (*phasev1.D
 }
 
 func (s *server) Configure(_ context.Context, req *phasev1.ConfigureRequest) (*phasev1.ConfigureResponse, error) {
-	err := s.impl.Configure(sdk.NewConfig(req.GetConfigJson()))
+	err := s.impl.Configure(sdk.NewConfig(req.GetConfigJson()).WithInstanceName(req.GetInstanceName()))
 	resp := &phasev1.ConfigureResponse{}
 	for _, e := range flatten(err) {
 		p := &phasev1.ConfigProblem{Message: e.Error()}

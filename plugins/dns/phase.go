@@ -48,7 +48,7 @@ import (
 
 // Name is the phase's name; Version the plugin's.
 const (
-	Name    = "dns"
+	Name    = sdk.PhaseDNS
 	Version = "0.1.0"
 )
 
@@ -70,7 +70,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Resolves the host name over UDP, TCP, DNS over TLS or DNS over HTTPS",
-		Config:  schema,
+		Schema:  schema,
 	}
 }
 

@@ -24,7 +24,7 @@ func TestDescribe(t *testing.T) {
 		t.Fatalf("description = %+v", d)
 	}
 	var names []string
-	for _, a := range d.Config {
+	for _, a := range d.Schema {
 		names = append(names, a.Name)
 	}
 	want := []string{"servers", "transport", "timeout", "attempts", "families", "prefer", "edns0_size",

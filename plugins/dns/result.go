@@ -45,18 +45,18 @@ func (r *resolution) result(d time.Duration) *sdk.Result {
 
 func (r *resolution) attributes() sdk.Attributes {
 	a := sdk.Attributes{
-		"dns.source":  r.source,
-		"dns.cached":  r.source == sourceCache,
-		"dns.queries": r.attempts,
+		sdk.AttrDNSSource:  r.source,
+		sdk.AttrDNSCached:  r.source == sourceCache,
+		sdk.AttrDNSQueries: r.attempts,
 	}
-	setIf(a, "dns.answers", addrStrings(r.addrs), len(r.addrs) > 0)
-	setIf(a, "dns.cname", r.chain, len(r.chain) > 0)
-	setIf(a, "dns.server", r.server, r.server != "")
-	setIf(a, "dns.transport", r.transport, r.transport != "")
-	setIf(a, "dns.rcode", rcodeName(r.rcode), r.rcode >= 0)
-	setIf(a, "dns.ttl", r.ttl, r.ttl >= 0)
-	setIf(a, "dns.truncated_retry", r.truncated, r.source == sourceServer)
-	setIf(a, "dns.errors", r.failures, len(r.failures) > 0)
+	setIf(a, sdk.AttrDNSAnswers, addrStrings(r.addrs), len(r.addrs) > 0)
+	setIf(a, sdk.AttrDNSCNAME, r.chain, len(r.chain) > 0)
+	setIf(a, sdk.AttrDNSServer, r.server, r.server != "")
+	setIf(a, sdk.AttrDNSTransport, r.transport, r.transport != "")
+	setIf(a, sdk.AttrDNSRcode, rcodeName(r.rcode), r.rcode >= 0)
+	setIf(a, sdk.AttrDNSTTL, r.ttl, r.ttl >= 0)
+	setIf(a, sdk.AttrDNSTruncatedRetry, r.truncated, r.source == sourceServer)
+	setIf(a, sdk.AttrDNSErrors, r.failures, len(r.failures) > 0)
 	return a
 }
 

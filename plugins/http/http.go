@@ -21,7 +21,7 @@ import (
 
 // Name is the phase's name; Version is the plugin's version.
 const (
-	Name    = "http"
+	Name    = sdk.PhaseHTTP
 	Version = "0.1.0"
 )
 
@@ -48,7 +48,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Sends an HTTP/1.1 HEAD (or GET) over the connection and checks the status",
-		Config: []sdk.Attribute{
+		Schema: []sdk.Attribute{
 			{Name: "path", Type: sdk.String, Description: `request path and query, starting with "/" (default "/")`},
 			{Name: "host", Type: sdk.String, Description: `Host header (default: the target's host, plus ":port" unless it is the protocol's default port)`},
 			{Name: "user_agent", Type: sdk.String, Description: `User-Agent header (default "probe/0.1"; "" sends none)`},
@@ -77,7 +77,7 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	if req.Conn == nil {
 		return nil, sdk.Errorf(sdk.KindInput, "no connection to send the request on (a tcp or tls phase must come first)")
 	}
-	if alpn, ok := req.Attributes["tls.alpn"].(string); ok && alpn != "" && alpn != "http/1.1" {
+	if alpn, ok := req.Attributes[sdk.AttrTLSALPN].(string); ok && alpn != "" && alpn != "http/1.1" {
 		return nil, sdk.Errorf(sdk.KindProtocol,
 			"the TLS session agreed on ALPN %q, but this phase speaks HTTP/1.1 only: offer alpn = [\"http/1.1\"] in the tls plugin", alpn)
 	}
@@ -99,7 +99,7 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 // the request (421 Misdirected Request).
 func withTLSName(req *sdk.Request) sdk.Target {
 	t := req.Target
-	if name, ok := req.Attributes["tls.server_name"].(string); ok && name != "" {
+	if name, ok := req.Attributes[sdk.AttrTLSServerName].(string); ok && name != "" {
 		t.Host = name
 	}
 	return t

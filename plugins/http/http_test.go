@@ -26,7 +26,7 @@ func TestDescribe(t *testing.T) {
 		t.Fatalf("description = %+v", d)
 	}
 	var names []string
-	for _, a := range d.Config {
+	for _, a := range d.Schema {
 		names = append(names, a.Name+":"+a.Type.String())
 	}
 	want := "path:string host:string user_agent:string headers:map(string) expect_status:list(number) " +

@@ -99,7 +99,7 @@ func (s *session) reusable(resp *http.Response) bool {
 func (s *session) exchange(method string, keepAlive bool) (*http.Response, error) {
 	s.method = method
 	s.duration = 0
-	s.attrs["http.method"] = method
+	s.attrs[sdk.AttrHTTPMethod] = method
 	s.limit.arm(s.cfg.maxHeaderBytes)
 	defer s.limit.disarm()
 
@@ -107,14 +107,14 @@ func (s *session) exchange(method string, keepAlive bool) (*http.Response, error
 	s.askedKeepAlive = keepAlive
 	_, err := s.conn.Write(s.request(method, keepAlive))
 	s.write += time.Since(writeStart)
-	s.attrs["http.write"] = s.write
+	s.attrs[sdk.AttrHTTPWrite] = s.write
 	if err != nil {
 		return nil, s.ioError("sending "+s.what(), err)
 	}
 	if _, err := s.br.Peek(1); err != nil {
 		return nil, s.readError(err, true)
 	}
-	s.attrs["http.ttfb"] = time.Since(s.start)
+	s.attrs[sdk.AttrHTTPTTFB] = time.Since(s.start)
 	resp, err := s.readFinal(method)
 	s.duration = time.Since(s.start)
 	if err != nil {
@@ -161,15 +161,15 @@ func (s *session) readFinal(method string) (*http.Response, error) {
 
 // report records what the final response says.
 func (s *session) report(resp *http.Response) {
-	s.attrs["http.status"] = int64(resp.StatusCode)
-	s.attrs["http.protocol"] = resp.Proto
+	s.attrs[sdk.AttrHTTPStatus] = int64(resp.StatusCode)
+	s.attrs[sdk.AttrHTTPProtocol] = resp.Proto
 	// Open only if both sides asked: with "Connection: close" sent, the
 	// server need not echo it to end the connection.
-	s.attrs["http.keep_alive"] = s.askedKeepAlive && !resp.Close
+	s.attrs[sdk.AttrHTTPKeepAlive] = s.askedKeepAlive && !resp.Close
 	for attr, name := range map[string]string{
-		"http.location":     "Location",
-		"http.server":       "Server",
-		"http.content_type": "Content-Type",
+		sdk.AttrHTTPLocation:    "Location",
+		sdk.AttrHTTPServer:      "Server",
+		sdk.AttrHTTPContentType: "Content-Type",
 	} {
 		if v := resp.Header.Get(name); v != "" {
 			s.attrs[attr] = v
@@ -178,7 +178,7 @@ func (s *session) report(resp *http.Response) {
 	// From the header itself: Go sets ContentLength to 0 for 204 and 304,
 	// whose Content-Length describes the representation, not a body.
 	if n, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64); err == nil && n >= 0 {
-		s.attrs["http.content_length"] = n
+		s.attrs[sdk.AttrHTTPContentLength] = n
 	}
 }
 
@@ -186,13 +186,13 @@ func (s *session) report(resp *http.Response) {
 // The body is deliberately not closed: Close would read all of it.
 func (s *session) discardBody(resp *http.Response) {
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
-	s.attrs["http.body_bytes"] = n
+	s.attrs[sdk.AttrHTTPBodyBytes] = n
 	s.bodyDone = err == nil && n < maxBodyBytes
 	// The body is outside the phase's timing, but a body that stops short
 	// (a stream that never ends, a reset) is said in the result.
-	s.attrs["http.body_complete"] = s.bodyDone
+	s.attrs[sdk.AttrHTTPBodyComplete] = s.bodyDone
 	if err != nil {
-		s.attrs["http.body_error"] = err.Error()
+		s.attrs[sdk.AttrHTTPBodyError] = err.Error()
 		sdk.Logger(s.ctx).Debug("reading the response body failed", "error", err, "read", n)
 	}
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Name is the phase's name.
-const Name = "tcp"
+const Name = sdk.PhaseTCP
 
 // Version is the plugin's version.
 const Version = "0.1.0"
@@ -38,7 +38,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Connects to the resolved addresses with Happy Eyeballs (RFC 8305)",
-		Config:  configSchema,
+		Schema:  configSchema,
 	}
 }
 
@@ -69,15 +69,15 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	out := race{dial: s.dial, delay: s.attemptDelay}.run(ctx, candidates)
 	res := &sdk.Result{
 		Duration:   out.took,
-		Attributes: sdk.Attributes{"tcp.attempts": int64(out.attempts)},
+		Attributes: sdk.Attributes{sdk.AttrTCPAttempts: int64(out.attempts)},
 	}
 	if out.conn == nil {
 		return res, failure(ctx, out.failures)
 	}
 	res.Conn = out.conn
-	res.Attributes["tcp.remote"] = out.addr.String()
-	res.Attributes["tcp.local"] = out.conn.LocalAddr().String()
-	res.Attributes["tcp.family"] = familyOf(out.addr.Addr()).String()
+	res.Attributes[sdk.AttrTCPRemote] = out.addr.String()
+	res.Attributes[sdk.AttrTCPLocal] = out.conn.LocalAddr().String()
+	res.Attributes[sdk.AttrTCPFamily] = familyOf(out.addr.Addr()).String()
 	return res, nil
 }
 

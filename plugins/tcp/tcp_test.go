@@ -291,7 +291,7 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("description = %+v", d)
 	}
 	var names []string
-	for _, a := range d.Config {
+	for _, a := range d.Schema {
 		names = append(names, a.Name+":"+a.Type.String())
 	}
 	want := []string{"family:string", "attempt_delay:string", "connect_timeout:string", "source_address:string"}

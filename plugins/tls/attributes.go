@@ -12,14 +12,14 @@ import (
 
 // addSession reports what the handshake negotiated.
 func addSession(attrs sdk.Attributes, st tls.ConnectionState) {
-	attrs["tls.version"] = tls.VersionName(st.Version)
-	attrs["tls.cipher"] = tls.CipherSuiteName(st.CipherSuite)
-	attrs["tls.resumed"] = st.DidResume
+	attrs[sdk.AttrTLSVersion] = tls.VersionName(st.Version)
+	attrs[sdk.AttrTLSCipher] = tls.CipherSuiteName(st.CipherSuite)
+	attrs[sdk.AttrTLSResumed] = st.DidResume
 	if st.CurveID != 0 { // no key exchange group (e.g. RSA key exchange)
-		attrs["tls.curve"] = st.CurveID.String()
+		attrs[sdk.AttrTLSCurve] = st.CurveID.String()
 	}
 	if st.NegotiatedProtocol != "" {
-		attrs["tls.alpn"] = st.NegotiatedProtocol
+		attrs[sdk.AttrTLSALPN] = st.NegotiatedProtocol
 	}
 }
 
@@ -28,11 +28,11 @@ func addPeer(attrs sdk.Attributes, leaf *x509.Certificate) {
 	if leaf == nil {
 		return
 	}
-	attrs["tls.peer.subject"] = leaf.Subject.String()
-	attrs["tls.peer.issuer"] = leaf.Issuer.String()
-	attrs["tls.peer.sans"] = sans(leaf)
-	attrs["tls.peer.not_after"] = leaf.NotAfter.UTC().Format(time.RFC3339)
-	attrs["tls.peer.days_left"] = daysLeft(leaf.NotAfter, time.Now())
+	attrs[sdk.AttrTLSPeerSubject] = leaf.Subject.String()
+	attrs[sdk.AttrTLSPeerIssuer] = leaf.Issuer.String()
+	attrs[sdk.AttrTLSPeerSANs] = sans(leaf)
+	attrs[sdk.AttrTLSPeerNotAfter] = leaf.NotAfter.UTC().Format(time.RFC3339)
+	attrs[sdk.AttrTLSPeerDaysLeft] = daysLeft(leaf.NotAfter, time.Now())
 }
 
 // sans lists the certificate's subject alternative names: DNS names, IP

@@ -13,7 +13,7 @@ import (
 )
 
 // Name is the phase's name.
-const Name = "tls"
+const Name = sdk.PhaseTLS
 
 // Version is the plugin's version.
 const Version = "0.1.0"
@@ -38,7 +38,7 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Handshakes TLS on the connection and verifies the certificate",
-		Config:  configSchema,
+		Schema:  configSchema,
 	}
 }
 
@@ -66,9 +66,9 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	conn := tls.Client(req.Conn, cfg)
 	start := time.Now()
 	err = conn.HandshakeContext(ctx)
-	res := &sdk.Result{Duration: time.Since(start), Attributes: sdk.Attributes{"tls.server_name": cfg.ServerName}}
+	res := &sdk.Result{Duration: time.Since(start), Attributes: sdk.Attributes{sdk.AttrTLSServerName: cfg.ServerName}}
 	if s.insecure {
-		res.Attributes["tls.insecure"] = true
+		res.Attributes[sdk.AttrTLSInsecure] = true
 	}
 	if err != nil {
 		addPeer(res.Attributes, unverifiedLeaf(err))

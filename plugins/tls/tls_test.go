@@ -411,7 +411,7 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("description = %+v", d)
 	}
 	var names []string
-	for _, a := range d.Config {
+	for _, a := range d.Schema {
 		names = append(names, a.Name+":"+a.Type.String())
 	}
 	want := []string{"server_name:string", "alpn:list(string)", "min_version:string", "max_version:string", "ca_file:string",

@@ -81,10 +81,19 @@ func (h *Harness) Describe(t testing.TB) sdk.Description {
 
 // Configure sends a JSON object as config and returns what the phase
 // rejected (nil when it accepted it). The host normally type-checks config
-// against the schema first; here the JSON goes to the phase as it is.
+// against the schema first; here the JSON goes to the phase as it is. The
+// phase sees an empty sdk.Config.InstanceName; see ConfigureInstance.
 func (h *Harness) Configure(t testing.TB, configJSON string) []*sdk.AttributeError {
 	t.Helper()
-	problems, err := h.client.Configure(context.Background(), []byte(configJSON))
+	return h.ConfigureInstance(t, "", configJSON)
+}
+
+// ConfigureInstance is Configure for the instance called instance, as the
+// host sends it for a `plugin "NAME"` block: sdk.Config.InstanceName
+// returns it in the phase.
+func (h *Harness) ConfigureInstance(t testing.TB, instance, configJSON string) []*sdk.AttributeError {
+	t.Helper()
+	problems, err := h.client.Configure(context.Background(), instance, []byte(configJSON))
 	if err != nil {
 		t.Fatalf("sdktest: configure: %v", err)
 	}

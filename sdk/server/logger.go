@@ -8,6 +8,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/probe-net/probe/internal/pluginproc"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -20,7 +21,7 @@ type withLogger struct {
 
 func (w withLogger) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	start := time.Now()
-	res, err := w.Phase.Run(sdk.WithLogger(ctx, w.logger), req)
+	res, err := w.Phase.Run(pluginproc.WithLogger(ctx, w.logger), req)
 	if w.logger.IsDebug() {
 		args := []any{"target", req.Target.Name, "host", req.Target.Host, "wall", time.Since(start).String()}
 		if res != nil {

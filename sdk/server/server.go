@@ -18,24 +18,17 @@ import (
 	"github.com/hashicorp/go-plugin"
 
 	"github.com/probe-net/probe/internal/fdpass"
+	"github.com/probe-net/probe/internal/pluginproc"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 )
-
-// EnvLogLevel sets the plugin's log level (trace, debug, info, warn, error).
-// The host sets it to its own level.
-const EnvLogLevel = "PROBE_PLUGIN_LOG_LEVEL"
-
-// EnvRunDir names the per-run directory holding the plugin's unix socket;
-// the host sets it. A plugin whose host died removes its socket from there.
-const EnvRunDir = "PROBE_RUN_DIR"
 
 // Serve serves phase over go-plugin until the host stops it. It never
 // returns normally; run by hand it prints an explanation and exits 1.
 func Serve(phase sdk.Phase) {
 	logger := hclog.New(&hclog.LoggerOptions{
 		Name:       phase.Describe().Name,
-		Level:      hclog.LevelFromString(os.Getenv(EnvLogLevel)),
+		Level:      hclog.LevelFromString(os.Getenv(pluginproc.EnvLogLevel)),
 		Output:     os.Stderr, // created before Serve redirects stderr
 		JSONFormat: true,
 	})
@@ -73,7 +66,7 @@ func cleanUpIfOrphaned(logger hclog.Logger) {
 	go func() {
 		<-sig
 		if reparented(parent, 2*time.Second) {
-			removeRunDir(os.Getenv(EnvRunDir))
+			removeRunDir(os.Getenv(pluginproc.EnvRunDir))
 		}
 		os.Exit(1)
 	}()

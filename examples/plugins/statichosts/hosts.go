@@ -34,6 +34,7 @@ type config struct {
 type table struct {
 	names    map[string][]netip.Addr // key: canonicalName
 	families []string                // wanted, in config order
+	instance string                  // the plugin block's label (sdk.Config.InstanceName)
 }
 
 // canonicalName is how names are compared: case-insensitive, with or

@@ -55,13 +55,15 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Resolves names from a static map or hosts file, without DNS",
-		Config:  schema,
+		Schema:  schema,
 	}
 }
 
 // Configure validates the config and replaces the table. Every bad
 // attribute is reported (joined), not just the first, each naming the
-// attribute so probe can point at its line in the targets file.
+// attribute so probe can point at its line in the targets file. The
+// instance name (the plugin block's label) is kept with the table: Run
+// reports its attributes under it.
 func (p *Phase) Configure(cfg sdk.Config) error {
 	var c config
 	if err := cfg.Decode(&c); err != nil {
@@ -71,6 +73,7 @@ func (p *Phase) Configure(cfg sdk.Config) error {
 	if err != nil {
 		return err
 	}
+	t.instance = cfg.InstanceName()
 	p.table.Store(t)
 	return nil
 }
@@ -94,9 +97,14 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 
 	start := time.Now()
 	addrs, known := t.lookup(host)
+	// Report the resolver attributes probe knows (sdk.AttrDNS*). Filling the
+	// "dns" slot, they keep their names, so probe shows them like its own
+	// resolver's; a second instance (plugin "pinned") reports
+	// "pinned.server" and "pinned.answers" instead of overwriting them.
+	serverKey, answersKey := sdk.InstanceKey(t.instance, sdk.AttrDNSServer), sdk.InstanceKey(t.instance, sdk.AttrDNSAnswers)
 	res := &sdk.Result{
 		Duration:   time.Since(start),
-		Attributes: sdk.Attributes{"dns.server": "static"},
+		Attributes: sdk.Attributes{serverKey: "static"},
 	}
 	// On failure, return the partial result too: the duration and the
 	// attributes known so far still belong in the report.
@@ -108,9 +116,9 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 			host, strings.Join(t.families, " or "))
 	}
 	res.Addresses = addrs
-	res.Attributes["dns.answers"] = addrStrings(addrs) // attribute values: string, []string, ...
+	res.Attributes[answersKey] = addrStrings(addrs) // attribute values: string, []string, ...
 	// Log through the SDK's logger, never to stdout (it carries the plugin
 	// protocol). probe shows trace lines with -vv.
-	sdk.Logger(ctx).Trace("static lookup", "host", host, "answers", res.Attributes["dns.answers"])
+	sdk.Logger(ctx).Trace("static lookup", "host", host, "answers", res.Attributes[answersKey])
 	return res, nil
 }

@@ -53,7 +53,7 @@ func TestDescribe(t *testing.T) {
 		t.Errorf("Describe = %+v", d)
 	}
 	var got []string
-	for _, a := range d.Config {
+	for _, a := range d.Schema {
 		got = append(got, a.Name+" "+a.Type.String())
 	}
 	want := []string{"hosts map(list(string))", "hosts_file string", "families list(string)"}
@@ -78,6 +78,28 @@ func TestLookupReturnsAddressesInConfiguredOrder(t *testing.T) {
 		want := sdk.Attributes{"dns.server": "static", "dns.answers": []string{"::1", "127.0.0.1"}}
 		if !reflect.DeepEqual(res.Attributes, want) {
 			t.Errorf("%s: attributes %v, want %v", host, res.Attributes, want)
+		}
+	}
+}
+
+// An instance configured under its own block label reports its attributes
+// under that label; one filling the "dns" slot keeps probe's dns.* names.
+func TestInstanceNameLabelsAttributes(t *testing.T) {
+	const hosts = `{"hosts": {"www.probe.test": ["127.0.0.1"]}}`
+	for instance, want := range map[string]sdk.Attributes{
+		"dns":    {"dns.server": "static", "dns.answers": []string{"127.0.0.1"}},
+		"pinned": {"pinned.server": "static", "pinned.answers": []string{"127.0.0.1"}},
+	} {
+		h := sdktest.New(t, New())
+		if problems := h.ConfigureInstance(t, instance, hosts); problems != nil {
+			t.Fatal(problems)
+		}
+		res, err := resolve(t, h, "www.probe.test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(res.Attributes, want) {
+			t.Errorf("instance %q: attributes %v, want %v", instance, res.Attributes, want)
 		}
 	}
 }

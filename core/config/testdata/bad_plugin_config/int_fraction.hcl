@@ -1,0 +1,6 @@
+plugin "counter" {
+  path = "./probe-plugin-counter"
+  config {
+    retries = 1.5
+  }
+}
