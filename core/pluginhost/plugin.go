@@ -52,6 +52,9 @@ type process struct {
 func (pr *process) exited() bool { return pr.client.Exited() }
 
 func (pr *process) kill() {
+	if pr.phase != nil {
+		pr.phase.Close()
+	}
 	pr.client.Kill()
 	pr.channel.Close()
 }

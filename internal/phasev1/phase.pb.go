@@ -439,7 +439,10 @@ type RunRequest struct {
 	// Time the phase may take, in nanoseconds; 0 means no limit. The host
 	// waits a little longer than this for the answer, so that the plugin's
 	// own, more precise timeout error reaches it.
-	TimeoutNs     int64 `protobuf:"varint,6,opt,name=timeout_ns,json=timeoutNs,proto3" json:"timeout_ns,omitempty"`
+	TimeoutNs int64 `protobuf:"varint,6,opt,name=timeout_ns,json=timeoutNs,proto3" json:"timeout_ns,omitempty"`
+	// Identifies the run on the Calls stream (unused by Run); the host
+	// assigns it, unique per stream.
+	CallId        uint64 `protobuf:"varint,7,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -516,6 +519,13 @@ func (x *RunRequest) GetTimeoutNs() int64 {
 	return 0
 }
 
+func (x *RunRequest) GetCallId() uint64 {
+	if x != nil {
+		return x.CallId
+	}
+	return 0
+}
+
 type RunResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Time the phase measured around its own work, in nanoseconds.
@@ -528,7 +538,9 @@ type RunResponse struct {
 	Failure *Failure `protobuf:"bytes,5,opt,name=failure,proto3" json:"failure,omitempty"`
 	// The connection the phase used can carry another request (HTTP
 	// keep-alive); the host may start the next probe on it.
-	Reusable      bool `protobuf:"varint,6,opt,name=reusable,proto3" json:"reusable,omitempty"`
+	Reusable bool `protobuf:"varint,6,opt,name=reusable,proto3" json:"reusable,omitempty"`
+	// The call_id of the request this answers (Calls only).
+	CallId        uint64 `protobuf:"varint,7,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -603,6 +615,13 @@ func (x *RunResponse) GetReusable() bool {
 		return x.Reusable
 	}
 	return false
+}
+
+func (x *RunResponse) GetCallId() uint64 {
+	if x != nil {
+		return x.CallId
+	}
+	return 0
 }
 
 type Failure struct {
@@ -876,7 +895,7 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x03 \x01(\rR\x04port\x12\x1a\n" +
-	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"\xd4\x02\n" +
+	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"\xed\x02\n" +
 	"\n" +
 	"RunRequest\x12.\n" +
 	"\x06target\x18\x01 \x01(\v2\x16.probe.phase.v1.TargetR\x06target\x12\x1c\n" +
@@ -887,10 +906,11 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"attributes\x18\x05 \x03(\v2*.probe.phase.v1.RunRequest.AttributesEntryR\n" +
 	"attributes\x12\x1d\n" +
 	"\n" +
-	"timeout_ns\x18\x06 \x01(\x03R\ttimeoutNs\x1aT\n" +
+	"timeout_ns\x18\x06 \x01(\x03R\ttimeoutNs\x12\x17\n" +
+	"\acall_id\x18\a \x01(\x04R\x06callId\x1aT\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"\xd9\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"\xf2\x02\n" +
 	"\vRunResponse\x12\x1f\n" +
 	"\vduration_ns\x18\x01 \x01(\x03R\n" +
 	"durationNs\x12\x1c\n" +
@@ -900,7 +920,8 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"attributes\x18\x04 \x03(\v2+.probe.phase.v1.RunResponse.AttributesEntryR\n" +
 	"attributes\x121\n" +
 	"\afailure\x18\x05 \x01(\v2\x17.probe.phase.v1.FailureR\afailure\x12\x1a\n" +
-	"\breusable\x18\x06 \x01(\bR\breusable\x1aT\n" +
+	"\breusable\x18\x06 \x01(\bR\breusable\x12\x17\n" +
+	"\acall_id\x18\a \x01(\x04R\x06callId\x1aT\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"7\n" +
@@ -921,11 +942,12 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\x04kind\"$\n" +
 	"\n" +
 	"StringList\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\tR\x06values2\xe8\x01\n" +
+	"\x06values\x18\x01 \x03(\tR\x06values2\xae\x02\n" +
 	"\x05Phase\x12M\n" +
 	"\bDescribe\x12\x1f.probe.phase.v1.DescribeRequest\x1a .probe.phase.v1.DescribeResponse\x12P\n" +
 	"\tConfigure\x12 .probe.phase.v1.ConfigureRequest\x1a!.probe.phase.v1.ConfigureResponse\x12>\n" +
-	"\x03Run\x12\x1a.probe.phase.v1.RunRequest\x1a\x1b.probe.phase.v1.RunResponseB-Z+github.com/probe-net/probe/internal/phasev1b\x06proto3"
+	"\x03Run\x12\x1a.probe.phase.v1.RunRequest\x1a\x1b.probe.phase.v1.RunResponse\x12D\n" +
+	"\x05Calls\x12\x1a.probe.phase.v1.RunRequest\x1a\x1b.probe.phase.v1.RunResponse(\x010\x01B-Z+github.com/probe-net/probe/internal/phasev1b\x06proto3"
 
 var (
 	file_internal_phasev1_phase_proto_rawDescOnce sync.Once
@@ -969,11 +991,13 @@ var file_internal_phasev1_phase_proto_depIdxs = []int32{
 	0,  // 9: probe.phase.v1.Phase.Describe:input_type -> probe.phase.v1.DescribeRequest
 	3,  // 10: probe.phase.v1.Phase.Configure:input_type -> probe.phase.v1.ConfigureRequest
 	7,  // 11: probe.phase.v1.Phase.Run:input_type -> probe.phase.v1.RunRequest
-	1,  // 12: probe.phase.v1.Phase.Describe:output_type -> probe.phase.v1.DescribeResponse
-	4,  // 13: probe.phase.v1.Phase.Configure:output_type -> probe.phase.v1.ConfigureResponse
-	8,  // 14: probe.phase.v1.Phase.Run:output_type -> probe.phase.v1.RunResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
+	7,  // 12: probe.phase.v1.Phase.Calls:input_type -> probe.phase.v1.RunRequest
+	1,  // 13: probe.phase.v1.Phase.Describe:output_type -> probe.phase.v1.DescribeResponse
+	4,  // 14: probe.phase.v1.Phase.Configure:output_type -> probe.phase.v1.ConfigureResponse
+	8,  // 15: probe.phase.v1.Phase.Run:output_type -> probe.phase.v1.RunResponse
+	8,  // 16: probe.phase.v1.Phase.Calls:output_type -> probe.phase.v1.RunResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name

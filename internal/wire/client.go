@@ -19,6 +19,7 @@ import (
 // Client is the host's handle on one phase plugin.
 type Client struct {
 	rpc     phasev1.PhaseClient
+	calls   *callMux
 	channel *fdpass.Channel
 }
 
@@ -106,13 +107,27 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 		ctx, cancel = context.WithTimeout(ctx, call.Timeout+TimeoutGrace)
 		defer cancel()
 	}
-	resp, err := c.rpc.Run(ctx, req)
+	resp, err := c.invoke(ctx, req)
 	if err != nil {
 		c.discard(req.OutConnId)
 		return Reply{}, err
 	}
 	return c.reply(ctx, req.OutConnId, resp)
 }
+
+// invoke runs req on the Calls stream, or as a unary Run for a plugin
+// without one.
+func (c *Client) invoke(ctx context.Context, req *phasev1.RunRequest) (*phasev1.RunResponse, error) {
+	resp, err := c.calls.call(ctx, req)
+	if errors.Is(err, errUnary) {
+		req.CallId = 0
+		return c.rpc.Run(ctx, req)
+	}
+	return resp, err
+}
+
+// Close ends the Calls stream; calls in flight fail.
+func (c *Client) Close() { c.calls.close() }
 
 func (c *Client) reply(ctx context.Context, outID uint64, resp *phasev1.RunResponse) (Reply, error) {
 	addrs, err := addrsFromProto(resp.GetAddresses())

@@ -52,7 +52,7 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 
 // GRPCClient returns a *Client for the host.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, c *grpc.ClientConn) (interface{}, error) {
-	return &Client{rpc: phasev1.NewPhaseClient(c), channel: p.ClientChannel}, nil
+	return newClient(phasev1.NewPhaseClient(c), p.ClientChannel), nil
 }
 
 // PluginSet returns the versioned plugin set for go-plugin's client or server config.
@@ -64,3 +64,9 @@ var lastConnID atomic.Uint64
 
 // nextConnID returns a connection id unique within this host process.
 func nextConnID() uint64 { return lastConnID.Add(1) }
+
+func newClient(rpc phasev1.PhaseClient, ch *fdpass.Channel) *Client {
+	return &Client{rpc: rpc, channel: ch, calls: &callMux{open: func(ctx context.Context) (phasev1.Phase_CallsClient, error) {
+		return rpc.Calls(ctx)
+	}}}
+}
