@@ -114,7 +114,7 @@ type callMux struct {
 type callStream struct {
 	stream  phasev1.Phase_CallsClient
 	cancel  context.CancelFunc
-	sendMu  sync.Mutex // serialises Sends
+	sendMu  sync.Mutex                           // serialises Sends
 	pending map[uint64]chan *phasev1.RunResponse // guarded by callMux.mu
 	done    chan struct{}                        // closed when the stream ended
 	err     error                                // why; set before done closes

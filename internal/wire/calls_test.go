@@ -24,7 +24,7 @@ import (
 // the target's name: answers to concurrent calls come back out of order.
 type sleepPhase struct{}
 
-func (sleepPhase) Describe() sdk.Description   { return sdk.Description{Name: "sleep", Version: "test"} }
+func (sleepPhase) Describe() sdk.Description  { return sdk.Description{Name: "sleep", Version: "test"} }
 func (sleepPhase) Configure(sdk.Config) error { return nil }
 func (sleepPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
 	select {
