@@ -11,7 +11,7 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 PROTO              := internal/phasev1/phase.proto
 
-.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench clean
+.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench bench-go clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -47,7 +47,14 @@ proto-check: proto ## fail if the committed generated code differs from phase.pr
 	@git diff --exit-code -- internal/phasev1 || \
 		(echo "internal/phasev1 is stale: run 'make proto' and commit the result"; exit 1)
 
-bench: ## run the benchmarks (see BENCHMARKS.md for method and recorded results)
+BENCH_REPS ?= 5
+
+bench: build ## side-by-side suite: in-process, probe, blackbox_exporter; 1k/10k/100k targets; cold start (BENCHMARKS.md)
+	$(GO) build -o $(BIN)/probe-bench ./internal/benchsuite/cmd/probe-bench
+	$(BIN)/probe-bench -probe $(BIN)/probe -full -reps $(BENCH_REPS) -raw $(BIN)/bench-raw.txt
+	@echo "every measurement, in Go benchmark format (benchstat $(BIN)/bench-raw.txt): $(BIN)/bench-raw.txt"
+
+bench-go: ## the go test micro-benchmarks (per call, per hand-off, injected latency)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 
 clean:

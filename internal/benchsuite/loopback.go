@@ -32,28 +32,13 @@ import (
 // space.
 const Zone = "bench.test."
 
-// Loopback is the set of servers every comparison probes: an HTTPS server
-// listening on the same port of several 127.0.x.y addresses (certificate
-// from a throwaway CA, for *.bench.test and every address), and an
-// authoritative DNS server for Zone on 127.0.0.1 (UDP and TCP). Nothing in
-// it touches any other address.
-type Loopback struct {
-	Addrs     []netip.Addr // where the HTTPS server listens
-	HTTPSPort int
-	DNSAddr   string // "127.0.0.1:PORT", UDP and TCP
-	CAFile    string // PEM of the CA that signed the HTTPS certificate
-
-	dir     string
-	web     *http.Server
-	dns     []*dns.Server
-	closers []func() error
-}
-
-// LoopbackOptions configure StartLoopback.
-type LoopbackOptions struct {
-	// Addresses is how many loopback addresses the HTTPS server listens
-	// on (127.0.1.0 upwards); at least 1.
-	Addresses int
+// servers are the running servers behind a Loopback, in the process
+// that serves them.
+type servers struct {
+	Loopback
+	dir string
+	web *http.Server
+	dns []*dns.Server
 }
 
 // Name returns the host name of target i.
@@ -62,13 +47,21 @@ func Name(i int) string { return fmt.Sprintf("t%06d.%s", i, strings.TrimSuffix(Z
 // Addr returns the address target i resolves to.
 func (l *Loopback) Addr(i int) netip.Addr { return l.Addrs[i%len(l.Addrs)] }
 
-// loopbackAddr is the n-th address of 127.0.1.0/24, 127.0.2.0/24, ...
+// addrOf is Addr for the servers' DNS handler.
+func addrOf(addrs []netip.Addr, i int) netip.Addr { return addrs[i%len(addrs)] }
+
+// loopbackAddr is 127.0.0.1 for n = 0, then addresses of 127.0.1.0/24,
+// 127.0.2.0/24, ...
 func loopbackAddr(n int) netip.Addr {
+	if n == 0 {
+		return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	}
 	return netip.AddrFrom4([4]byte{127, 0, byte(1 + n/256), byte(n % 256)})
 }
 
-// StartLoopback starts the servers; Close stops them.
-func StartLoopback(opts LoopbackOptions) (*Loopback, error) {
+// startServers starts the servers; close stops them. The first address
+// is 127.0.0.1.
+func startServers(opts LoopbackOptions) (*servers, error) {
 	n := max(opts.Addresses, 1)
 	if n > 250*256 {
 		return nil, fmt.Errorf("at most %d addresses", 250*256)
@@ -77,18 +70,18 @@ func StartLoopback(opts LoopbackOptions) (*Loopback, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loopback{dir: dir}
+	l := &servers{dir: dir}
 	for i := range n {
 		l.Addrs = append(l.Addrs, loopbackAddr(i))
 	}
-	if err := l.start(); err != nil {
-		l.Close()
+	if err := l.start(opts); err != nil {
+		l.close()
 		return nil, err
 	}
 	return l, nil
 }
 
-func (l *Loopback) start() error {
+func (l *servers) start(opts LoopbackOptions) error {
 	cert, caPEM, err := newCertificate(l.Addrs)
 	if err != nil {
 		return err
@@ -100,17 +93,35 @@ func (l *Loopback) start() error {
 	if err := l.startHTTPS(cert); err != nil {
 		return fmt.Errorf("starting the HTTPS server: %w", err)
 	}
-	addr, err := l.ServeDNS("127.0.0.1:0")
+	addr, err := l.serveDNS("127.0.0.1:0")
 	if err != nil {
 		return fmt.Errorf("starting the DNS server: %w", err)
 	}
 	l.DNSAddr = addr
+	if opts.DNSPort53 {
+		l.DNS53Addr, l.DNS53Error = l.serveDNS53()
+	}
 	return nil
+}
+
+// serveDNS53 serves the zone on port 53 of one of 127.0.53.53-59, for a
+// client that cannot be told another port (blackbox_exporter via a
+// resolv.conf).
+func (l *servers) serveDNS53() (string, string) {
+	var errs []error
+	for i := 53; i < 60; i++ {
+		addr, err := l.serveDNS(fmt.Sprintf("127.0.53.%d:53", i))
+		if err == nil {
+			return addr, ""
+		}
+		errs = append(errs, err)
+	}
+	return "", errors.Join(errs...).Error()
 }
 
 // startHTTPS listens on the same port of every address, retrying with a
 // new port when one of them is taken.
-func (l *Loopback) startHTTPS(cert tls.Certificate) error {
+func (l *servers) startHTTPS(cert tls.Certificate) error {
 	var errs []error
 	for attempt := 0; attempt < 10; attempt++ {
 		lns, err := listenAll(l.Addrs)
@@ -163,9 +174,9 @@ func serveOK(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// ServeDNS starts another DNS server for Zone at addr (UDP and TCP; port 0
+// serveDNS starts a DNS server for Zone at addr (UDP and TCP; port 0
 // picks a free one) and returns its address.
-func (l *Loopback) ServeDNS(addr string) (string, error) {
+func (l *servers) serveDNS(addr string) (string, error) {
 	ap, err := netip.ParseAddrPort(addr)
 	if err != nil || !ap.Addr().IsLoopback() {
 		return "", fmt.Errorf("DNS address %q: want a loopback IP:port", addr)
@@ -182,7 +193,7 @@ func (l *Loopback) ServeDNS(addr string) (string, error) {
 			errs = append(errs, err)
 			continue
 		}
-		h := dnsHandler{l}
+		h := dnsHandler{l.Addrs}
 		servers := []*dns.Server{{PacketConn: pc, Handler: h}, {Listener: ln, Handler: h, ReadTimeout: 5 * time.Second}}
 		for _, s := range servers {
 			if err := activate(s); err != nil {
@@ -212,7 +223,7 @@ func activate(s *dns.Server) error {
 	}
 }
 
-type dnsHandler struct{ l *Loopback }
+type dnsHandler struct{ addrs []netip.Addr }
 
 // ServeDNS answers tNNNNNN.bench.test A with the target's address; AAAA is
 // NODATA; anything else in the zone NXDOMAIN; outside it REFUSED.
@@ -238,7 +249,7 @@ func (h dnsHandler) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
 		m.Rcode = dns.RcodeNameError
 		m.Ns = []dns.RR{soa()}
 	case q.Qtype == dns.TypeA:
-		a := h.l.Addr(i).As4()
+		a := addrOf(h.addrs, i).As4()
 		m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: q.Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IP(a[:])}}
 	default:
 		m.Ns = []dns.RR{soa()}
@@ -260,8 +271,8 @@ func soa() dns.RR {
 		Ns: "ns." + Zone, Mbox: "hostmaster." + Zone, Serial: 1, Refresh: 60, Retry: 60, Expire: 60, Minttl: 60}
 }
 
-// Close stops every server and removes the CA file.
-func (l *Loopback) Close() error {
+// close stops every server and removes the CA file.
+func (l *servers) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var errs []error
@@ -308,7 +319,6 @@ func newCertificate(addrs []netip.Addr) (tls.Certificate, []byte, error) {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:    []string{"*.bench.test", "bench.test"},
 	}
-	tmpl.IPAddresses = append(tmpl.IPAddresses, net.IPv4(127, 0, 0, 1))
 	for _, a := range addrs {
 		tmpl.IPAddresses = append(tmpl.IPAddresses, net.IP(a.AsSlice()))
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/netip"
 	"os/exec"
 	"slices"
 	"time"
@@ -158,8 +157,6 @@ func Throughput(ctx context.Context, phases runner.Phases, targets []plan.Target
 	res.Usage = TotalUsage(pids).Sub(before)
 	return res
 }
-
-var _ = netip.Addr{}
 
 // P50 is the median of ds (nearest rank); 0 for none.
 func P50(ds []time.Duration) time.Duration {

@@ -1,0 +1,227 @@
+package benchsuite
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+)
+
+// scaleSection runs `probe run` over ever larger targets files, one probe
+// per target, and reports time and peak memory.
+func scaleSection(ctx context.Context, o Options, l *Loopback) error {
+	w := o.Report
+	fmt.Fprintf(w, "\nSCALE: `probe run FILE --count 1 --concurrency 256 --format json`, one probe per target, https targets with distinct names\n")
+	fmt.Fprintf(w, "over %d loopback addresses; peak RSS of probe itself (getrusage) and of its plugin processes (VmHWM, sampled every 50 ms).\n", len(l.Addrs))
+	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
+	fmt.Fprintln(tw, "targets\tfailed\twall s\tms/target\tprobe MB\tplugins MB\ttotal MB\tKB/target (probe)")
+	dir, err := os.MkdirTemp("", "probe-bench-scale-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	for _, n := range o.sizes().scale {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		file := filepath.Join(dir, fmt.Sprintf("targets-%d.hcl", n))
+		if err := writeTargetsFile(file, l, n); err != nil {
+			return err
+		}
+		r, err := runScale(ctx, o.Probe, file)
+		if err != nil {
+			return fmt.Errorf("scale %d: %w", n, err)
+		}
+		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.3f\t%.1f\t%.1f\t%.1f\t%.1f\n", n, r.failed, r.wall.Seconds(),
+			ms(r.wall)/float64(n), mb(r.probeRSS), mb(r.pluginsRSS), mb(r.probeRSS+r.pluginsRSS), float64(r.probeRSS)/1024/float64(n))
+		fmt.Fprintf(o.Raw, "BenchmarkScale/targets=%d 1 %d ns/op %.1f probe-MB %.1f plugins-MB %d failed\n",
+			n, r.wall.Nanoseconds(), mb(r.probeRSS), mb(r.pluginsRSS), r.failed)
+		if r.failed > 0 {
+			fmt.Fprintf(tw, "\tfirst failure: %s\n", r.firstErr)
+		}
+	}
+	return tw.Flush()
+}
+
+func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }
+
+// writeTargetsFile writes a targets file with n https targets of l.
+func writeTargetsFile(path string, l *Loopback, n int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriter(f)
+	fmt.Fprintf(bw, "plugin \"dns\" {\n  config {\n    servers = [%q]\n  }\n}\n\n", l.DNSAddr)
+	fmt.Fprintf(bw, "plugin \"tls\" {\n  config {\n    ca_file = %q\n  }\n}\n", l.CAFile)
+	for i := range n {
+		fmt.Fprintf(bw, "\ntarget \"t%06d\" {\n  host     = %q\n  port     = %d\n  protocol = \"https\"\n}\n", i, Name(i), l.HTTPSPort)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+type scaleResult struct {
+	wall                 time.Duration
+	probeRSS, pluginsRSS int64 // bytes
+	failed               int
+	firstErr             string
+}
+
+// runScale runs probe over file and measures it.
+func runScale(ctx context.Context, probe, file string) (scaleResult, error) {
+	cmd := exec.CommandContext(ctx, probe, "run", file, "--count", "1", "--concurrency", "256", "--format", "json")
+	var stdout bytes.Buffer
+	var stderr tail
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return scaleResult{}, err
+	}
+	peaks := watchChildren(cmd.Process.Pid)
+	err := cmd.Wait()
+	r := scaleResult{wall: time.Since(start), pluginsRSS: peaks()}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		r.probeRSS = ru.Maxrss * 1024
+	}
+	if code := cmd.ProcessState.ExitCode(); err != nil && code != 1 {
+		return r, fmt.Errorf("%v: %s", err, stderr.String())
+	}
+	r.failed, r.firstErr, err = countFailures(&stdout)
+	return r, err
+}
+
+// countFailures reads probe's JSON report.
+func countFailures(r io.Reader) (int, string, error) {
+	var doc struct {
+		Targets []struct {
+			Name   string `json:"name"`
+			Probes int    `json:"probes"`
+			OK     int    `json:"ok"`
+			Phases []struct {
+				Phase  string `json:"phase"`
+				Errors []struct {
+					Message string `json:"message"`
+				} `json:"errors"`
+			} `json:"phases"`
+		} `json:"targets"`
+	}
+	if err := json.NewDecoder(r).Decode(&doc); err != nil {
+		return 0, "", fmt.Errorf("reading probe's JSON: %w", err)
+	}
+	failed, first := 0, ""
+	for _, t := range doc.Targets {
+		failed += t.Probes - t.OK
+		for _, p := range t.Phases {
+			if first == "" && len(p.Errors) > 0 {
+				first = t.Name + " " + p.Phase + ": " + p.Errors[0].Message
+			}
+		}
+	}
+	return failed, first, nil
+}
+
+// watchChildren samples the peak RSS (VmHWM) of pid's children until the
+// returned function is called; that returns the sum of their peaks.
+func watchChildren(pid int) func() int64 {
+	stop := make(chan struct{})
+	var mu sync.Mutex
+	peak := map[int]int64{}
+	sample := func() {
+		for _, child := range children(pid) {
+			if hwm := vmHWM(child); hwm > 0 {
+				mu.Lock()
+				peak[child] = max(peak[child], hwm)
+				mu.Unlock()
+			}
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			sample()
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() int64 {
+		close(stop)
+		<-done
+		var sum int64
+		for _, p := range peak {
+			sum += p
+		}
+		return sum
+	}
+}
+
+func children(pid int) []int {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	var out []int
+	for _, t := range tasks {
+		b, _ := os.ReadFile(t)
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				out = append(out, n)
+			}
+		}
+	}
+	return out
+}
+
+// vmHWM is a process's peak resident set, in bytes; 0 if unknown.
+func vmHWM(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				kb, _ := strconv.ParseInt(f[0], 10, 64)
+				return kb * 1024
+			}
+		}
+	}
+	return 0
+}
+
+// tail keeps the last 4 KB written to it.
+type tail struct{ b []byte }
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.b = append(t.b, p...)
+	if len(t.b) > 4096 {
+		t.b = t.b[len(t.b)-4096:]
+	}
+	return len(p), nil
+}
+
+func (t *tail) String() string { return strings.TrimSpace(string(t.b)) }
+
+// runQuiet runs a command and returns its combined output.
+func runQuiet(name string, args ...string) (string, error) {
+	out, err := exec.Command(name, args...).CombinedOutput()
+	return string(out), err
+}
