@@ -1,160 +1,68 @@
 package output
 
+// This file renders the report of `probe status`: one row per target with
+// its status (judged by core/stats) and the reason under a failed one, and
+// the probe.status/v1 JSON document.
+
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
-	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
 )
 
-// StatusSchema identifies the status document layout.
+// StatusSchema identifies the status document layout (docs/schema/probe.status.v1.json).
 const StatusSchema = "probe.status/v1"
-
-// TargetStatus is the connectivity of one target, judged from its probes.
-type TargetStatus string
-
-// Statuses. A target is reachable when its most recent probe succeeded:
-// up if every probe did, degraded if an earlier one failed. It is down when
-// its most recent probe failed, and unknown when no probe of it finished
-// (the run was interrupted first).
-const (
-	StatusUp       TargetStatus = "up"
-	StatusDegraded TargetStatus = "degraded"
-	StatusDown     TargetStatus = "down"
-	StatusUnknown  TargetStatus = "unknown"
-)
-
-// Reachable reports whether the target's most recent probe succeeded.
-func (s TargetStatus) Reachable() bool { return s == StatusUp || s == StatusDegraded }
-
-// PhaseFailure is a failed phase of a probe: where and why.
-type PhaseFailure struct {
-	Phase string
-	Error sample.Error
-}
-
-func (f PhaseFailure) String() string {
-	return phaseError(f.Phase, f.Error.Kind, f.Error.Message)
-}
-
-// TargetState is what status knows about one target.
-type TargetState struct {
-	Target plan.Target
-	Stats  stats.Target
-	Status TargetStatus
-	// LastFailure is the failure of the target's most recent failed probe:
-	// its last probe when down, an earlier one when degraded; nil when none
-	// failed.
-	LastFailure *PhaseFailure
-}
 
 // StatusReport is everything the status renderers need.
 type StatusReport struct {
-	Targets     []TargetState
+	Targets     []sdk.Target
+	Stats       []stats.Target // in the same order; each with its Status
 	Interrupted bool
-	Insecure    []string // targets whose TLS certificate went unverified
 }
 
-// NewStatusReport judges each target from its samples, in any order.
-// Probes cut short by an interruption (kind canceled) say nothing about the
-// target and are left out.
-func NewStatusReport(targets []plan.Target, samples []sample.Sample) StatusReport {
-	samples = slices.DeleteFunc(slices.Clone(samples), canceled)
-	names := make([]string, len(targets))
-	for i, t := range targets {
-		names[i] = t.Name
-	}
-	st := stats.Aggregate(names, samples)
-	r := StatusReport{Targets: make([]TargetState, len(targets)), Insecure: InsecureTargets(samples)}
-	for i, t := range targets {
-		r.Targets[i] = judgeTarget(t, st[i], samples)
-	}
-	return r
+// NewStatusReport pairs targets with their statistics.
+func NewStatusReport(targets []sdk.Target, st []stats.Target) StatusReport {
+	return StatusReport{Targets: targets, Stats: st}
 }
 
-// judgeTarget finds the target's latest probe and latest failure.
-func judgeTarget(t plan.Target, st stats.Target, samples []sample.Sample) TargetState {
-	state := TargetState{Target: t, Stats: st, Status: StatusUnknown}
-	lastRound, lastFailedRound := -1, -1
-	for _, s := range samples {
-		if s.Target != t.Name {
-			continue
-		}
-		f := s.Failure()
-		if s.Round > lastRound {
-			lastRound = s.Round
-			state.Status = StatusDown
-			if f == nil {
-				state.Status = StatusUp
-			}
-		}
-		if f != nil && s.Round > lastFailedRound {
-			lastFailedRound = s.Round
-			state.LastFailure = statusFailureOf(f)
-		}
-	}
-	if state.Status == StatusUp && state.LastFailure != nil {
-		state.Status = StatusDegraded
-	}
-	return state
+// statusFormats are the formats of a status report.
+var statusFormats = formatTable[StatusReport]{
+	{FormatTable, writeStatusTable},
+	{FormatJSON, writeStatusJSON},
+	{FormatNDJSON, streamed[StatusReport]},
 }
 
-func canceled(s sample.Sample) bool {
-	f := s.Failure()
-	return f != nil && f.Error != nil && f.Error.Kind == sdk.KindCanceled
-}
+// Formats lists table, json and ndjson.
+func (StatusReport) Formats() []Format { return statusFormats.formats() }
 
-func statusFailureOf(p *sample.Phase) *PhaseFailure {
-	f := &PhaseFailure{Phase: p.Name, Error: sample.Error{Kind: sdk.KindInternal, Message: "unknown failure"}}
-	if p.Error != nil {
-		f.Error = *p.Error
-	}
-	return f
+// Render writes the report in format f.
+func (r StatusReport) Render(w io.Writer, f Format, o Options) error {
+	return statusFormats.render(w, f, r, o)
 }
 
 // Count returns how many targets have the status.
-func (r StatusReport) Count(s TargetStatus) int {
-	n := 0
-	for _, t := range r.Targets {
-		if t.Status == s {
-			n++
-		}
-	}
-	return n
-}
-
-// AllReachable reports whether every target's most recent probe succeeded.
-func (r StatusReport) AllReachable() bool {
-	for _, t := range r.Targets {
-		if !t.Status.Reachable() {
-			return false
-		}
-	}
-	return true
-}
+func (r StatusReport) Count(s stats.Status) int { return stats.Count(r.Stats, s) }
 
 // Summary is the one-line tally, e.g. "3 up, 1 down"; degraded and unknown
 // appear only when some target has them.
 func (r StatusReport) Summary() string {
-	parts := []string{fmt.Sprintf("%d up", r.Count(StatusUp))}
-	if n := r.Count(StatusDegraded); n > 0 {
+	parts := []string{fmt.Sprintf("%d up", r.Count(stats.StatusUp))}
+	if n := r.Count(stats.StatusDegraded); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d degraded", n))
 	}
-	parts = append(parts, fmt.Sprintf("%d down", r.Count(StatusDown)))
-	if n := r.Count(StatusUnknown); n > 0 {
+	parts = append(parts, fmt.Sprintf("%d down", r.Count(stats.StatusDown)))
+	if n := r.Count(stats.StatusUnknown); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d unknown", n))
 	}
 	return strings.Join(parts, ", ")
 }
 
 // TargetAddress is "host:port/protocol", with IPv6 hosts in brackets.
-func TargetAddress(t plan.Target) string {
+func TargetAddress(t sdk.Target) string {
 	host := t.Host
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
@@ -162,28 +70,33 @@ func TargetAddress(t plan.Target) string {
 	return host + ":" + strconv.Itoa(t.Port) + "/" + t.Protocol
 }
 
+// failureText is "phase: kind: message".
+func failureText(f *stats.PhaseFailure) string {
+	return phaseError(f.Phase, f.Error.Kind, f.Error.Message)
+}
+
 // Status table layout: the fixed columns take 44 characters, leaving 36 of
 // 80 for the target name and the address.
 const (
-	statusWidth     = len(StatusDegraded)
+	statusWidth     = len(stats.StatusDegraded)
 	statusFixed     = statusWidth + 2 + 2 + 4*8
 	statusLineWidth = 80
 	statusMaxName   = 14
 )
 
-// WriteStatusTable writes one row per target, a reason line under each
-// target that failed, and the tally. color paints the status words.
-func WriteStatusTable(w io.Writer, r StatusReport, color bool) error {
+// writeStatusTable writes one row per target, a reason line under each
+// target that failed, and the tally. o.Color paints the status words.
+func writeStatusTable(w io.Writer, r StatusReport, o Options) error {
 	tw := &tableWriter{w: w}
 	nameW, addrW := statusWidths(r)
 	tw.printf("%-*s  %-*s  %-*s %7s %7s %7s %7s\n", statusWidth, "STATUS", nameW, "TARGET", addrW, "ADDRESS",
 		"OK/N", "P50", "P90", "MAX")
-	for _, t := range r.Targets {
-		statusRow(tw, t, nameW, addrW, color)
+	for i, st := range r.Stats {
+		statusRow(tw, r.Targets[i], st, nameW, addrW, o.Color)
 	}
 	tw.printf("\n%s\n", r.Summary())
 	tw.printf("times: sum of the phases in ms over successful probes (nearest-rank)\n")
-	if w := insecureWarning(r.Insecure); w != "" {
+	if w := insecureWarning(stats.InsecureNames(r.Stats)); w != "" {
 		tw.printf("%s", w)
 	}
 	if r.Interrupted {
@@ -195,33 +108,33 @@ func WriteStatusTable(w io.Writer, r StatusReport, color bool) error {
 func statusWidths(r StatusReport) (name, addr int) {
 	name, addr = len("TARGET"), len("ADDRESS")
 	for _, t := range r.Targets {
-		name = max(name, len(t.Target.Name))
-		addr = max(addr, len(TargetAddress(t.Target)))
+		name = max(name, len(t.Name))
+		addr = max(addr, len(TargetAddress(t)))
 	}
 	name = min(name, statusMaxName)
 	addr = max(min(addr, statusLineWidth-statusFixed-name), len("ADDRESS"))
 	return name, addr
 }
 
-func statusRow(tw *tableWriter, t TargetState, nameW, addrW int, color bool) {
-	word := statusPaint(fmt.Sprintf("%-*s", statusWidth, t.Status), t.Status, color)
-	total := t.Stats.Total
+func statusRow(tw *tableWriter, t sdk.Target, st stats.Target, nameW, addrW int, color bool) {
+	word := statusPaint(fmt.Sprintf("%-*s", statusWidth, st.Status), st.Status, color)
+	total := st.Total
 	okn := fmt.Sprintf("%d/%d", total.OK, total.Count)
 	p50, p90, top := "-", "-", "-"
 	if total.OK > 0 {
 		p50, p90, top = msText(total.P50), msText(total.P90), msText(total.Max)
 	}
-	tw.printf("%s  %-*s  %-*s %7s %7s %7s %7s\n", word, nameW, truncate(t.Target.Name, nameW),
-		addrW, shortenAddress(TargetAddress(t.Target), addrW), okn, p50, p90, top)
-	if t.LastFailure == nil {
+	tw.printf("%s  %-*s  %-*s %7s %7s %7s %7s\n", word, nameW, truncate(t.Name, nameW),
+		addrW, shortenAddress(TargetAddress(t), addrW), okn, p50, p90, top)
+	if st.LastFailure == nil {
 		return
 	}
 	indent := strings.Repeat(" ", statusWidth+2)
-	if t.Status == StatusDegraded {
-		tw.printf("%searlier failure: %s\n", indent, t.LastFailure)
+	if st.Status == stats.StatusDegraded {
+		tw.printf("%searlier failure: %s\n", indent, failureText(st.LastFailure))
 		return
 	}
-	tw.printf("%s%s\n", indent, t.LastFailure)
+	tw.printf("%s%s\n", indent, failureText(st.LastFailure))
 }
 
 // shortenAddress fits an address into n columns by cutting the host, so the
@@ -238,25 +151,17 @@ func shortenAddress(addr string, n int) string {
 	return addr[:n-len(tail)-1] + "…" + tail
 }
 
-// ANSI colours for the status words.
-const (
-	statusGreen  = "\x1b[32m"
-	statusYellow = "\x1b[33m"
-	statusRed    = "\x1b[31m"
-	statusReset  = "\x1b[0m"
-)
-
-func statusPaint(text string, s TargetStatus, color bool) string {
+func statusPaint(text string, s stats.Status, color bool) string {
 	if !color {
 		return text
 	}
 	switch s {
-	case StatusUp:
-		return statusGreen + text + statusReset
-	case StatusDegraded:
-		return statusYellow + text + statusReset
-	case StatusDown:
-		return statusRed + text + statusReset
+	case stats.StatusUp:
+		return colorGreen + text + colorReset
+	case stats.StatusDegraded:
+		return colorYellow + text + colorReset
+	case stats.StatusDown:
+		return colorRed + text + colorReset
 	}
 	return text
 }
@@ -272,38 +177,34 @@ type statusJSON struct {
 }
 
 type statusTargetJSON struct {
-	Name      string             `json:"name"`
-	Host      string             `json:"host"`
-	Port      int                `json:"port"`
-	Protocol  string             `json:"protocol"`
-	Status    TargetStatus       `json:"status"`
-	Probes    int                `json:"probes"`
-	OK        int                `json:"ok"`
-	LastError *statusFailureJSON `json:"last_error"`
-	Total     jsonSummary        `json:"total"`
+	Name      string       `json:"name"`
+	Host      string       `json:"host"`
+	Port      int          `json:"port"`
+	Protocol  string       `json:"protocol"`
+	Status    stats.Status `json:"status"`
+	Probes    int          `json:"probes"`
+	OK        int          `json:"ok"`
+	LastError *jsonFailure `json:"last_error"`
+	Total     jsonSummary  `json:"total"`
 }
 
-type statusFailureJSON struct {
-	Phase   string `json:"phase"`
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
-}
-
-// WriteStatusJSON writes the report as one indented JSON document
-// ("probe.status/v1"). The counts up, degraded, down and unknown do not
+// writeStatusJSON writes the report as one indented JSON document
+// (probe.status/v1). The counts up, degraded, down and unknown do not
 // overlap and add up to the number of targets.
-func WriteStatusJSON(w io.Writer, r StatusReport) error {
+func writeStatusJSON(w io.Writer, r StatusReport, _ Options) error {
 	doc := statusJSON{
 		Schema: StatusSchema, Interrupted: r.Interrupted, Targets: []statusTargetJSON{},
-		Up: r.Count(StatusUp), Degraded: r.Count(StatusDegraded), Down: r.Count(StatusDown), Unknown: r.Count(StatusUnknown),
+		Up: r.Count(stats.StatusUp), Degraded: r.Count(stats.StatusDegraded),
+		Down: r.Count(stats.StatusDown), Unknown: r.Count(stats.StatusUnknown),
 	}
-	for _, t := range r.Targets {
+	for i, st := range r.Stats {
+		t := r.Targets[i]
 		jt := statusTargetJSON{
-			Name: t.Target.Name, Host: t.Target.Host, Port: t.Target.Port, Protocol: t.Target.Protocol,
-			Status: t.Status, Probes: t.Stats.Probes, OK: t.Stats.OK, Total: summary(t.Stats.Total),
+			Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+			Status: st.Status, Probes: st.Probes, OK: st.OK, Total: summary(st.Total),
 		}
-		if f := t.LastFailure; f != nil {
-			jt.LastError = &statusFailureJSON{Phase: f.Phase, Kind: string(f.Error.Kind), Message: plainMessage(f.Error.Kind, f.Error.Message)}
+		if f := st.LastFailure; f != nil {
+			jt.LastError = failureDoc(f.Phase, f.Error.Kind, f.Error.Message)
 		}
 		doc.Targets = append(doc.Targets, jt)
 	}

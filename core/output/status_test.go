@@ -1,20 +1,28 @@
 package output
 
 import (
-	"bytes"
 	"encoding/json"
 	"maps"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
 )
 
-func statusTarget(name, host string, port int, proto string) plan.Target {
-	return plan.Target{Target: sdk.Target{Name: name, Host: host, Port: port, Protocol: proto}}
+func statusTarget(name, host string, port int, proto string) sdk.Target {
+	return sdk.Target{Name: name, Host: host, Port: port, Protocol: proto}
+}
+
+// statusReport judges the targets from the samples, as the CLI does.
+func statusReport(targets []sdk.Target, samples []sample.Sample) StatusReport {
+	names := make([]string, len(targets))
+	for i, t := range targets {
+		names[i] = t.Name
+	}
+	return NewStatusReport(targets, stats.Aggregate(names, samples))
 }
 
 func okProbe(target string, round int, d time.Duration) sample.Sample {
@@ -32,7 +40,7 @@ func failedProbe(target string, round int, phase string, kind sdk.ErrorKind, msg
 // statusFixture has one target of each status. Samples arrive out of round
 // order, as they may from a parallel run.
 func statusFixture() StatusReport {
-	targets := []plan.Target{
+	targets := []sdk.Target{
 		statusTarget("web", "www.test", 80, "http"),
 		statusTarget("flaky", "flaky.test", 443, "https"),
 		statusTarget("gone", "gone.test", 80, "http"),
@@ -50,47 +58,27 @@ func statusFixture() StatusReport {
 		okProbe("gone", 1, time.Millisecond),
 		failedProbe("web", 3, "http", sdk.KindCanceled, "interrupted"),
 	}
-	return NewStatusReport(targets, samples)
+	return statusReport(targets, samples)
 }
 
-// The interrupted fourth probe of web is left out: web is up, 3/3.
-func TestStatusJudgesByMostRecentProbe(t *testing.T) {
+// The judging is core/stats' (its tests); the report tallies it. The
+// interrupted fourth probe of web is left out: web is up, 3/3.
+func TestStatusSummary(t *testing.T) {
 	r := statusFixture()
-	want := map[string]TargetStatus{"web": StatusUp, "flaky": StatusDegraded, "gone": StatusDown, "late": StatusUnknown}
-	for _, ts := range r.Targets {
-		if ts.Status != want[ts.Target.Name] {
-			t.Errorf("%s: status %s, want %s", ts.Target.Name, ts.Status, want[ts.Target.Name])
-		}
-	}
-	if f := r.Targets[1].LastFailure; f == nil || f.Phase != "tcp" || f.Error.Kind != sdk.KindRefused {
-		t.Errorf("flaky: last failure %+v, want the earlier tcp refusal", f)
-	}
-	if f := r.Targets[2].LastFailure; f == nil || f.String() != "dns: nxdomain: gone.test does not exist" {
-		t.Errorf("gone: last failure %v", f)
-	}
-	if r.Targets[0].LastFailure != nil || r.Targets[3].LastFailure != nil {
-		t.Errorf("web and late should have no failure")
-	}
 	if got := r.Summary(); got != "1 up, 1 degraded, 1 down, 1 unknown" {
 		t.Errorf("summary = %q", got)
 	}
-	if r.AllReachable() {
-		t.Errorf("AllReachable with a down target")
+	if f := r.Stats[2].LastFailure; f == nil || failureText(f) != "dns: nxdomain: gone.test does not exist" {
+		t.Errorf("gone: last failure %v", f)
 	}
-	r.Targets = r.Targets[:2]
-	if !r.AllReachable() {
-		t.Errorf("up and degraded targets are reachable")
-	}
+	r.Stats = r.Stats[:2]
 	if got := r.Summary(); got != "1 up, 1 degraded, 0 down" {
 		t.Errorf("summary = %q", got)
 	}
 }
 
 func TestStatusTable(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteStatusTable(&buf, statusFixture(), false); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, statusFixture(), FormatTable, Options{Color: false})
 	out := buf.String()
 	for _, want := range []string{
 		"STATUS    TARGET  ADDRESS                 OK/N     P50     P90     MAX\n",
@@ -115,10 +103,7 @@ func TestStatusTable(t *testing.T) {
 }
 
 func TestStatusTableColour(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteStatusTable(&buf, statusFixture(), true); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, statusFixture(), FormatTable, Options{Color: true})
 	out := buf.String()
 	for _, want := range []string{
 		"\x1b[32mup      \x1b[0m  web", "\x1b[33mdegraded\x1b[0m  flaky", "\x1b[31mdown    \x1b[0m  gone", "\nunknown   late",
@@ -133,14 +118,11 @@ func TestStatusTableColour(t *testing.T) {
 // port and protocol.
 func TestStatusTableFitsEightyColumns(t *testing.T) {
 	long := statusTarget("a-very-long-target-name-indeed", "a.very.long.host.name.in.some.deep.zone.example", 8443, "https")
-	r := NewStatusReport([]plan.Target{long, statusTarget("v6", "::1", 443, "tls")}, []sample.Sample{
+	r := statusReport([]sdk.Target{long, statusTarget("v6", "::1", 443, "tls")}, []sample.Sample{
 		okProbe(long.Name, 0, 1500*time.Second), okProbe("v6", 0, time.Millisecond),
 	})
 	r.Interrupted = true
-	var buf bytes.Buffer
-	if err := WriteStatusTable(&buf, r, false); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, r, FormatTable, Options{Color: false})
 	out := buf.String()
 	for _, line := range strings.Split(out, "\n") {
 		if n := len([]rune(line)); n > 80 {
@@ -155,10 +137,7 @@ func TestStatusTableFitsEightyColumns(t *testing.T) {
 }
 
 func TestStatusJSON(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteStatusJSON(&buf, statusFixture()); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, statusFixture(), FormatJSON, Options{})
 	var doc struct {
 		Schema  string `json:"schema"`
 		Targets []struct {

@@ -1,31 +1,51 @@
 package output
 
+// This file renders the report of `probe warmup`: each target's cold probe
+// against its warm ones, as a table and as the probe.warmup/v1 document.
+
 import (
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/sdk"
 )
+
+// WarmSchema identifies the warmup document layout (docs/schema/probe.warmup.v1.json).
+const WarmSchema = "probe.warmup/v1"
 
 // WarmReport is the outcome of a warmup run: each target's cold probe
 // against its warm ones.
 type WarmReport struct {
-	Targets     []plan.Target
+	Targets     []sdk.Target
 	Warmth      []stats.Warmth // same order as Targets
 	Features    []string       // what warming turned on, e.g. "dns cache"
 	Interrupted bool
-	// Stats of every probe, cold and warm: their failures are listed.
+	// Stats of every probe, cold and warm: their failures are listed, and
+	// the targets whose TLS certificate went unverified.
 	Stats []stats.Target
-	// Insecure are the targets whose TLS certificate went unverified.
-	Insecure []string
 }
 
-// WriteWarmTable prints cold against warm per phase, what warming saved, and
+// warmFormats are the formats of a warmup report.
+var warmFormats = formatTable[WarmReport]{
+	{FormatTable, writeWarmTable},
+	{FormatJSON, writeWarmJSON},
+	{FormatNDJSON, streamed[WarmReport]},
+}
+
+// Formats lists table, json and ndjson.
+func (WarmReport) Formats() []Format { return warmFormats.formats() }
+
+// Render writes the report in format f.
+func (r WarmReport) Render(w io.Writer, f Format, o Options) error {
+	return warmFormats.render(w, f, r, o)
+}
+
+// writeWarmTable prints cold against warm per phase, what warming saved, and
 // what made the warm probes warm.
-func WriteWarmTable(w io.Writer, r WarmReport) error {
+func writeWarmTable(w io.Writer, r WarmReport, _ Options) error {
 	t := &tableWriter{w: w}
 	t.nameWidth, t.phaseWidth = warmWidths(r)
 	if len(r.Features) > 0 {
@@ -36,8 +56,10 @@ func WriteWarmTable(w io.Writer, r WarmReport) error {
 		t.warmTarget(wm)
 	}
 	t.printf("\ntimes in ms; warm p50 over successful warm probes, a reused phase counting as 0\n")
-	t.failures(Report{Stats: r.Stats})
-	t.insecure(Report{Insecure: r.Insecure})
+	t.failures(r.Stats)
+	if w := insecureWarning(stats.InsecureNames(r.Stats)); w != "" {
+		t.printf("\n%s", w)
+	}
 	if r.Interrupted {
 		t.printf("\nrun interrupted: figures cover the probes that finished\n")
 	}
@@ -118,19 +140,19 @@ type warmJSON struct {
 }
 
 type warmTargetJSON struct {
-	Name        string             `json:"name"`
-	Host        string             `json:"host"`
-	Port        int                `json:"port"`
-	Protocol    string             `json:"protocol"`
-	ColdOK      bool               `json:"cold_ok"`
-	WarmProbes  int                `json:"warm_probes"`
-	WarmOK      int                `json:"warm_ok"`
-	Reused      int                `json:"reused"`
-	Resumed     int                `json:"resumed"`
-	Cached      int                `json:"cached"`
-	Phases      []warmPhaseJSON    `json:"phases"`
-	Total       warmPhaseJSON      `json:"total"`
-	ColdFailure *statusFailureJSON `json:"cold_error"`
+	Name        string          `json:"name"`
+	Host        string          `json:"host"`
+	Port        int             `json:"port"`
+	Protocol    string          `json:"protocol"`
+	ColdOK      bool            `json:"cold_ok"`
+	WarmProbes  int             `json:"warm_probes"`
+	WarmOK      int             `json:"warm_ok"`
+	Reused      int             `json:"reused"`
+	Resumed     int             `json:"resumed"`
+	Cached      int             `json:"cached"`
+	Phases      []warmPhaseJSON `json:"phases"`
+	Total       warmPhaseJSON   `json:"total"`
+	ColdFailure *jsonFailure    `json:"cold_error"`
 }
 
 type warmPhaseJSON struct {
@@ -143,10 +165,10 @@ type warmPhaseJSON struct {
 	WarmReused int      `json:"warm_reused"`
 }
 
-// WriteWarmJSON writes the warmup report as one JSON document
-// ("probe.warmup/v1"); figures that do not exist are null.
-func WriteWarmJSON(w io.Writer, r WarmReport) error {
-	doc := warmJSON{Schema: "probe.warmup/v1", Features: r.Features, Interrupted: r.Interrupted, Targets: []warmTargetJSON{}}
+// writeWarmJSON writes the warmup report as one JSON document
+// (probe.warmup/v1); figures that do not exist are null.
+func writeWarmJSON(w io.Writer, r WarmReport, _ Options) error {
+	doc := warmJSON{Schema: WarmSchema, Features: r.Features, Interrupted: r.Interrupted, Targets: []warmTargetJSON{}}
 	if doc.Features == nil {
 		doc.Features = []string{}
 	}
@@ -158,7 +180,7 @@ func WriteWarmJSON(w io.Writer, r WarmReport) error {
 		if wm.Cold != nil {
 			jt.ColdOK = wm.Cold.OK()
 			if f := wm.Cold.Failure(); f != nil && f.Error != nil {
-				jt.ColdFailure = &statusFailureJSON{Phase: f.Name, Kind: string(f.Error.Kind), Message: plainMessage(f.Error.Kind, f.Error.Message)}
+				jt.ColdFailure = failureDoc(f.Name, f.Error.Kind, f.Error.Message)
 			}
 		}
 		for _, p := range wm.Phases {

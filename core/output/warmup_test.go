@@ -1,13 +1,11 @@
 package output
 
 import (
-	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
@@ -20,7 +18,7 @@ func warmReport() WarmReport {
 		{Name: "tcp", Status: sample.OK, Duration: ms(2)},
 		{Name: "http", Status: sample.OK, Duration: ms(4)}}}
 	return WarmReport{
-		Targets:  []plan.Target{{Target: sdk.Target{Name: "web", Host: "127.0.0.1", Port: 80, Protocol: "http"}}},
+		Targets:  []sdk.Target{{Name: "web", Host: "127.0.0.1", Port: 80, Protocol: "http"}},
 		Features: []string{"http keep-alive (connection reuse)"},
 		Warmth: []stats.Warmth{{
 			Name: "web", Cold: &cold, Warm: 3, WarmOK: 3, Reused: 3,
@@ -35,10 +33,7 @@ func warmReport() WarmReport {
 }
 
 func TestWarmTable(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteWarmTable(&buf, warmReport()); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, warmReport(), FormatTable, Options{})
 	for _, want := range []string{
 		"warming with: http keep-alive (connection reuse)\n",
 		"TARGET  PHASE      COLD  WARM p50     SAVED  SAVED%\n",
@@ -55,10 +50,7 @@ func TestWarmTable(t *testing.T) {
 }
 
 func TestWarmJSON(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteWarmJSON(&buf, warmReport()); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, warmReport(), FormatJSON, Options{})
 	var doc struct {
 		Schema  string
 		Targets []struct {

@@ -9,7 +9,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
@@ -223,19 +222,16 @@ func TestWaterfallWithoutTimeDoesNotDivideByZero(t *testing.T) {
 
 func TestColourOnlyWhenAsked(t *testing.T) {
 	for _, color := range []bool{false, true} {
-		var buf bytes.Buffer
 		r := ProbeReport{Target: probeTarget("secure.probe.test", 443, "https"), Sample: wfFailedSample(), Probes: 1}
-		if err := WriteProbe(&buf, r, color); err != nil {
-			t.Fatal(err)
-		}
+		buf := rendered(t, r, FormatTable, Options{Color: color})
 		if has := strings.Contains(buf.String(), "\x1b["); has != color {
 			t.Errorf("color=%v but escapes present=%v", color, has)
 		}
 	}
 }
 
-func probeTarget(host string, port int, proto string) plan.Target {
-	return plan.Target{Target: sdk.Target{Name: "t", Host: host, Port: port, Protocol: proto}, Phases: []string{"dns", "tcp"}}
+func probeTarget(host string, port int, proto string) sdk.Target {
+	return sdk.Target{Name: "t", Host: host, Port: port, Protocol: proto}
 }
 
 func TestDetailsShowOnlyWhatIsPresent(t *testing.T) {
@@ -269,10 +265,7 @@ func TestDetailsShowOnlyWhatIsPresent(t *testing.T) {
 func TestProbeReportWarnsAboutInsecure(t *testing.T) {
 	s := wfHTTPSSample()
 	s.Phases[2].Attributes["tls.insecure"] = true
-	var buf bytes.Buffer
-	if err := WriteProbe(&buf, ProbeReport{Target: probeTarget("secure.probe.test", 443, "https"), Sample: s, Probes: 1}, false); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, ProbeReport{Target: probeTarget("secure.probe.test", 443, "https"), Sample: s, Probes: 1}, FormatTable, Options{Color: false})
 	out := buf.String()
 	if !strings.Contains(out, "WARNING: TLS VERIFICATION SKIPPED (--insecure)") || !strings.Contains(out, "verify        VERIFICATION SKIPPED (--insecure)") {
 		t.Errorf("insecure probe lacks the warnings:\n%s", out)
@@ -280,11 +273,8 @@ func TestProbeReportWarnsAboutInsecure(t *testing.T) {
 }
 
 func TestProbeReportNamesTheFailure(t *testing.T) {
-	var buf bytes.Buffer
 	r := ProbeReport{Target: probeTarget("::1", 8443, "https"), Sample: wfFailedSample(), Probes: 3}
-	if err := WriteProbe(&buf, r, false); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, r, FormatTable, Options{})
 	out := buf.String()
 	for _, want := range []string{
 		"probe test [::1]:8443 https\n",
@@ -338,10 +328,7 @@ type wfProbeDoc struct {
 
 func wfProbeJSONDoc(t *testing.T, r ProbeReport) wfProbeDoc {
 	t.Helper()
-	var buf bytes.Buffer
-	if err := WriteProbeJSON(&buf, r); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, r, FormatJSON, Options{})
 	var doc wfProbeDoc
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("invalid JSON: %v\n%s", err, buf.String())

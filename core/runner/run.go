@@ -7,7 +7,6 @@ import (
 
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
-	"github.com/probe-net/probe/sdk"
 )
 
 // Options change how a run probes. The zero value probes every target cold.
@@ -51,11 +50,9 @@ func (r *Prober) Probe(ctx context.Context, t plan.Target, round int) sample.Sam
 func (r *Prober) Close() { r.pool.closeAll() }
 
 // Interrupted reports whether s failed only because its context was
-// cancelled: a fact about the run, not about the target.
-func Interrupted(s sample.Sample) bool {
-	f := s.Failure()
-	return f != nil && f.Error != nil && f.Error.Kind == sdk.KindCanceled
-}
+// cancelled: a fact about the run, not about the target. It is
+// sample.Sample.Canceled, the one place the rule is written.
+func Interrupted(s sample.Sample) bool { return s.Canceled() }
 
 func (r *Prober) onPhase(t plan.Target, round int, p sample.Phase) {
 	if r.opts.OnPhase == nil {

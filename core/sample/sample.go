@@ -81,3 +81,11 @@ func (s Sample) Total() time.Duration {
 	}
 	return d
 }
+
+// Canceled reports whether the probe failed only because the run was
+// interrupted (kind canceled). Such a probe says nothing about its target:
+// the runner does not emit it and statistics leave it out.
+func (s Sample) Canceled() bool {
+	f := s.Failure()
+	return f != nil && f.Error != nil && f.Error.Kind == sdk.KindCanceled
+}

@@ -1,4 +1,13 @@
-// Package stats aggregates samples into per-target, per-phase statistics.
+// Package stats turns samples into statistics: per target and per phase,
+// counts, nearest-rank percentiles of the durations, failures grouped by
+// cause, the target's status (up, degraded, down) and, for warmup, cold
+// against warm. It sits between the runner, which emits samples, and
+// output, which renders what this package computes.
+//
+// Samples fold in as they arrive (Accumulator, WarmAccumulator): what is
+// kept per probe is one duration per phase and one for the whole probe,
+// never the probe's attributes, so memory grows by a few durations per
+// probe, or not at all with a window (Options.Window).
 //
 // Percentiles use the nearest-rank method on the successful durations: the
 // p-th percentile of n sorted values is the value at rank ceil(p/100 * n).
@@ -8,7 +17,7 @@ package stats
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
@@ -22,19 +31,21 @@ type Summary struct {
 	Failed  int
 	Skipped int
 	Reused  int // not run: the probe reused the connection this phase produced
-	// Over successful runs only; zero when OK is 0.
+	// Over the successful durations held (all of them, or the window's);
+	// zero when there are none.
 	Min, Mean, P50, P90, P99, Max time.Duration
+	Sum                           time.Duration
+	// Durations are the successful durations the figures above come from,
+	// in ascending order (a copy).
+	Durations []time.Duration
 	// MeanOverhead is the mean of (host wall time - plugin duration) over
-	// successful runs: what the plugin framework itself costs.
+	// every successful run: what the plugin framework itself costs.
 	MeanOverhead time.Duration
-	Errors       []ErrorCount
-}
-
-// ErrorCount is one distinct failure and how often it happened.
-type ErrorCount struct {
-	Kind    sdk.ErrorKind
-	Message string
-	Count   int
+	// Errors are the failures grouped by cause, in first-seen order.
+	Errors []ErrorCount
+	// OtherErrors counts failures whose cause was not kept because the
+	// accumulator's window limits the groups (MaxErrorGroups); 0 otherwise.
+	OtherErrors int
 }
 
 // Ran is how many times the phase actually ran (ok or failed).
@@ -49,157 +60,60 @@ type Phase struct {
 
 // Target is the statistics of one target.
 type Target struct {
-	Name     string
-	Probes   int
-	OK       int
-	Phases   []Phase // in chain order
-	Total    Summary // sum of phase durations, over successful probes
+	Name   string
+	Probes int
+	OK     int
+	Phases []Phase // in chain order
+	Total  Summary // sum of phase durations, over successful probes
+	Status Status  // judged from the probes' rounds (see Status)
+	// LastFailure is the failure of the target's most recent failed probe:
+	// its last probe when down, an earlier one when degraded; nil when none
+	// failed.
+	LastFailure *PhaseFailure
+	// Insecure is set when some probe's TLS certificate went unverified
+	// (the tls plugin's insecure_skip_verify reported as tls.insecure).
+	Insecure bool
+	// LastAttr merges the attributes of the target's latest probe.
 	LastAttr sdk.Attributes
 }
 
-// Aggregate groups samples by target (in the order of names) and phase.
+// Aggregate folds samples into statistics per target, in the order of
+// names; samples of other targets are ignored. It is NewAccumulator, Add
+// for each sample, then Targets.
 func Aggregate(names []string, samples []sample.Sample) []Target {
-	byTarget := groupByTarget(samples)
-	out := make([]Target, 0, len(names))
-	for _, name := range names {
-		out = append(out, aggregateTarget(name, byTarget[name]))
-	}
-	return out
-}
-
-// groupByTarget splits samples by target, keeping their order.
-func groupByTarget(samples []sample.Sample) map[string][]sample.Sample {
-	out := map[string][]sample.Sample{}
+	a := NewAccumulator(names, Options{})
 	for _, s := range samples {
-		out[s.Target] = append(out[s.Target], s)
+		a.Add(s)
 	}
-	return out
+	return a.Targets()
 }
 
-func aggregateTarget(name string, samples []sample.Sample) Target {
-	t := Target{Name: name, Probes: len(samples)}
-	var order []string
-	phases := map[string]*acc{}
-	plugins := map[string]string{}
-	total := &acc{}
-	for _, s := range samples {
-		for _, p := range s.Phases {
-			a, ok := phases[p.Name]
-			if !ok {
-				a = &acc{}
-				phases[p.Name] = a
-				order = append(order, p.Name)
-			}
-			a.add(p)
-			if p.Plugin != "" {
-				plugins[p.Name] = p.Plugin
-			}
-		}
-		if s.OK() {
-			t.OK++
-			total.add(sample.Phase{Status: sample.OK, Duration: s.Total(), Wall: s.Wall})
-		} else {
-			f := s.Failure()
-			total.add(sample.Phase{Status: sample.Failed, Error: f.Error})
+// InsecureNames lists the targets whose TLS certificate went unverified in
+// some probe, in the order of targets. Every renderer says so loudly.
+func InsecureNames(targets []Target) []string {
+	var names []string
+	for _, t := range targets {
+		if t.Insecure {
+			names = append(names, t.Name)
 		}
 	}
-	if len(samples) > 0 {
-		t.LastAttr = mergeAttrs(samples[len(samples)-1])
-	}
-	for _, name := range order {
-		t.Phases = append(t.Phases, Phase{Name: name, Plugin: plugins[name], Summary: phases[name].summary()})
-	}
-	t.Total = total.summary()
-	return t
+	return names
 }
 
-func mergeAttrs(s sample.Sample) sdk.Attributes {
-	out := sdk.Attributes{}
-	for _, p := range s.Phases {
-		for k, v := range p.Attributes {
-			out[k] = v
-		}
-	}
-	return out
-}
-
-// acc accumulates one phase's results.
-type acc struct {
-	durations []time.Duration
-	overhead  time.Duration
-	s         Summary
-	errIndex  map[string]int
-}
-
-func (a *acc) add(p sample.Phase) {
-	a.s.Count++
-	switch p.Status {
-	case sample.OK:
-		a.s.OK++
-		a.durations = append(a.durations, p.Duration)
-		if p.Wall > p.Duration {
-			a.overhead += p.Wall - p.Duration
-		}
-	case sample.Skipped:
-		a.s.Skipped++
-	case sample.Reused:
-		a.s.Reused++
-	case sample.Failed:
-		a.s.Failed++
-		a.addError(p.Error)
-	}
-}
-
-func (a *acc) addError(e *sample.Error) {
-	if e == nil {
-		e = &sample.Error{Kind: sdk.KindInternal, Message: "unknown failure"}
-	}
-	if a.errIndex == nil {
-		a.errIndex = map[string]int{}
-	}
-	key := string(e.Kind) + "\x00" + e.Message
-	if i, ok := a.errIndex[key]; ok {
-		a.s.Errors[i].Count++
-		return
-	}
-	a.errIndex[key] = len(a.s.Errors)
-	a.s.Errors = append(a.s.Errors, ErrorCount{Kind: e.Kind, Message: e.Message, Count: 1})
-}
-
-func (a *acc) summary() Summary {
-	s := a.s
-	n := len(a.durations)
-	if n == 0 {
-		return s
-	}
-	d := append([]time.Duration(nil), a.durations...)
-	sortDurations(d)
-	var sum time.Duration
-	for _, v := range d {
-		sum += v
-	}
-	s.Min, s.Max = d[0], d[n-1]
-	s.Mean = sum / time.Duration(n)
-	s.P50, s.P90, s.P99 = Percentile(d, 50), Percentile(d, 90), Percentile(d, 99)
-	s.MeanOverhead = a.overhead / time.Duration(n)
-	return s
-}
-
-func sortDurations(d []time.Duration) {
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-}
-
-// Percentile returns the nearest-rank p-th percentile of sorted values.
+// Percentile returns the nearest-rank p-th percentile of sorted values:
+// the value at rank ceil(p/100 * n), clamped to 1..n; 0 for no values.
 func Percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
 	rank := int(math.Ceil(p / 100 * float64(len(sorted))))
-	if rank < 1 {
-		rank = 1
-	}
-	if rank > len(sorted) {
-		rank = len(sorted)
-	}
+	rank = min(max(rank, 1), len(sorted))
 	return sorted[rank-1]
+}
+
+// sortedCopy returns the values in ascending order, leaving d as it is.
+func sortedCopy(d []time.Duration) []time.Duration {
+	out := slices.Clone(d)
+	slices.Sort(out)
+	return out
 }

@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"sync"
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
@@ -16,7 +17,7 @@ type Warmth struct {
 	Total  WarmPhase // sum over the phases that ran
 	Warm   int       // warm probes
 	WarmOK int
-	// What warm probes found; each counts warm probes.
+	// What warm probes found; each counts successful warm probes.
 	Reused  int // ran on the connection kept from the previous probe
 	Resumed int // resumed a TLS session (tls.resumed)
 	Cached  int // answered from the resolver's cache (dns.cached)
@@ -39,97 +40,148 @@ type WarmPhase struct {
 func (w WarmPhase) Saved() time.Duration { return w.Cold - w.WarmP50 }
 
 // CompareWarm builds a Warmth per target (in the order of names) from the
-// samples of a run whose first round was cold.
+// samples of a run whose first round was cold: NewWarmAccumulator, Add for
+// each sample, then Warmth.
 func CompareWarm(names []string, samples []sample.Sample) []Warmth {
-	byTarget := groupByTarget(samples)
-	out := make([]Warmth, 0, len(names))
-	for _, name := range names {
-		out = append(out, compareTarget(name, byTarget[name]))
+	a := NewWarmAccumulator(names)
+	for _, s := range samples {
+		a.Add(s)
+	}
+	return a.Warmth()
+}
+
+// WarmAccumulator folds the samples of a warmup run as they arrive: each
+// target's first probe is cold and kept whole; of the warm ones after it,
+// only the successful ones' phase durations are kept. Add and Warmth may be
+// called from different goroutines.
+type WarmAccumulator struct {
+	mu      sync.Mutex
+	order   []string
+	targets map[string]*warmAcc
+}
+
+// NewWarmAccumulator prepares the comparison for the named targets.
+func NewWarmAccumulator(names []string) *WarmAccumulator {
+	a := &WarmAccumulator{order: append([]string(nil), names...), targets: make(map[string]*warmAcc, len(names))}
+	for _, n := range names {
+		a.targets[n] = &warmAcc{w: Warmth{Name: n}, phases: map[string]*warmDurations{}}
+	}
+	return a
+}
+
+// Add folds one finished probe in; samples of other targets and probes cut
+// short by an interruption (sample.Canceled) are ignored.
+func (a *WarmAccumulator) Add(s sample.Sample) {
+	if s.Canceled() {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if t, ok := a.targets[s.Target]; ok {
+		t.add(s)
+	}
+}
+
+// Warmth returns the comparison so far, one per named target.
+func (a *WarmAccumulator) Warmth() []Warmth {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]Warmth, 0, len(a.order))
+	for _, n := range a.order {
+		out = append(out, a.targets[n].result())
 	}
 	return out
 }
 
-func compareTarget(name string, samples []sample.Sample) Warmth {
-	w := Warmth{Name: name}
-	if len(samples) == 0 {
-		return w
-	}
-	cold := samples[0]
-	w.Cold = &cold
-	warm := samples[1:]
-	w.Warm = len(warm)
-	for _, s := range warm {
-		if !s.OK() {
-			continue
-		}
-		w.WarmOK++
-		w.count(s)
-	}
-	for _, p := range cold.Phases {
-		w.Phases = append(w.Phases, warmPhase(p, warm))
-	}
-	w.Total = warmTotal(cold, warm)
-	return w
+// warmAcc folds one target's probes.
+type warmAcc struct {
+	w      Warmth // counts; Cold once the first probe arrived
+	phases map[string]*warmDurations
+	total  warmDurations
 }
 
-func (w *Warmth) count(s sample.Sample) {
+// warmDurations are one phase's successful warm durations (0 when reused).
+type warmDurations struct {
+	ran, reused int
+	d           []time.Duration
+}
+
+func (t *warmAcc) add(s sample.Sample) {
+	if t.w.Cold == nil {
+		cold := s
+		t.w.Cold = &cold
+		return
+	}
+	t.w.Warm++
+	if !s.OK() {
+		return
+	}
+	t.w.WarmOK++
+	t.countWarm(s)
+	for _, p := range s.Phases {
+		t.phase(p.Name).add(p)
+	}
+	t.total.ran++
+	t.total.d = append(t.total.d, s.Total())
+}
+
+func (t *warmAcc) countWarm(s sample.Sample) {
 	if s.Reused {
-		w.Reused++
+		t.w.Reused++
 	}
 	for _, p := range s.Phases {
 		if p.Attributes[sdk.AttrTLSResumed] == true {
-			w.Resumed++
+			t.w.Resumed++
 		}
 		if p.Attributes[sdk.AttrDNSCached] == true {
-			w.Cached++
+			t.w.Cached++
 		}
 	}
 }
 
-func warmPhase(cold sample.Phase, warm []sample.Sample) WarmPhase {
-	wp := WarmPhase{Name: cold.Name, Cold: cold.Duration, ColdOK: cold.Status == sample.OK, ColdSkipped: cold.Status == sample.Skipped}
-	var ds []time.Duration
-	for _, s := range warm {
-		if !s.OK() {
-			continue
-		}
-		for _, p := range s.Phases {
-			if p.Name != cold.Name {
-				continue
-			}
-			switch p.Status {
-			case sample.OK:
-				wp.WarmRan++
-				ds = append(ds, p.Duration)
-			case sample.Reused:
-				wp.Reused++
-				ds = append(ds, 0)
-			}
-		}
+func (t *warmAcc) phase(name string) *warmDurations {
+	d, ok := t.phases[name]
+	if !ok {
+		d = &warmDurations{}
+		t.phases[name] = d
 	}
-	wp.WarmP50, wp.WarmMean = medianMean(ds)
-	return wp
+	return d
 }
 
-func warmTotal(cold sample.Sample, warm []sample.Sample) WarmPhase {
-	t := WarmPhase{Name: "total", Cold: cold.Total(), ColdOK: cold.OK()}
-	var ds []time.Duration
-	for _, s := range warm {
-		if s.OK() {
-			t.WarmRan++
-			ds = append(ds, s.Total())
-		}
+func (d *warmDurations) add(p sample.Phase) {
+	switch p.Status {
+	case sample.OK:
+		d.ran++
+		d.d = append(d.d, p.Duration)
+	case sample.Reused:
+		d.reused++
+		d.d = append(d.d, 0)
 	}
-	t.WarmP50, t.WarmMean = medianMean(ds)
-	return t
+}
+
+func (t *warmAcc) result() Warmth {
+	w := t.w
+	if w.Cold == nil {
+		return w
+	}
+	for _, p := range w.Cold.Phases {
+		wp := WarmPhase{Name: p.Name, Cold: p.Duration, ColdOK: p.Status == sample.OK, ColdSkipped: p.Status == sample.Skipped}
+		if d, ok := t.phases[p.Name]; ok {
+			wp.WarmRan, wp.Reused = d.ran, d.reused
+			wp.WarmP50, wp.WarmMean = medianMean(d.d)
+		}
+		w.Phases = append(w.Phases, wp)
+	}
+	w.Total = WarmPhase{Name: "total", Cold: w.Cold.Total(), ColdOK: w.Cold.OK(), WarmRan: t.total.ran}
+	w.Total.WarmP50, w.Total.WarmMean = medianMean(t.total.d)
+	return w
 }
 
 func medianMean(ds []time.Duration) (p50, mean time.Duration) {
 	if len(ds) == 0 {
 		return 0, 0
 	}
-	sorted := append([]time.Duration(nil), ds...)
-	sortDurations(sorted)
+	sorted := sortedCopy(ds)
 	var sum time.Duration
 	for _, d := range sorted {
 		sum += d

@@ -109,6 +109,7 @@ func TestTargetSelectionAndPreconnectHosts(t *testing.T) {
 	cmd, stdout, stderr := probeCmd(t, tb, t.TempDir(), "run", example(t, "testbed.hcl"), "--format", "json")
 	cmd.Env = append(cmd.Env, "PRECONNECT_HOSTS=127.0.0.1:"+port+":http, [::1]:1:tcp")
 	cmd.Run()
+	checkContract(t, cmd.Args[1:], stdout.String())
 	var rep report
 	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
@@ -128,7 +129,8 @@ func TestUsageErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"run", "--target", "nope"}, "", `--target "nope": no such target (have: headscale-api, metrics, headplane-ui, api-proxy, production-api, tailscale-headscale)`},
-		{[]string{"run", "--format", "xml", "x.hcl"}, "", `--format must be table or json, not "xml"`},
+		{[]string{"run", "--format", "xml", "x.hcl"}, "", `invalid argument "xml" for "--format" flag: want table, json, ndjson or openmetrics`},
+		{[]string{"plugins", "--format", "ndjson", "x.hcl"}, "", `invalid argument "ndjson" for "--format" flag: want table or json`},
 		{[]string{"run", "--count", "0", "--target", "metrics"}, "", "--count must be at least 1"},
 		{[]string{"run", "--timeout", "-1s", "--target", "metrics"}, "", "--timeout must be greater than zero"},
 		{[]string{"run", "--target", "metrics"}, "web:80", `PRECONNECT_HOSTS entry 1 "web:80": want host:port:proto`},

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/examples/testbed"
+	"github.com/probe-net/probe/internal/schematest"
 )
 
 // binDir holds probe and the example plugin, built once for all tests.
@@ -106,7 +107,38 @@ func runProbe(t *testing.T, tb *testbed.Testbed, args ...string) result {
 		cmd.Process.Kill()
 		t.Fatalf("probe %v did not finish in time; stderr:\n%s", args, stderr)
 	}
-	return result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	r := result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
+	checkContract(t, args, r.stdout)
+	return r
+}
+
+// checkContract validates what a --format json or ndjson run printed
+// against the published schemas (docs/schema): every test that produces
+// JSON checks the output contract.
+func checkContract(t *testing.T, args []string, stdout string) {
+	t.Helper()
+	if stdout == "" {
+		return
+	}
+	switch formatArg(args) {
+	case "json":
+		schematest.Check(t, []byte(stdout))
+	case "ndjson":
+		schematest.CheckLines(t, []byte(stdout))
+	}
+}
+
+// formatArg is the value of --format in args ("" when absent).
+func formatArg(args []string) string {
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--format="); ok {
+			return v
+		}
+		if a == "--format" && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	return ""
 }
 
 type report struct {

@@ -36,6 +36,8 @@ round, "web #2").
 protocol, round, ok, total_ms, failed_phase, phases), each phase with phase,
 plugin, status, duration_ms (null when it did not run), detail, error ({kind,
 message} or null) and attributes; then the counts connected and failed.
+--format ndjson prints one probe.sample/v1 object per line as each probe
+finishes. The layouts are published in docs/schema.
 
 Exit status:
   0    every probe connected
@@ -47,6 +49,7 @@ Exit status:
   probe preconnect targets.hcl --sequential --timeout 2s
   probe preconnect targets.hcl --target api --count 3
   probe preconnect targets.hcl --format json | jq '.targets[] | {name, ok, failed_phase}'
+  probe preconnect targets.hcl --format ndjson | jq -r 'select(.ok | not) | .target'
   PRECONNECT_HOSTS=10.0.0.5:5432:tcp probe preconnect targets.hcl`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -58,34 +61,42 @@ Exit status:
 		},
 	}
 	src.register(cmd)
-	rf.register(cmd, 1)
+	rf.register(cmd, 1, output.PreconnectReport{})
 	return cmd
 }
 
 // preconnect probes the targets, streaming phase lines for the table
-// format, or printing one JSON document at the end.
-func preconnect(g *globals, s *source, format string) error {
-	var pw *output.ProgressWriter
-	opts := execOptions{}
-	if format != "json" {
-		pw = output.NewProgressWriter(g.stdout, plan.Build(s.file).Targets, s.file.Run.Count, g.color)
-		opts.run = runner.Options{OnPhase: func(t plan.Target, round int, ph sample.Phase) {
-			pw.Phase(output.PhaseEvent{Target: t.Name, Round: round, Phase: ph})
-		}}
-		opts.onSample = pw.Done
+// format (or sample lines for ndjson), or printing one JSON document at the
+// end.
+func preconnect(g *globals, s *source, format *formatFlag) error {
+	opts := execOptions{format: format, keepSamples: format.is(output.FormatJSON)}
+	var lines *output.PreconnectWriter
+	if format.is(output.FormatTable) {
+		lines = phaseLines(g, s, &opts)
 	}
 	res, err := g.execute(s, opts)
 	if err != nil {
 		return err
 	}
-	if pw != nil {
-		pw.Finish(res.samples, res.interrupted)
-		err = pw.Err()
-	} else {
-		err = output.WritePreconnectJSON(g.stdout, res.plan.Targets, res.samples, res.interrupted)
+	if lines != nil && res.streamErr == nil {
+		res.streamErr = lines.Err()
 	}
-	if err != nil {
-		return exit(ExitRuntime, "writing output: %v", err)
+	report := output.PreconnectReport{Targets: res.targets, Stats: res.stats, Samples: res.samples, Interrupted: res.interrupted}
+	return res.finish(g, report, format)
+}
+
+// phaseLines sets opts up to print a line per phase as it completes and a
+// closing line per probe.
+func phaseLines(g *globals, s *source, opts *execOptions) *output.PreconnectWriter {
+	p := plan.Build(s.file)
+	var phases []string
+	for _, t := range p.Targets {
+		phases = append(phases, t.Phases...)
 	}
-	return res.exitError()
+	pw := output.NewPreconnectWriter(g.stdout, p.TargetNames(), phases, s.file.Run.Count, output.Options{Color: g.color})
+	opts.run = runner.Options{OnPhase: func(t plan.Target, round int, ph sample.Phase) {
+		pw.Phase(output.PhaseEvent{Target: t.Name, Round: round, Phase: ph})
+	}}
+	opts.onSample = pw.Done
+	return pw
 }

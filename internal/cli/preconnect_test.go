@@ -247,7 +247,7 @@ func TestPreconnectUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"preconnect", file, "--format", "ndjson"}, "--format must be table or json"},
+		{[]string{"preconnect", file, "--format", "openmetrics"}, `invalid argument "openmetrics" for "--format" flag: want table, json or ndjson`},
 		{[]string{"preconnect", file, file}, "accepts at most 1 arg"},
 		{[]string{"preconnect", file, "--timeout", "0s"}, "--timeout must be greater than zero"},
 		{[]string{"preconnect", file, "--var", "dns_server"}, "want NAME=VALUE"},

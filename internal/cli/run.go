@@ -17,6 +17,7 @@ import (
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/internal/wire"
+	"github.com/probe-net/probe/sdk"
 )
 
 const pluginProtocol = wire.ProtocolVersion
@@ -32,6 +33,8 @@ print per-phase statistics. Targets in PRECONNECT_HOSTS="host:port:proto,..." ar
 added to either.`,
 		Example: `  probe run targets.hcl
   probe run targets.hcl --count 20 --format json
+  probe run targets.hcl --format ndjson | jq -c 'select(.ok | not)'
+  probe run targets.hcl --format openmetrics > textfile/probe.prom.tmp; mv textfile/probe.prom.tmp textfile/probe.prom
   probe run targets.hcl --target api --sequential --timeout 2s
   probe run targets.hcl --var dns_server=127.0.0.1:5353`,
 		Args: cobra.MaximumNArgs(1),
@@ -44,42 +47,50 @@ added to either.`,
 		},
 	}
 	src.register(cmd)
-	rf.register(cmd, 0)
+	rf.register(cmd, 0, output.Report{})
 	return cmd
 }
 
 // runReport runs the targets and prints their statistics.
-func runReport(g *globals, s *source, format string) error {
-	res, err := g.execute(s, execOptions{progress: format != "json"})
+func runReport(g *globals, s *source, format *formatFlag) error {
+	res, err := g.execute(s, execOptions{format: format, progress: format.is(output.FormatTable)})
 	if err != nil {
 		return err
 	}
-	report := output.NewReport(res.plan.Targets, stats.Aggregate(res.plan.TargetNames(), res.samples))
+	report := output.NewReport(res.targets, res.stats)
 	report.Interrupted = res.interrupted
 	report.Plugins = pluginProcesses(res.plugins)
-	report.Insecure = output.InsecureTargets(res.samples)
 	report.Version, report.Started = Version, res.started
-	if err := write(g, format, report); err != nil {
-		return exit(ExitRuntime, "writing output: %v", err)
-	}
-	return res.exitError()
+	return res.finish(g, report, format)
 }
 
 // execOptions tune one execution of a plan.
 type execOptions struct {
 	run      runner.Options
 	defaults map[string]map[string]any // plugin config defaults (runner.StartOptions)
+	format   *formatFlag               // ndjson: a line per probe as it finishes
 	progress bool                      // may show a progress bar (table output only)
 	onSample func(sample.Sample)       // called as each probe finishes, never concurrently
+	// keepSamples keeps every sample, for a document that lists every
+	// probe (preconnect's JSON); otherwise only statistics are kept.
+	keepSamples bool
+	warm        bool // compare each target's cold first probe with the warm ones
 }
 
-// execution is what running a plan produced.
+// execution is what running a plan produced. Samples are folded into
+// statistics as they arrive; none is kept unless execOptions asked.
 type execution struct {
 	plan        *plan.Plan
-	started     time.Time // when the first probe began
+	targets     []sdk.Target
+	started     time.Time      // when the first probe began
+	stats       []stats.Target // per target, in plan order
+	warmth      []stats.Warmth // with execOptions.warm
 	samples     []sample.Sample
+	last        *sample.Sample // the last probe to finish
+	probes      int
 	failed      bool // some probe failed
 	interrupted bool // SIGINT or SIGTERM arrived
+	streamErr   error
 	plugins     []runner.Info
 	applied     map[string]map[string]any
 }
@@ -95,8 +106,31 @@ func (e *execution) exitError() error {
 	return nil
 }
 
-// execute starts the plugins for s, runs every round and collects the
-// samples. SIGINT and SIGTERM stop the run; what finished is kept.
+// finish renders the report in the chosen format and returns the run's
+// exit error.
+func (e *execution) finish(g *globals, r output.Renderer, format *formatFlag) error {
+	if err := g.render(r, format, e.streamErr); err != nil {
+		return err
+	}
+	return e.exitError()
+}
+
+// render writes r in the chosen format; streamErr is a write error of the
+// lines streamed during the run.
+func (g *globals) render(r output.Renderer, format *formatFlag, streamErr error) error {
+	err := streamErr
+	if err == nil {
+		err = r.Render(g.stdout, format.value, output.Options{Color: g.color})
+	}
+	if err != nil {
+		return exit(ExitRuntime, "writing output: %v", err)
+	}
+	return nil
+}
+
+// execute starts the plugins for s, runs every round and folds the samples
+// into statistics as they arrive. SIGINT and SIGTERM stop the run; what
+// finished is kept.
 func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -106,27 +140,55 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &execution{plan: p, applied: session.applied, started: time.Now()}
+	res := &execution{plan: p, targets: targetsOf(p), applied: session.applied, started: time.Now()}
 	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)
-	runner.Run(ctx, p, session, opts.run, func(smp sample.Sample) {
-		res.samples = append(res.samples, smp)
-		res.failed = res.failed || !smp.OK()
-		bar.add()
-		if opts.onSample != nil {
-			opts.onSample(smp)
-		}
-	})
+	acc, warm := stats.NewAccumulator(p.TargetNames(), stats.Options{}), stats.NewWarmAccumulator(nil)
+	if opts.warm {
+		warm = stats.NewWarmAccumulator(p.TargetNames())
+	}
+	runner.Run(ctx, p, session, opts.run, res.collector(g, opts, bar, acc, warm))
 	bar.finish()
+	res.stats, res.warmth = acc.Targets(), warm.Warmth()
 	res.interrupted = ctx.Err() != nil
 	res.plugins = session.Plugins()
 	return res, nil
 }
 
-func write(g *globals, format string, r output.Report) error {
-	if format == "json" {
-		return output.WriteJSON(g.stdout, r)
+// collector returns the emit callback of the run: it folds each sample into
+// the statistics and the warm comparison, streams it as an NDJSON line when
+// asked, and keeps it only when opts say so.
+func (res *execution) collector(g *globals, opts execOptions, bar *progress, acc *stats.Accumulator, warm *stats.WarmAccumulator) func(sample.Sample) {
+	var lines *output.SampleWriter
+	if opts.format != nil && opts.format.is(output.FormatNDJSON) {
+		lines = output.NewSampleWriter(g.stdout, res.targets)
 	}
-	return output.WriteTable(g.stdout, r)
+	return func(smp sample.Sample) {
+		acc.Add(smp)
+		warm.Add(smp)
+		if lines != nil {
+			lines.Write(smp)
+			res.streamErr = lines.Err()
+		}
+		if opts.keepSamples {
+			res.samples = append(res.samples, smp)
+		}
+		res.last = &smp
+		res.probes++
+		res.failed = res.failed || !smp.OK()
+		bar.add()
+		if opts.onSample != nil {
+			opts.onSample(smp)
+		}
+	}
+}
+
+// targetsOf is what the reports show of each target of p.
+func targetsOf(p *plan.Plan) []sdk.Target {
+	out := make([]sdk.Target, len(p.Targets))
+	for i, t := range p.Targets {
+		out[i] = t.Target
+	}
+	return out
 }
 
 // pluginProcesses describes the run's plugin processes for the report.

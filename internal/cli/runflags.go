@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/config"
+	"github.com/probe-net/probe/core/output"
 )
 
 // runFlags override the file's run settings and target timeouts.
@@ -21,7 +22,7 @@ type runFlags struct {
 	concurrency int
 	sequential  bool
 	timeout     time.Duration
-	format      string
+	format      *formatFlag
 
 	fallbackCount int
 }
@@ -58,9 +59,10 @@ func millisOrDuration(s string) (time.Duration, error) {
 	return time.Duration(v * float64(time.Millisecond)), nil
 }
 
-// register adds the flags. fallbackCount is the count used when neither
-// --count nor the file's run.count (above 1) says otherwise; 0 means 1.
-func (f *runFlags) register(cmd *cobra.Command, fallbackCount int) {
+// register adds the flags; --format offers the formats of report.
+// fallbackCount is the count used when neither --count nor the file's
+// run.count (above 1) says otherwise; 0 means 1.
+func (f *runFlags) register(cmd *cobra.Command, fallbackCount int, report output.Renderer) {
 	f.fallbackCount = fallbackCount
 	fl := cmd.Flags()
 	countHelp := "probes per target (overrides run.count)"
@@ -72,14 +74,11 @@ func (f *runFlags) register(cmd *cobra.Command, fallbackCount int) {
 	fl.IntVar(&f.concurrency, "concurrency", 0, "targets probed at once (overrides run.concurrency)")
 	fl.BoolVar(&f.sequential, "sequential", false, "probe targets one after another")
 	fl.Var((*msDuration)(&f.timeout), "timeout", "budget for one probe of a target: milliseconds (2000) or a duration (2s) (overrides every target's timeout)")
-	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	f.format = addFormatFlag(cmd, report)
 }
 
 // check validates the flags on their own, before any file is read.
 func (f *runFlags) check(cmd *cobra.Command) error {
-	if f.format != "table" && f.format != "json" {
-		return exit(ExitUsage, "--format must be table or json, not %q", f.format)
-	}
 	fl := cmd.Flags()
 	switch {
 	case fl.Changed("count") && f.count < 1:

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/output"
+	"github.com/probe-net/probe/core/stats"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {
@@ -37,6 +38,8 @@ name, host, port, protocol, status, probes, ok, last_error ({phase, kind,
 message} of its most recent failed probe, or null) and total (count, ok,
 failed, min_ms, mean_ms, p50_ms, p90_ms, p99_ms, max_ms, ...); then the counts
 up, degraded, down and unknown, which add up to the number of targets.
+--format ndjson prints one probe.sample/v1 object per line as each probe
+finishes. The layouts are published in docs/schema.
 
 Exit status:
   0    every target is reachable: its most recent probe succeeded (up or degraded);
@@ -62,33 +65,28 @@ Exit status:
 		},
 	}
 	src.register(cmd)
-	rf.register(cmd, 3)
+	rf.register(cmd, 3, output.StatusReport{})
 	cmd.Flags().BoolVar(&strict, "strict", false, "exit 1 unless every target is up (degraded counts as failing)")
 	return cmd
 }
 
 // statusReport probes the targets and prints each one's status.
-func statusReport(g *globals, s *source, format string, strict bool) error {
-	res, err := g.execute(s, execOptions{})
+func statusReport(g *globals, s *source, format *formatFlag, strict bool) error {
+	res, err := g.execute(s, execOptions{format: format})
 	if err != nil {
 		return err
 	}
-	report := output.NewStatusReport(res.plan.Targets, res.samples)
+	report := output.NewStatusReport(res.targets, res.stats)
 	report.Interrupted = res.interrupted
-	if format == "json" {
-		err = output.WriteStatusJSON(g.stdout, report)
-	} else {
-		err = output.WriteStatusTable(g.stdout, report, g.color)
-	}
-	if err != nil {
-		return exit(ExitRuntime, "writing output: %v", err)
+	if err := g.render(report, format, res.streamErr); err != nil {
+		return err
 	}
 	switch {
 	case res.interrupted:
 		return exit(ExitInterrupted, "interrupted")
-	case !report.AllReachable():
+	case !stats.AllReachable(res.stats):
 		return exit(ExitProbeFailed, "")
-	case strict && report.Count(output.StatusUp) != len(report.Targets):
+	case strict && stats.Count(res.stats, stats.StatusUp) != len(res.stats):
 		return exit(ExitProbeFailed, "")
 	}
 	return nil

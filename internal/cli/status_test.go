@@ -263,7 +263,7 @@ func TestStatusUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"status", file, "--format", "xml"}, "--format must be table or json"},
+		{[]string{"status", file, "--format", "xml"}, `invalid argument "xml" for "--format" flag: want table, json or ndjson`},
 		{[]string{"status", file, file}, "accepts at most 1 arg"},
 		{[]string{"status", file, "--count", "0"}, "--count must be at least 1"},
 		{[]string{"status", file, "--target", "nope"}, `--target "nope": no such target (have: raw)`},
@@ -300,6 +300,7 @@ func interrupted(t *testing.T, args ...string) result {
 		<-done
 		t.Fatalf("probe %v did not stop after SIGTERM; stderr:\n%s", args, stderr)
 	}
+	checkContract(t, args, stdout.String())
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: cmd.ProcessState.ExitCode()}
 }
 

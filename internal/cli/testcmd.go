@@ -18,7 +18,6 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
-	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/plugins/registry"
 )
 
@@ -30,7 +29,7 @@ const maxTestTimeout = time.Hour
 type testFlags struct {
 	timeout      string
 	count        int
-	format       string
+	format       *formatFlag
 	dnsServers   []string
 	dnsTransport string
 	caFile       string
@@ -97,7 +96,7 @@ func (f *testFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.timeout, "timeout", "5000", "budget for the whole probe: milliseconds (2000) or a Go duration (2s)")
 	fl.IntVar(&f.count, "count", 1, "probes to run; above 1, per-phase statistics follow the details of the last")
-	fl.StringVar(&f.format, "format", "table", "output format: table or json")
+	f.format = addFormatFlag(cmd, output.ProbeReport{})
 	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
 	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
 	fl.StringVar(&f.caFile, "ca-file", "", "PEM file of the CA certificates to trust instead of the system roots (tls, https)")
@@ -109,8 +108,6 @@ func (f *testFlags) register(cmd *cobra.Command) {
 // check validates the flags that do not depend on a plugin.
 func (f *testFlags) check(proto string) error {
 	switch {
-	case f.format != "table" && f.format != "json":
-		return fmt.Errorf("--format must be table or json, not %q", f.format)
 	case f.count < 1:
 		return fmt.Errorf("--count must be at least 1, not %d", f.count)
 	case f.dnsTransport != "" && !slices.Contains([]string{"udp", "tcp", "dot", "doh"}, f.dnsTransport):
@@ -281,36 +278,16 @@ func parseTimeout(s string) (time.Duration, error) {
 // runTest probes t --count times and prints the last probe in detail.
 func runTest(g *globals, t config.Target, f testFlags) error {
 	file := &config.File{Run: config.Run{Count: f.count, Concurrency: 1}, Targets: []config.Target{t}}
-	res, err := g.execute(&source{file: file, loader: config.NewLoader()}, execOptions{defaults: f.defaults()})
+	res, err := g.execute(&source{file: file, loader: config.NewLoader()}, execOptions{defaults: f.defaults(), format: f.format})
 	if err != nil {
 		return err
 	}
-	if len(res.samples) == 0 {
+	if res.last == nil {
 		return exit(ExitInterrupted, "interrupted before the probe finished")
 	}
-	r := output.ProbeReport{Target: res.plan.Targets[0], Sample: res.samples[len(res.samples)-1], Probes: len(res.samples)}
-	st := stats.Aggregate(res.plan.TargetNames(), res.samples)
+	r := output.ProbeReport{Target: res.targets[0], Sample: *res.last, Probes: res.probes}
 	if f.count > 1 {
-		r.Stats = &st[0]
+		r.Stats = &res.stats[0]
 	}
-	if err := writeTest(g, f.format, r, output.NewReport(res.plan.Targets, st)); err != nil {
-		return exit(ExitRuntime, "writing output: %v", err)
-	}
-	return res.exitError()
-}
-
-func writeTest(g *globals, format string, r output.ProbeReport, all output.Report) error {
-	if format == "json" {
-		return output.WriteProbeJSON(g.stdout, r)
-	}
-	if err := output.WriteProbe(g.stdout, r, g.color); err != nil {
-		return err
-	}
-	if r.Stats == nil {
-		return nil
-	}
-	if _, err := fmt.Fprintf(g.stdout, "\nall %d probes:\n", r.Probes); err != nil {
-		return err
-	}
-	return output.WriteTable(g.stdout, all)
+	return res.finish(g, r, f.format)
 }

@@ -263,6 +263,7 @@ func TestTestUsageErrors(t *testing.T) {
 		{[]string{"127.0.0.1", "80", "tcp", "--sni", "x.test"}, "--sni applies to tls and https, not tcp"},
 		{[]string{"127.0.0.1", "80", "http", "--dns-server", "dns.example"}, `--dns-server "dns.example": want an IP address`},
 		{[]string{"127.0.0.1", "443", "https", "--ca-file", "/nonexistent/ca.pem"}, "--ca-file"},
+		{[]string{"127.0.0.1", "80", "http", "--format", "yaml"}, `invalid argument "yaml" for "--format" flag: want table, json or ndjson`},
 	}
 	for _, c := range cases {
 		r := runProbe(t, nil, append([]string{"test"}, c.args...)...)

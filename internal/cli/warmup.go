@@ -10,7 +10,6 @@ import (
 
 	"github.com/probe-net/probe/core/output"
 	"github.com/probe-net/probe/core/runner"
-	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/plugins/registry"
 )
 
@@ -55,7 +54,7 @@ warms them one after another.`,
 		},
 	}
 	src.register(cmd)
-	rf.register(cmd, 4)
+	rf.register(cmd, 4, output.WarmReport{})
 	cmd.Flags().BoolVar(&reuse, "reuse", true, "start warm probes on the connection kept from the previous probe")
 	return cmd
 }
@@ -73,32 +72,24 @@ func warmupArgs(args []string) (path string, sequential bool, err error) {
 	return fileArg(args), sequential, nil
 }
 
-func warmup(g *globals, s *source, format string, reuse bool) error {
+func warmup(g *globals, s *source, format *formatFlag, reuse bool) error {
 	if s.file.Run.Count < 2 {
 		return exit(ExitUsage, "--count must be at least 2: one cold probe and one or more warm ones")
 	}
 	defaults := registry.WarmDefaults(reuse)
-	res, err := g.execute(s, execOptions{run: runner.Options{Reuse: reuse}, defaults: defaults, progress: format != "json"})
+	res, err := g.execute(s, execOptions{run: runner.Options{Reuse: reuse}, defaults: defaults, format: format,
+		progress: format.is(output.FormatTable), warm: true})
 	if err != nil {
 		return err
 	}
 	report := output.WarmReport{
-		Targets:     res.plan.Targets,
-		Warmth:      stats.CompareWarm(res.plan.TargetNames(), res.samples),
+		Targets:     res.targets,
+		Warmth:      res.warmth,
 		Features:    features(res.applied),
 		Interrupted: res.interrupted,
-		Stats:       stats.Aggregate(res.plan.TargetNames(), res.samples),
-		Insecure:    output.InsecureTargets(res.samples),
+		Stats:       res.stats,
 	}
-	if format == "json" {
-		err = output.WriteWarmJSON(g.stdout, report)
-	} else {
-		err = output.WriteWarmTable(g.stdout, report)
-	}
-	if err != nil {
-		return exit(ExitRuntime, "writing output: %v", err)
-	}
-	return res.exitError()
+	return res.finish(g, report, format)
 }
 
 // features lists the warm defaults that were applied, in a stable order.

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/internal/schematest"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -16,11 +16,11 @@ func report() Report {
 	ok := stats.Summary{Count: 2, OK: 2, Min: time.Millisecond, Mean: 1500 * time.Microsecond,
 		P50: time.Millisecond, P90: 2 * time.Millisecond, P99: 2 * time.Millisecond, Max: 2 * time.Millisecond}
 	failed := stats.Summary{Count: 2, Failed: 2, Errors: []stats.ErrorCount{
-		{Kind: sdk.KindNXDomain, Message: "nxdomain: x.test does not exist", Count: 2}}}
+		{Kind: sdk.KindNXDomain, Message: "nxdomain: x.test does not exist", Cause: "nxdomain: x.test does not exist", Count: 2}}}
 	return Report{
-		Targets: []plan.Target{
-			{Target: sdk.Target{Name: "web", Host: "www.test", Port: 80, Protocol: "http"}},
-			{Target: sdk.Target{Name: "gone", Host: "x.test", Port: 80, Protocol: "http"}},
+		Targets: []sdk.Target{
+			{Name: "web", Host: "www.test", Port: 80, Protocol: "http"},
+			{Name: "gone", Host: "x.test", Port: 80, Protocol: "http"},
 		},
 		Stats: []stats.Target{
 			{Name: "web", Probes: 2, OK: 2, Phases: []stats.Phase{{Name: "tcp", Plugin: "tcp 1", Summary: ok}}, Total: ok,
@@ -30,11 +30,22 @@ func report() Report {
 	}
 }
 
-func TestJSONDocument(t *testing.T) {
+// rendered renders r in format f, failing the test on an error; JSON is
+// checked against its published schema.
+func rendered(t *testing.T, r Renderer, f Format, o Options) *bytes.Buffer {
+	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, report()); err != nil {
-		t.Fatal(err)
+	if err := r.Render(&buf, f, o); err != nil {
+		t.Fatalf("rendering %s: %v", f, err)
 	}
+	if f == FormatJSON {
+		schematest.Check(t, buf.Bytes())
+	}
+	return &buf
+}
+
+func TestJSONDocument(t *testing.T) {
+	buf := rendered(t, report(), FormatJSON, Options{})
 	var doc map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("invalid JSON: %v\n%s", err, buf.String())
@@ -62,10 +73,7 @@ func TestJSONDocument(t *testing.T) {
 }
 
 func TestTable(t *testing.T) {
-	var buf bytes.Buffer
-	if err := WriteTable(&buf, report()); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, report(), FormatTable, Options{})
 	out := buf.String()
 	for _, want := range []string{
 		"TARGET  PHASE    OK/N     MIN    MEAN     P50     P90     P99     MAX\n",

@@ -1,5 +1,9 @@
 package output
 
+// This file renders `probe preconnect`: a line per phase as it completes
+// (PreconnectWriter), then the tally, or the probe.preconnect/v1 document
+// listing every probe.
+
 import (
 	"fmt"
 	"io"
@@ -9,8 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -22,7 +26,7 @@ type PhaseEvent struct {
 	Phase  sample.Phase
 }
 
-// ProgressWriter prints phase events as they arrive, one line each, and a
+// PreconnectWriter prints phase events as they arrive, one line each, and a
 // closing line per probe. Every line starts with the target's name padded
 // to the longest name, so the lines of targets probed in parallel can
 // interleave and stay readable:
@@ -34,7 +38,7 @@ type PhaseEvent struct {
 //	web      total  ok      3.755 ms  connected
 //
 // It only formats what it is given; the caller serialises the calls.
-type ProgressWriter struct {
+type PreconnectWriter struct {
 	w          io.Writer
 	nameWidth  int
 	phaseWidth int
@@ -43,15 +47,16 @@ type ProgressWriter struct {
 	err        error
 }
 
-// NewProgressWriter prepares a writer for the targets, probed rounds times
-// each. color paints the status words.
-func NewProgressWriter(w io.Writer, targets []plan.Target, rounds int, color bool) *ProgressWriter {
-	p := &ProgressWriter{w: w, nameWidth: 1, phaseWidth: len("total"), rounds: rounds, color: color}
-	for _, t := range targets {
-		p.nameWidth = max(p.nameWidth, len(t.Name))
-		for _, ph := range t.Phases {
-			p.phaseWidth = max(p.phaseWidth, len(ph))
-		}
+// NewPreconnectWriter prepares a writer for the named targets, whose chains
+// use the named phases, probed rounds times each. o.Color paints the status
+// words.
+func NewPreconnectWriter(w io.Writer, names, phases []string, rounds int, o Options) *PreconnectWriter {
+	p := &PreconnectWriter{w: w, nameWidth: 1, phaseWidth: len("total"), rounds: rounds, color: o.Color}
+	for _, n := range names {
+		p.nameWidth = max(p.nameWidth, len(n))
+	}
+	for _, ph := range phases {
+		p.phaseWidth = max(p.phaseWidth, len(ph))
 	}
 	if rounds > 1 {
 		p.nameWidth += len(" #") + len(strconv.Itoa(rounds))
@@ -60,10 +65,10 @@ func NewProgressWriter(w io.Writer, targets []plan.Target, rounds int, color boo
 }
 
 // Err returns the first write error.
-func (p *ProgressWriter) Err() error { return p.err }
+func (p *PreconnectWriter) Err() error { return p.err }
 
 // Phase prints one completed phase.
-func (p *ProgressWriter) Phase(e PhaseEvent) {
+func (p *PreconnectWriter) Phase(e PhaseEvent) {
 	ph := e.Phase
 	dur := ""
 	switch {
@@ -77,7 +82,7 @@ func (p *ProgressWriter) Phase(e PhaseEvent) {
 
 // Done prints the closing line of a finished probe: its total time and
 // whether the chain connected or where it failed.
-func (p *ProgressWriter) Done(s sample.Sample) {
+func (p *PreconnectWriter) Done(s sample.Sample) {
 	status, detail := sample.OK, "connected"
 	if f := s.Failure(); f != nil {
 		status, detail = sample.Failed, "failed at "+f.Name
@@ -88,19 +93,7 @@ func (p *ProgressWriter) Done(s sample.Sample) {
 	p.line(s.Target, s.Round, "total", status, msText(s.Total())+" ms", detail)
 }
 
-// Finish prints the tally of the finished probes.
-func (p *ProgressWriter) Finish(samples []sample.Sample, interrupted bool) {
-	ok, failed := preconnectTally(samples)
-	p.printf("\n%d connected, %d failed\n", ok, failed)
-	if w := insecureWarning(InsecureTargets(samples)); w != "" {
-		p.printf("%s", w)
-	}
-	if interrupted {
-		p.printf("interrupted: only the probes above finished\n")
-	}
-}
-
-func (p *ProgressWriter) line(target string, round int, phase string, status sample.Status, dur, detail string) {
+func (p *PreconnectWriter) line(target string, round int, phase string, status sample.Status, dur, detail string) {
 	name := target
 	if p.rounds > 1 {
 		name += " #" + strconv.Itoa(round+1)
@@ -110,7 +103,7 @@ func (p *ProgressWriter) line(target string, round int, phase string, status sam
 	p.printf("%s\n", strings.TrimRight(text, " "))
 }
 
-func (p *ProgressWriter) printf(format string, args ...any) {
+func (p *PreconnectWriter) printf(format string, args ...any) {
 	if p.err == nil {
 		_, p.err = fmt.Fprintf(p.w, format, args...)
 	}
@@ -128,22 +121,11 @@ func progressPaint(text string, s sample.Status, color bool) string {
 	case !color:
 		return text
 	case s == sample.OK:
-		return statusGreen + text + statusReset
+		return colorGreen + text + colorReset
 	case s == sample.Failed:
-		return statusRed + text + statusReset
+		return colorRed + text + colorReset
 	}
 	return text
-}
-
-func preconnectTally(samples []sample.Sample) (ok, failed int) {
-	for _, s := range samples {
-		if s.OK() {
-			ok++
-		} else {
-			failed++
-		}
-	}
-	return ok, failed
 }
 
 // PhaseDetail is one short, useful fact about a phase: the cause of a
@@ -229,8 +211,59 @@ func progressAttr(v any) string {
 	return fmt.Sprint(v)
 }
 
-// PreconnectSchema identifies the preconnect document layout.
+// PreconnectSchema identifies the preconnect document layout
+// (docs/schema/probe.preconnect.v1.json).
 const PreconnectSchema = "probe.preconnect/v1"
+
+// PreconnectReport is what preconnect prints once the probes are done.
+type PreconnectReport struct {
+	Targets []sdk.Target
+	Stats   []stats.Target // same order: the tally and the insecure warning
+	// Samples are the finished probes, in any order. Only the JSON document
+	// needs them (it lists every probe); the other formats leave them nil.
+	Samples     []sample.Sample
+	Interrupted bool
+}
+
+// preconnectFormats are the formats of a preconnect report. The table's
+// phase lines are written as the run goes (PreconnectWriter).
+var preconnectFormats = formatTable[PreconnectReport]{
+	{FormatTable, writePreconnectTally},
+	{FormatJSON, writePreconnectJSON},
+	{FormatNDJSON, streamed[PreconnectReport]},
+}
+
+// Formats lists table, json and ndjson.
+func (PreconnectReport) Formats() []Format { return preconnectFormats.formats() }
+
+// Render writes the report in format f.
+func (r PreconnectReport) Render(w io.Writer, f Format, o Options) error {
+	return preconnectFormats.render(w, f, r, o)
+}
+
+// tally counts the probes that connected and those that failed.
+func (r PreconnectReport) tally() (ok, failed int) {
+	for _, st := range r.Stats {
+		ok += st.OK
+		failed += st.Probes - st.OK
+	}
+	return ok, failed
+}
+
+// writePreconnectTally closes the phase lines: the counts, the insecure
+// warning, and a note when the run was interrupted.
+func writePreconnectTally(w io.Writer, r PreconnectReport, _ Options) error {
+	tw := &tableWriter{w: w}
+	ok, failed := r.tally()
+	tw.printf("\n%d connected, %d failed\n", ok, failed)
+	if w := insecureWarning(stats.InsecureNames(r.Stats)); w != "" {
+		tw.printf("%s", w)
+	}
+	if r.Interrupted {
+		tw.printf("interrupted: only the probes above finished\n")
+	}
+	return tw.err
+}
 
 type preconnectJSON struct {
 	Schema      string                 `json:"schema"`
@@ -268,14 +301,14 @@ type preconnectErrorJSON struct {
 	Message string `json:"message"`
 }
 
-// WritePreconnectJSON writes one document ("probe.preconnect/v1") with one
+// writePreconnectJSON writes one document (probe.preconnect/v1) with one
 // entry per finished probe, in target order, then round order (round is
 // 1-based). A probe interrupted before it finished has no entry.
-func WritePreconnectJSON(w io.Writer, targets []plan.Target, samples []sample.Sample, interrupted bool) error {
-	doc := preconnectJSON{Schema: PreconnectSchema, Interrupted: interrupted, Targets: []preconnectTargetJSON{}}
-	doc.Connected, doc.Failed = preconnectTally(samples)
-	for _, t := range targets {
-		for _, s := range preconnectProbesOf(t.Name, samples) {
+func writePreconnectJSON(w io.Writer, r PreconnectReport, _ Options) error {
+	doc := preconnectJSON{Schema: PreconnectSchema, Interrupted: r.Interrupted, Targets: []preconnectTargetJSON{}}
+	doc.Connected, doc.Failed = r.tally()
+	for _, t := range r.Targets {
+		for _, s := range preconnectProbesOf(t.Name, r.Samples) {
 			doc.Targets = append(doc.Targets, preconnectEntry(t, s))
 		}
 	}
@@ -294,7 +327,7 @@ func preconnectProbesOf(name string, samples []sample.Sample) []sample.Sample {
 	return out
 }
 
-func preconnectEntry(t plan.Target, s sample.Sample) preconnectTargetJSON {
+func preconnectEntry(t sdk.Target, s sample.Sample) preconnectTargetJSON {
 	e := preconnectTargetJSON{
 		Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol, Round: s.Round + 1,
 		OK: s.OK(), TotalMS: *ms(s.Total()), Note: s.Note, Phases: []preconnectPhaseJSON{},

@@ -4,23 +4,33 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/sdk"
 )
 
-func progressTargets() []plan.Target {
-	web := statusTarget("web", "www.test", 80, "http")
-	web.Phases = []string{"dns", "tcp", "http"}
-	raw := statusTarget("raw", "127.0.0.1", 7, "tcp")
-	raw.Phases = []string{"dns", "tcp"}
-	missing := statusTarget("missing", "missing.test", 443, "https")
-	missing.Phases = []string{"dns", "tcp", "tls", "http"}
-	return []plan.Target{web, raw, missing}
+func progressTargets() []sdk.Target {
+	return []sdk.Target{
+		statusTarget("web", "www.test", 80, "http"),
+		statusTarget("raw", "127.0.0.1", 7, "tcp"),
+		statusTarget("missing", "missing.test", 443, "https"),
+	}
+}
+
+func newPreconnectWriter(w io.Writer, rounds int, color bool) *PreconnectWriter {
+	return NewPreconnectWriter(w, []string{"web", "raw", "missing"}, []string{"dns", "tcp", "tls", "http"}, rounds, Options{Color: color})
+}
+
+// preconnectReport is the report of the samples.
+func preconnectReport(samples []sample.Sample, interrupted bool) PreconnectReport {
+	targets := progressTargets()
+	names := []string{targets[0].Name, targets[1].Name, targets[2].Name}
+	return PreconnectReport{Targets: targets, Stats: stats.Aggregate(names, samples), Samples: samples, Interrupted: interrupted}
 }
 
 var (
@@ -37,7 +47,7 @@ var (
 
 func TestProgressLines(t *testing.T) {
 	var buf bytes.Buffer
-	pw := NewProgressWriter(&buf, progressTargets(), 1, false)
+	pw := newPreconnectWriter(&buf, 1, false)
 	for _, e := range []PhaseEvent{
 		{Target: "web", Phase: dnsOK},
 		{Target: "raw", Phase: dnsSkipped},
@@ -50,10 +60,13 @@ func TestProgressLines(t *testing.T) {
 	}
 	pw.Done(sample.Sample{Target: "missing", Phases: []sample.Phase{dnsFailed}})
 	pw.Done(sample.Sample{Target: "web", Phases: []sample.Phase{dnsOK, tcpOK, httpOK}})
-	pw.Finish([]sample.Sample{
+	tally := preconnectReport([]sample.Sample{
 		{Target: "missing", Phases: []sample.Phase{dnsFailed}},
 		{Target: "web", Phases: []sample.Phase{dnsOK, tcpOK, httpOK}},
 	}, false)
+	if err := tally.Render(&buf, FormatTable, Options{}); err != nil {
+		t.Fatal(err)
+	}
 	want := "" +
 		"web      dns    ok      0.512 ms  127.0.0.1\n" +
 		"raw      dns    skipped           host is an IP address\n" +
@@ -77,11 +90,13 @@ func TestProgressLines(t *testing.T) {
 // FAILED; a write error is kept.
 func TestProgressRoundsColourAndErrors(t *testing.T) {
 	var buf bytes.Buffer
-	pw := NewProgressWriter(&buf, progressTargets(), 12, true)
+	pw := newPreconnectWriter(&buf, 12, true)
 	hung := sample.Phase{Name: "tls", Status: sample.Failed, Error: &sample.Error{Kind: sdk.KindTimeout, Message: "plugin did not answer"}}
 	pw.Phase(PhaseEvent{Target: "missing", Round: 11, Phase: hung})
 	pw.Phase(PhaseEvent{Target: "web", Round: 0, Phase: tcpOK})
-	pw.Finish(nil, true)
+	if err := preconnectReport(nil, true).Render(&buf, FormatTable, Options{Color: true}); err != nil {
+		t.Fatal(err)
+	}
 	want := "" +
 		"missing #12  tls    \x1b[31mFAILED \x1b[0m        -  timeout: plugin did not answer\n" +
 		"web #1       tcp    \x1b[32mok     \x1b[0m 0.250 ms  127.0.0.1:80\n" +
@@ -90,7 +105,7 @@ func TestProgressRoundsColourAndErrors(t *testing.T) {
 		t.Errorf("got:\n%q\nwant:\n%q", got, want)
 	}
 
-	broken := NewProgressWriter(failingWriter{}, progressTargets(), 1, false)
+	broken := newPreconnectWriter(failingWriter{}, 1, false)
 	broken.Phase(PhaseEvent{Target: "web", Phase: tcpOK})
 	if broken.Err() == nil {
 		t.Errorf("write error lost")
@@ -145,10 +160,7 @@ func TestPreconnectJSON(t *testing.T) {
 		{Target: "raw", Phases: []sample.Phase{dnsSkipped, tcpOK}},
 		{Target: "web", Round: 0, Phases: []sample.Phase{dnsOK, tcpOK, httpOK}},
 	}
-	var buf bytes.Buffer
-	if err := WritePreconnectJSON(&buf, progressTargets(), samples, false); err != nil {
-		t.Fatal(err)
-	}
+	buf := rendered(t, preconnectReport(samples, false), FormatJSON, Options{})
 	var doc struct {
 		Schema  string `json:"schema"`
 		Targets []struct {
