@@ -36,7 +36,7 @@ func scaleSection(ctx context.Context, o Options, l *Loopback) error {
 			return ctx.Err()
 		}
 		file := filepath.Join(dir, fmt.Sprintf("targets-%d.hcl", n))
-		if err := writeTargetsFile(file, l, n); err != nil {
+		if err := WriteTargetsFile(file, l, n); err != nil {
 			return err
 		}
 		r, err := runScale(ctx, o.Probe, file)
@@ -56,8 +56,9 @@ func scaleSection(ctx context.Context, o Options, l *Loopback) error {
 
 func mb(bytes int64) float64 { return float64(bytes) / (1 << 20) }
 
-// writeTargetsFile writes a targets file with n https targets of l.
-func writeTargetsFile(path string, l *Loopback, n int) error {
+// WriteTargetsFile writes a targets file with n https targets of l,
+// named as Loopback.Targets names them.
+func WriteTargetsFile(path string, l *Loopback, n int) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return err

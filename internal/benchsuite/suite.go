@@ -26,6 +26,8 @@ type Options struct {
 	Reps int
 	// Sections to run: "throughput", "scale", "coldstart"; empty is all.
 	Sections []string
+	// Scale overrides the scale section's target counts.
+	Scale []int
 	// PluginEnv is added to the plugin processes' environment.
 	PluginEnv []string
 	// Report receives the human-readable report; Raw, if set, receives
@@ -41,10 +43,14 @@ type sizes struct {
 }
 
 func (o Options) sizes() sizes {
+	sz := sizes{c1: 10, c64: 64, scale: []int{100}, cold: 2}
 	if o.Full {
-		return sizes{c1: 500, c64: 2000, scale: []int{1000, 10000, 100000}, cold: 20}
+		sz = sizes{c1: 500, c64: 2000, scale: []int{1000, 10000, 100000}, cold: 20}
 	}
-	return sizes{c1: 10, c64: 64, scale: []int{100}, cold: 2}
+	if len(o.Scale) > 0 {
+		sz.scale = o.Scale
+	}
+	return sz
 }
 
 func (o Options) wants(section string) bool {

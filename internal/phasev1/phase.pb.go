@@ -70,7 +70,12 @@ type DescribeResponse struct {
 	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
 	Summary string                 `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
 	// The attributes the plugin's config block takes (sdk.Description.Schema).
-	Schema        []*ConfigAttribute `protobuf:"bytes,4,rep,name=schema,proto3" json:"schema,omitempty"`
+	Schema []*ConfigAttribute `protobuf:"bytes,4,rep,name=schema,proto3" json:"schema,omitempty"`
+	// The attributes of earlier phases the plugin reads (sdk.Description.Reads):
+	// keys, or prefixes ending in ".". Only when reads_declared is set: a
+	// plugin that predates the field gets every attribute, as before.
+	Reads         []string `protobuf:"bytes,5,rep,name=reads,proto3" json:"reads,omitempty"`
+	ReadsDeclared bool     `protobuf:"varint,6,opt,name=reads_declared,json=readsDeclared,proto3" json:"reads_declared,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -131,6 +136,20 @@ func (x *DescribeResponse) GetSchema() []*ConfigAttribute {
 		return x.Schema
 	}
 	return nil
+}
+
+func (x *DescribeResponse) GetReads() []string {
+	if x != nil {
+		return x.Reads
+	}
+	return nil
+}
+
+func (x *DescribeResponse) GetReadsDeclared() bool {
+	if x != nil {
+		return x.ReadsDeclared
+	}
+	return false
 }
 
 type ConfigAttribute struct {
@@ -434,7 +453,8 @@ type RunRequest struct {
 	ConnId uint64 `protobuf:"varint,3,opt,name=conn_id,json=connId,proto3" json:"conn_id,omitempty"`
 	// Id the plugin must use if it hands a connection back.
 	OutConnId uint64 `protobuf:"varint,4,opt,name=out_conn_id,json=outConnId,proto3" json:"out_conn_id,omitempty"`
-	// Attributes reported by earlier phases of this probe.
+	// Attributes reported by earlier phases of this probe: those the plugin
+	// declared it reads (DescribeResponse.reads), or all of them.
 	Attributes map[string]*Value `protobuf:"bytes,5,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Time the phase may take, in nanoseconds; 0 means no limit. The host
 	// waits a little longer than this for the answer, so that the plugin's
@@ -871,12 +891,14 @@ var File_internal_phasev1_phase_proto protoreflect.FileDescriptor
 const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\n" +
 	"\x1cinternal/phasev1/phase.proto\x12\x0eprobe.phase.v1\"\x11\n" +
-	"\x0fDescribeRequest\"\x93\x01\n" +
+	"\x0fDescribeRequest\"\xd0\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x18\n" +
 	"\asummary\x18\x03 \x01(\tR\asummary\x127\n" +
-	"\x06schema\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06schema\"\x80\x01\n" +
+	"\x06schema\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06schema\x12\x14\n" +
+	"\x05reads\x18\x05 \x03(\tR\x05reads\x12%\n" +
+	"\x0ereads_declared\x18\x06 \x01(\bR\rreadsDeclared\"\x80\x01\n" +
 	"\x0fConfigAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\ttype_json\x18\x02 \x01(\fR\btypeJson\x12\x1a\n" +

@@ -6,6 +6,8 @@ import (
 	"context"
 	"net"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -148,5 +150,53 @@ func TestCallsFailWhenThePluginGoesAway(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatal("a call in flight did not end when the plugin went away")
+	}
+}
+
+// readsPhase reports the keys of the attributes it was given.
+type readsPhase struct{ reads []string }
+
+func (p readsPhase) Describe() sdk.Description {
+	return sdk.Description{Name: "reads", Version: "test", Reads: p.reads}
+}
+func (readsPhase) Configure(sdk.Config) error { return nil }
+func (readsPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) {
+	var keys []string
+	for k := range req.Attributes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return &sdk.Result{Attributes: sdk.Attributes{"reads.got": keys}}, nil
+}
+
+func TestRunSendsOnlyTheAttributesAPhaseReads(t *testing.T) {
+	earlier := sdk.Attributes{"dns.rcode": "NOERROR", "tls.alpn": "h2", "tls.version": "TLS 1.3", "tcp.remote": "x"}
+	for _, c := range []struct {
+		reads []string
+		want  []string
+	}{
+		{nil, []string{"dns.rcode", "tcp.remote", "tls.alpn", "tls.version"}}, // undeclared: all
+		{sdk.ReadsNone, nil},
+		{[]string{"tls.alpn", "http.status"}, []string{"tls.alpn"}},
+		{[]string{"tls."}, []string{"tls.alpn", "tls.version"}},
+	} {
+		cl, _ := serveOver(t, newServer(readsPhase{c.reads}, nil))
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		d, err := cl.Describe(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(d.Reads, c.reads) {
+			t.Errorf("Describe: Reads %#v, want %#v", d.Reads, c.reads)
+		}
+		r, err := cl.Run(ctx, Call{Attributes: earlier, Timeout: time.Second})
+		cancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := r.Attributes["reads.got"].([]string)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("Reads %q: the phase got %q, want %q", c.reads, got, c.want)
+		}
 	}
 }

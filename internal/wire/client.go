@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 type Client struct {
 	rpc     phasev1.PhaseClient
 	calls   *callMux
+	reads   atomic.Pointer[[]string] // what Describe said the plugin reads; unset: all
 	channel *fdpass.Channel
 }
 
@@ -29,7 +31,9 @@ type Call struct {
 	Addresses []netip.Addr
 	// Conn is sent over the fd channel (it must be a socket: implement
 	// syscall.Conn); the host keeps its handle.
-	Conn       net.Conn
+	Conn net.Conn
+	// Attributes of earlier phases; only those the plugin reads (see
+	// sdk.Description.Reads, learnt by Describe) are sent.
 	Attributes sdk.Attributes
 	// Timeout is the phase's budget; 0 means none. The plugin's context
 	// gets exactly this; the call itself is abandoned TimeoutGrace later.
@@ -56,7 +60,11 @@ func (c *Client) Describe(ctx context.Context) (sdk.Description, error) {
 	if err != nil {
 		return sdk.Description{}, err
 	}
-	return describeFromProto(resp)
+	d, err := describeFromProto(resp)
+	if err == nil && d.Reads != nil {
+		c.reads.Store(&d.Reads)
+	}
+	return d, err
 }
 
 // Configure sends the plugin its config, a JSON object, and the name of
@@ -84,7 +92,11 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 		OutConnId: nextConnID(),
 		TimeoutNs: int64(call.Timeout),
 	}
-	attrs, err := attrsToProto(call.Attributes)
+	var reads []string
+	if r := c.reads.Load(); r != nil {
+		reads = *r
+	}
+	attrs, err := selectToProto(call.Attributes, reads)
 	if err != nil {
 		return Reply{}, err
 	}

@@ -12,9 +12,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 
 	"github.com/probe-net/probe/internal/benchsuite"
@@ -29,19 +32,38 @@ func main() {
 	sections := flag.String("sections", "", "comma-separated: throughput, scale, coldstart (default all)")
 	env := flag.String("plugin-env", "", "comma-separated NAME=VALUE pairs added to the plugins' environment")
 	cpu := flag.String("cpuprofile", "", "write this process's CPU profile to FILE")
+	scale := flag.String("scale", "", "comma-separated target counts for the scale section (default 1000,10000,100000 with -full)")
+	serve := flag.Int("serve", 0, "only start the loopback servers, write a targets file with N targets, print its path and serve until stdin closes (for profiling by hand)")
 	flag.Parse()
-	if err := run(*probe, *full, *reps, *raw, *sections, *env, *cpu); err != nil {
+	if *serve > 0 {
+		if err := serveOnly(*serve); err != nil {
+			fmt.Fprintln(os.Stderr, "probe-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*probe, *full, *reps, *raw, *sections, *env, *cpu, *scale); err != nil {
 		fmt.Fprintln(os.Stderr, "probe-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(probe string, full bool, reps int, raw, sections, env, cpu string) error {
+func run(probe string, full bool, reps int, raw, sections, env, cpu, scale string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	o := benchsuite.Options{Probe: probe, Full: full, Reps: reps, Report: os.Stdout}
 	if sections != "" {
 		o.Sections = strings.Split(sections, ",")
+	}
+	for _, f := range strings.Split(scale, ",") {
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n < 1 {
+			return fmt.Errorf("-scale: %q is not a positive number", f)
+		}
+		o.Scale = append(o.Scale, n)
 	}
 	if env != "" {
 		o.PluginEnv = strings.Split(env, ",")
@@ -66,4 +88,24 @@ func run(probe string, full bool, reps int, raw, sections, env, cpu string) erro
 		defer pprof.StopCPUProfile()
 	}
 	return benchsuite.Run(ctx, o)
+}
+
+func serveOnly(n int) error {
+	l, err := benchsuite.StartLoopback(benchsuite.LoopbackOptions{Addresses: 64})
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	dir, err := os.MkdirTemp("", "probe-bench-serve-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "targets.hcl")
+	if err := benchsuite.WriteTargetsFile(file, l, n); err != nil {
+		return err
+	}
+	fmt.Printf("targets file: %s\nHTTPS: 127.0.0.1:%d (and %d more addresses)\nDNS: %s\nCA: %s\n", file, l.HTTPSPort, len(l.Addrs)-1, l.DNSAddr, l.CAFile)
+	_, _ = io.Copy(io.Discard, os.Stdin)
+	return nil
 }
