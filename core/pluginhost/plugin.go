@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -150,6 +151,9 @@ func (p *Plugin) clientConfig(cmd *exec.Cmd, channel *fdpass.Channel, childEnd *
 		pluginproc.EnvRunDir+"="+p.host.dir,
 		pluginproc.EnvLogLevel+"="+levelName(p.host.opts.Logger),
 	)
+	if n := p.host.opts.Procs; n > 0 && os.Getenv("GOMAXPROCS") == "" {
+		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(n))
+	}
 	// Own process group: a terminal's SIGINT reaches only the host. The
 	// kernel sends SIGTERM to the child if the host dies.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}

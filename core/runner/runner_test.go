@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,6 +52,15 @@ var testPhases = map[string]sdk.Phase{
 	"stuck":   stuckConfigPhase{},
 	"panic":   panicPhase{},
 	"always":  alwaysCrashPhase{},
+	"procs":   procsPhase{},
+}
+
+// procsPhase reports its process's GOMAXPROCS.
+type procsPhase struct{ base }
+
+func (procsPhase) Describe() sdk.Description { return sdk.Description{Name: "procs", Version: "test"} }
+func (procsPhase) Run(context.Context, *sdk.Request) (*sdk.Result, error) {
+	return &sdk.Result{Attributes: sdk.Attributes{"procs.gomaxprocs": runtime.GOMAXPROCS(0)}}, nil
 }
 
 type base struct{ name string }
@@ -551,5 +561,28 @@ func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	runner.Run(ctx, p, s, runner.Options{}, func(smp sample.Sample) { got = append(got, smp) })
 	if len(got) != 0 {
 		t.Errorf("emitted %+v; a probe the cancellation cut short says nothing about its target", got)
+	}
+}
+
+func TestPluginProcsSetsGOMAXPROCS(t *testing.T) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		t.Skip("GOMAXPROCS is set in the environment, and wins")
+	}
+	p := newPlan(1, target("t", 9, 5*time.Second, "procs"))
+	opts := testOptions(t)
+	opts.Procs = 1
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := startConfigured(ctx, p, opts, nil)
+	t.Cleanup(func() { s.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Run(ctx, "procs", runner.Call{Target: sdk.Target{Name: "t"}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Attributes["procs.gomaxprocs"]; got != int64(1) {
+		t.Errorf("plugin GOMAXPROCS = %v, want 1", got)
 	}
 }

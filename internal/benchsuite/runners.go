@@ -66,6 +66,9 @@ func (l *Loopback) Plugins(ctx context.Context, probeBin string, env []string) (
 	}
 	opts := pluginhost.Options{
 		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn}),
+		// What probe run gives them at concurrency 64; on 2 CPUs that is
+		// also what it gives a run of one target at a time.
+		Procs: pluginhost.ProcsFor(64),
 		Builtin: func(name string) (*exec.Cmd, error) {
 			cmd := exec.Command(probeBin, pluginhost.BuiltinArg, name)
 			cmd.Env = append(cmd.Environ(), env...)

@@ -26,6 +26,11 @@ type Options struct {
 	Reps int
 	// Sections to run: "throughput", "scale", "coldstart"; empty is all.
 	Sections []string
+	// Concurrency restricts the throughput section to these (1 and/or 64).
+	Concurrency []int
+	// Variants restricts the throughput section to variants whose name
+	// starts with one of these ("probe", "in-process/IP").
+	Variants []string
 	// Scale overrides the scale section's target counts.
 	Scale []int
 	// PluginEnv is added to the plugin processes' environment.
@@ -51,6 +56,13 @@ func (o Options) sizes() sizes {
 		sz.scale = o.Scale
 	}
 	return sz
+}
+
+func (o Options) concurrencies() []int {
+	if len(o.Concurrency) > 0 {
+		return o.Concurrency
+	}
+	return []int{1, 64}
 }
 
 func (o Options) wants(section string) bool {
@@ -144,9 +156,14 @@ func throughputSection(ctx context.Context, o Options, l *Loopback) error {
 	for _, n := range notes {
 		fmt.Fprintln(w, "note:", n)
 	}
+	if len(o.Variants) > 0 {
+		vs = slices.DeleteFunc(vs, func(v variant) bool {
+			return !slices.ContainsFunc(o.Variants, func(p string) bool { return strings.HasPrefix(v.name, p) })
+		})
+	}
 	tab := newThroughputTable()
 	next := 0
-	for _, c := range []int{1, 64} {
+	for _, c := range o.concurrencies() {
 		n := map[int]int{1: sz.c1, 64: sz.c64}[c]
 		for rep := 0; rep < o.Reps; rep++ {
 			for _, v := range vs {

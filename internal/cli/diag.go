@@ -25,7 +25,12 @@ type session struct {
 // code: 2 when they point into the file, 3 when probe itself could not run.
 // The caller closes the session in every case.
 func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*session, error) {
-	rs, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: pluginhost.Options{Logger: g.logger()}})
+	concurrency := p.Run.Concurrency
+	if p.Run.Sequential || len(p.Targets) == 1 {
+		concurrency = 1
+	}
+	host := pluginhost.Options{Logger: g.logger(), Procs: pluginhost.ProcsFor(concurrency)}
+	rs, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: host})
 	out := &session{Session: rs}
 	var diags hcl.Diagnostics
 	if err != nil {

@@ -33,6 +33,8 @@ func main() {
 	env := flag.String("plugin-env", "", "comma-separated NAME=VALUE pairs added to the plugins' environment")
 	cpu := flag.String("cpuprofile", "", "write this process's CPU profile to FILE")
 	scale := flag.String("scale", "", "comma-separated target counts for the scale section (default 1000,10000,100000 with -full)")
+	conc := flag.String("c", "", "throughput: only these concurrencies (1, 64)")
+	only := flag.String("variants", "", "throughput: only variants starting with these, comma-separated (probe, in-process/IP, blackbox)")
 	serve := flag.Int("serve", 0, "only start the loopback servers, write a targets file with N targets, print its path and serve until stdin closes (for profiling by hand)")
 	flag.Parse()
 	if *serve > 0 {
@@ -42,18 +44,31 @@ func main() {
 		}
 		return
 	}
-	if err := run(*probe, *full, *reps, *raw, *sections, *env, *cpu, *scale); err != nil {
+	if err := run(*probe, *full, *reps, *raw, *sections, *env, *cpu, *scale, *conc, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "probe-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(probe string, full bool, reps int, raw, sections, env, cpu, scale string) error {
+func run(probe string, full bool, reps int, raw, sections, env, cpu, scale, conc, only string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	o := benchsuite.Options{Probe: probe, Full: full, Reps: reps, Report: os.Stdout}
 	if sections != "" {
 		o.Sections = strings.Split(sections, ",")
+	}
+	for _, f := range strings.Split(conc, ",") {
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || (n != 1 && n != 64) {
+			return fmt.Errorf("-c: %q: want 1 or 64", f)
+		}
+		o.Concurrency = append(o.Concurrency, n)
+	}
+	if only != "" {
+		o.Variants = strings.Split(only, ",")
 	}
 	for _, f := range strings.Split(scale, ",") {
 		if f == "" {
