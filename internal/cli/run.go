@@ -135,6 +135,7 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	p := plan.Build(s.file)
+	p.Plugins = p.Needed()
 	session, err := g.startSession(ctx, s, p, opts.defaults)
 	defer session.Close()
 	if err != nil {
