@@ -82,7 +82,7 @@ func startServers(opts LoopbackOptions) (*servers, error) {
 }
 
 func (l *servers) start(opts LoopbackOptions) error {
-	cert, caPEM, err := newCertificate(l.Addrs)
+	certs, caPEM, err := newCertificates(l.Addrs)
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (l *servers) start(opts LoopbackOptions) error {
 	if err := os.WriteFile(l.CAFile, caPEM, 0o644); err != nil {
 		return err
 	}
-	if err := l.startHTTPS(cert); err != nil {
+	if err := l.startHTTPS(certs); err != nil {
 		return fmt.Errorf("starting the HTTPS server: %w", err)
 	}
 	addr, err := l.serveDNS("127.0.0.1:0")
@@ -121,7 +121,7 @@ func (l *servers) serveDNS53() (string, string) {
 
 // startHTTPS listens on the same port of every address, retrying with a
 // new port when one of them is taken.
-func (l *servers) startHTTPS(cert tls.Certificate) error {
+func (l *servers) startHTTPS(certs map[netip.Addr]*tls.Certificate) error {
 	var errs []error
 	for attempt := 0; attempt < 10; attempt++ {
 		lns, err := listenAll(l.Addrs)
@@ -134,8 +134,15 @@ func (l *servers) startHTTPS(cert tls.Certificate) error {
 			Handler:           http.HandlerFunc(serveOK),
 			ReadHeaderTimeout: 5 * time.Second,
 			IdleTimeout:       5 * time.Second,
-			TLSConfig:         &tls.Config{Certificates: []tls.Certificate{cert}, NextProtos: []string{"http/1.1"}},
-			ErrorLog:          log.New(io.Discard, "", 0), // a probe's failure is reported by the probe
+			TLSConfig: &tls.Config{NextProtos: []string{"http/1.1"}, GetCertificate: func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+				if a, ok := hello.Conn.LocalAddr().(*net.TCPAddr); ok {
+					if c, ok := certs[a.AddrPort().Addr().Unmap()]; ok {
+						return c, nil
+					}
+				}
+				return nil, fmt.Errorf("no certificate for %v", hello.Conn.LocalAddr())
+			}},
+			ErrorLog: log.New(io.Discard, "", 0), // a probe's failure is reported by the probe
 		}
 		for _, ln := range lns {
 			go func() { _ = l.web.ServeTLS(ln, "", "") }()
@@ -286,13 +293,14 @@ func (l *servers) close() error {
 	return errors.Join(errs...)
 }
 
-// newCertificate makes a throwaway CA and a leaf for *.bench.test and
-// addrs, ECDSA P-256, valid for a day.
-func newCertificate(addrs []netip.Addr) (tls.Certificate, []byte, error) {
+// newCertificates makes a throwaway CA and, for each address, a leaf for
+// *.bench.test and that address (as a site's certificate names a few
+// names, not 64 addresses), ECDSA P-256, valid for a day.
+func newCertificates(addrs []netip.Addr) (map[netip.Addr]*tls.Certificate, []byte, error) {
 	notBefore := time.Now().Add(-5 * time.Minute)
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return nil, nil, err
 	}
 	caTmpl := &x509.Certificate{
 		SerialNumber: serial(), Subject: pkix.Name{CommonName: "probe bench CA"},
@@ -302,32 +310,34 @@ func newCertificate(addrs []netip.Addr) (tls.Certificate, []byte, error) {
 	}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return nil, nil, err
 	}
 	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return nil, nil, err
 	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return tls.Certificate{}, nil, err
+		return nil, nil, err
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(), Subject: pkix.Name{CommonName: "bench.test"},
-		NotBefore: notBefore, NotAfter: notBefore.Add(24 * time.Hour),
-		KeyUsage:    x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"*.bench.test", "bench.test"},
-	}
+	certs := map[netip.Addr]*tls.Certificate{}
 	for _, a := range addrs {
-		tmpl.IPAddresses = append(tmpl.IPAddresses, net.IP(a.AsSlice()))
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		return tls.Certificate{}, nil, err
+		tmpl := &x509.Certificate{
+			SerialNumber: serial(), Subject: pkix.Name{CommonName: "bench.test"},
+			NotBefore: notBefore, NotAfter: notBefore.Add(24 * time.Hour),
+			KeyUsage:    x509.KeyUsageDigitalSignature,
+			ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			DNSNames:    []string{"*.bench.test", "bench.test"},
+			IPAddresses: []net.IP{net.IP(a.AsSlice())},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			return nil, nil, err
+		}
+		certs[a] = &tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 	}
 	caPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, caPEM, nil
+	return certs, caPEM, nil
 }
 
 func serial() *big.Int {

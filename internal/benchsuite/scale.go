@@ -2,11 +2,8 @@ package benchsuite
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,10 +19,11 @@ import (
 // per target, and reports time and peak memory.
 func scaleSection(ctx context.Context, o Options, l *Loopback) error {
 	w := o.Report
-	fmt.Fprintf(w, "\nSCALE: `probe run FILE --count 1 --concurrency 256 --format json`, one probe per target, https targets with distinct names\n")
-	fmt.Fprintf(w, "over %d loopback addresses; peak RSS of probe itself (getrusage) and of its plugin processes (VmHWM, sampled every 50 ms).\n", len(l.Addrs))
+	fmt.Fprintf(w, "\nSCALE: `probe run FILE --count 1 --concurrency 256` (table output), one probe per target, https targets with distinct names\n")
+	fmt.Fprintf(w, "over %d loopback addresses. Memory: peak RSS of probe itself (getrusage); the sum of its plugin processes' peak RSS\n", len(l.Addrs))
+	fmt.Fprintln(w, "(VmHWM, which counts the pages of the shared probe binary in each); peak PSS of the whole process tree (smaps_rollup), sampled every 50 ms.")
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "targets\tfailed\twall s\tms/target\tprobe MB\tplugins MB\ttotal MB\tKB/target (probe)")
+	fmt.Fprintln(tw, "targets\tfailed\twall s\tms/target\tprobe MB\tplugins MB\ttree PSS MB\tKB/target (probe)")
 	dir, err := os.MkdirTemp("", "probe-bench-scale-")
 	if err != nil {
 		return err
@@ -43,11 +41,15 @@ func scaleSection(ctx context.Context, o Options, l *Loopback) error {
 		if err != nil {
 			return fmt.Errorf("scale %d: %w", n, err)
 		}
-		fmt.Fprintf(tw, "%d\t%d\t%.2f\t%.3f\t%.1f\t%.1f\t%.1f\t%.1f\n", n, r.failed, r.wall.Seconds(),
-			ms(r.wall)/float64(n), mb(r.probeRSS), mb(r.pluginsRSS), mb(r.probeRSS+r.pluginsRSS), float64(r.probeRSS)/1024/float64(n))
-		fmt.Fprintf(o.Raw, "BenchmarkScale/targets=%d 1 %d ns/op %.1f probe-MB %.1f plugins-MB %d failed\n",
-			n, r.wall.Nanoseconds(), mb(r.probeRSS), mb(r.pluginsRSS), r.failed)
-		if r.failed > 0 {
+		failed := fmt.Sprint(r.failed)
+		if r.failed < 0 {
+			failed = "some"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%.2f\t%.3f\t%.1f\t%.1f\t%.1f\t%.1f\n", n, failed, r.wall.Seconds(),
+			ms(r.wall)/float64(n), mb(r.probeRSS), mb(r.pluginsRSS), mb(r.treePSS), float64(r.probeRSS)/1024/float64(n))
+		fmt.Fprintf(o.Raw, "BenchmarkScale/targets=%d 1 %d ns/op %.1f probe-MB %.1f plugins-MB %.1f tree-PSS-MB\n",
+			n, r.wall.Nanoseconds(), mb(r.probeRSS), mb(r.pluginsRSS), mb(r.treePSS))
+		if r.failed != 0 {
 			fmt.Fprintf(tw, "\tfirst failure: %s\n", r.firstErr)
 		}
 	}
@@ -77,17 +79,16 @@ func WriteTargetsFile(path string, l *Loopback, n int) error {
 }
 
 type scaleResult struct {
-	wall                 time.Duration
-	probeRSS, pluginsRSS int64 // bytes
-	failed               int
-	firstErr             string
+	wall                          time.Duration
+	probeRSS, pluginsRSS, treePSS int64 // bytes
+	failed                        int
+	firstErr                      string
 }
 
 // runScale runs probe over file and measures it.
 func runScale(ctx context.Context, probe, file string) (scaleResult, error) {
-	cmd := exec.CommandContext(ctx, probe, "run", file, "--count", "1", "--concurrency", "256", "--format", "json")
-	var stdout bytes.Buffer
-	var stderr tail
+	cmd := exec.CommandContext(ctx, probe, "run", file, "--count", "1", "--concurrency", "256")
+	var stdout, stderr tail
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -95,61 +96,51 @@ func runScale(ctx context.Context, probe, file string) (scaleResult, error) {
 	}
 	peaks := watchChildren(cmd.Process.Pid)
 	err := cmd.Wait()
-	r := scaleResult{wall: time.Since(start), pluginsRSS: peaks()}
+	r := scaleResult{wall: time.Since(start)}
+	r.pluginsRSS, r.treePSS = peaks()
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.probeRSS = ru.Maxrss * 1024
 	}
 	if code := cmd.ProcessState.ExitCode(); err != nil && code != 1 {
 		return r, fmt.Errorf("%v: %s", err, stderr.String())
 	}
-	r.failed, r.firstErr, err = countFailures(&stdout)
-	return r, err
+	if code := cmd.ProcessState.ExitCode(); code == 1 {
+		r.failed, r.firstErr = -1, firstFailure(stdout.String())
+	}
+	return r, nil
 }
 
-// countFailures reads probe's JSON report.
-func countFailures(r io.Reader) (int, string, error) {
-	var doc struct {
-		Targets []struct {
-			Name   string `json:"name"`
-			Probes int    `json:"probes"`
-			OK     int    `json:"ok"`
-			Phases []struct {
-				Phase  string `json:"phase"`
-				Errors []struct {
-					Message string `json:"message"`
-				} `json:"errors"`
-			} `json:"phases"`
-		} `json:"targets"`
+// firstFailure is the first line of the table's failures section.
+func firstFailure(table string) string {
+	_, after, ok := strings.Cut(table, "failures:\n")
+	if !ok {
+		return "(probe exited 1; no failures section in the last 4 KB of its output)"
 	}
-	if err := json.NewDecoder(r).Decode(&doc); err != nil {
-		return 0, "", fmt.Errorf("reading probe's JSON: %w", err)
-	}
-	failed, first := 0, ""
-	for _, t := range doc.Targets {
-		failed += t.Probes - t.OK
-		for _, p := range t.Phases {
-			if first == "" && len(p.Errors) > 0 {
-				first = t.Name + " " + p.Phase + ": " + p.Errors[0].Message
-			}
-		}
-	}
-	return failed, first, nil
+	line, _, _ := strings.Cut(after, "\n")
+	return strings.TrimSpace(line)
 }
 
-// watchChildren samples the peak RSS (VmHWM) of pid's children until the
-// returned function is called; that returns the sum of their peaks.
-func watchChildren(pid int) func() int64 {
+// watchChildren samples the peak RSS (VmHWM) of pid's children and the
+// PSS of pid and its children until the returned function is called; that
+// returns the sum of the children's peaks and the peak of the tree's PSS.
+func watchChildren(pid int) func() (int64, int64) {
 	stop := make(chan struct{})
 	var mu sync.Mutex
 	peak := map[int]int64{}
+	var treePeak int64
 	sample := func() {
+		tree := pss(pid)
 		for _, child := range children(pid) {
+			tree += pss(child)
 			if hwm := vmHWM(child); hwm > 0 {
 				mu.Lock()
 				peak[child] = max(peak[child], hwm)
 				mu.Unlock()
 			}
 		}
+		mu.Lock()
+		treePeak = max(treePeak, tree)
+		mu.Unlock()
 	}
 	done := make(chan struct{})
 	go func() {
@@ -165,15 +156,22 @@ func watchChildren(pid int) func() int64 {
 			}
 		}
 	}()
-	return func() int64 {
+	return func() (int64, int64) {
 		close(stop)
 		<-done
 		var sum int64
 		for _, p := range peak {
 			sum += p
 		}
-		return sum
+		return sum, treePeak
 	}
+}
+
+// pss is a process's proportional set size in bytes: its private pages
+// plus its share of pages it shares (the probe binary's, with its
+// plugins); 0 if unknown.
+func pss(pid int) int64 {
+	return statusKB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
 }
 
 func children(pid int) []int {
@@ -192,12 +190,17 @@ func children(pid int) []int {
 
 // vmHWM is a process's peak resident set, in bytes; 0 if unknown.
 func vmHWM(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	return statusKB(fmt.Sprintf("/proc/%d/status", pid), "VmHWM:")
+}
+
+// statusKB reads a "Name:   123 kB" line of a /proc file, in bytes.
+func statusKB(path, name string) int64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, name); ok {
 			f := strings.Fields(v)
 			if len(f) > 0 {
 				kb, _ := strconv.ParseInt(f[0], 10, 64)
