@@ -11,7 +11,7 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 PROTO              := internal/phasev1/phase.proto
 
-.PHONY: help build demo test vet fmt-check proto proto-tools proto-check bench bench-go clean
+.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench bench-go soak clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -32,6 +32,16 @@ test: vet fmt-check ## vet, format check and the whole test suite
 
 vet:
 	$(GO) vet ./...
+
+# The library and its example server must build (tests included) on macOS
+# and Windows too; only the CLI's plugin processes are Linux-only.
+PORTABLE := ./preconnect/... ./examples/preconnect-server/...
+
+cross: ## build and vet the portable packages for darwin and windows
+	GOOS=darwin $(GO) build $(PORTABLE)
+	GOOS=darwin $(GO) vet $(PORTABLE)
+	GOOS=windows $(GO) build $(PORTABLE)
+	GOOS=windows $(GO) vet $(PORTABLE)
 
 fmt-check:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -59,6 +69,12 @@ bench: build ## side-by-side suite: in-process, probe, blackbox_exporter; 1k/10k
 
 bench-go: ## the go test micro-benchmarks (per call, per hand-off, injected latency)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
+
+SOAK     ?= 1h
+SOAK_OUT ?= $(CURDIR)/soak.csv
+
+soak: ## probe serve, 100 targets every 100 ms for $(SOAK), RSS sampled to $(SOAK_OUT) (not in CI)
+	PROBE_SOAK=$(SOAK) PROBE_SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 0 ./internal/cli
 
 clean:
 	rm -rf $(BIN)

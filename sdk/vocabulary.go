@@ -25,8 +25,12 @@ const (
 // dns (plugins/dns). Reported on success and, where known, on failure.
 const (
 	// AttrDNSSource (string): where the answer came from: "server",
-	// "cache", "hosts" or "literal". Always set.
+	// "cache", "hosts" (a hosts file), "localhost" (RFC 6761 §6.3) or
+	// "literal". Always set.
 	AttrDNSSource = "dns.source"
+	// AttrDNSHostsFile (string): the hosts file that answered. Hosts-file
+	// answers.
+	AttrDNSHostsFile = "dns.hosts_file"
 	// AttrDNSCached (bool): the answer came from the plugin's cache. Always set.
 	AttrDNSCached = "dns.cached"
 	// AttrDNSQueries (int64): queries sent, counting retries, TCP repeats,
@@ -49,12 +53,22 @@ const (
 	// AttrDNSTTL (int64, seconds): the smallest TTL of the records used;
 	// from the cache, the time left.
 	AttrDNSTTL = "dns.ttl"
-	// AttrDNSTruncatedRetry (bool): a truncated UDP answer was asked again
-	// over TCP (RFC 7766). Server answers.
+	// AttrDNSTruncatedRetry (bool): a UDP answer that was truncated (TC) or
+	// larger than the advertised size was asked again over TCP (RFC 7766).
+	// Server answers.
 	AttrDNSTruncatedRetry = "dns.truncated_retry"
 	// AttrDNSErrors ([]string): failures of one address family while
-	// another answered (an AAAA timeout, say).
+	// another answered (an AAAA timeout, say). Renderers list them as
+	// warnings (see AttrSuffixErrors).
 	AttrDNSErrors = "dns.errors"
+	// AttrDNSConnectReady (time.Duration): when a client following RFC 8305
+	// §3 would have started connecting, if more than its 50 ms resolution
+	// delay before the last answer (which ends the phase, as getaddrinfo
+	// waits for both families).
+	AttrDNSConnectReady = "dns.connect_ready"
+	// AttrDNSBootstrap (string): how a DoH server named by host name was
+	// reached: its bootstrap addresses, or "system resolver".
+	AttrDNSBootstrap = "dns.bootstrap"
 )
 
 // tcp (plugins/tcp).
@@ -102,9 +116,22 @@ const (
 	AttrTLSPeerSANs = "tls.peer.sans"
 	// AttrTLSPeerNotAfter (string): the leaf's expiry, RFC 3339 in UTC.
 	AttrTLSPeerNotAfter = "tls.peer.not_after"
-	// AttrTLSPeerDaysLeft (int64, days): whole days until the expiry,
-	// rounded down; 0 on the last day, negative once expired.
+	// AttrTLSPeerDaysLeft (int64, days): whole days from now to the expiry,
+	// rounded toward zero: 0 on the last day and during the first day after
+	// it, -1 from 24 hours after expiry (one day past, not two).
 	AttrTLSPeerDaysLeft = "tls.peer.days_left"
+	// AttrTLSPeerExpired (bool): the leaf's expiry has passed.
+	AttrTLSPeerExpired = "tls.peer.expired"
+	// AttrTLSChainSubject (string): the certificate of the verified chain
+	// that expires first (blackbox_exporter's probe_ssl_earliest_cert_expiry);
+	// of the certificates sent when verification was off. On success.
+	AttrTLSChainSubject = "tls.chain.subject"
+	// AttrTLSChainNotAfter (string): its expiry, RFC 3339 in UTC.
+	AttrTLSChainNotAfter = "tls.chain.not_after"
+	// AttrTLSChainDaysLeft (int64, days): its days left, as AttrTLSPeerDaysLeft.
+	AttrTLSChainDaysLeft = "tls.chain.days_left"
+	// AttrTLSChainExpired (bool): its expiry has passed.
+	AttrTLSChainExpired = "tls.chain.expired"
 )
 
 // http (plugins/http).
@@ -114,8 +141,16 @@ const (
 	// AttrHTTPWrite (time.Duration): time spent writing the request.
 	AttrHTTPWrite = "http.write"
 	// AttrHTTPTTFB (time.Duration): from the start of the request write to
-	// the first response byte.
+	// the first response byte, of any response (an interim 103 included),
+	// as curl's time_starttransfer.
 	AttrHTTPTTFB = "http.ttfb"
+	// AttrHTTPInterim ([]string): the status lines of interim (1xx)
+	// responses before the final one, "103 Early Hints".
+	AttrHTTPInterim = "http.interim"
+	// AttrHTTPFinalTTFB (time.Duration): from the start of the request
+	// write to the first byte of the final response, when interim
+	// responses came first.
+	AttrHTTPFinalTTFB = "http.final_ttfb"
 	// AttrHTTPStatus (int64): the final response's status code.
 	AttrHTTPStatus = "http.status"
 	// AttrHTTPProtocol (string): the response's protocol, "HTTP/1.1".
@@ -136,6 +171,28 @@ const (
 	AttrHTTPBodyComplete = "http.body_complete"
 	// AttrHTTPBodyError (string): why reading the body failed (GET only).
 	AttrHTTPBodyError = "http.body_error"
+	// AttrHTTPTransfer (time.Duration): the time reading the body took
+	// (GET only), curl's transfer time; outside the phase's Duration (see
+	// AttrSuffixTransfer).
+	AttrHTTPTransfer = "http.transfer"
+	// AttrHTTPNotReusable (string): why the connection cannot carry another
+	// request although keep-alive was asked for (see AttrSuffixNotReusable).
+	AttrHTTPNotReusable = "http.not_reusable"
+)
+
+// Attribute shapes the core reads from any plugin, whatever its phase: a
+// key "<prefix><suffix>" with the stated type.
+const (
+	// AttrSuffixErrors ([]string): failures inside a phase that succeeded;
+	// shown as warnings by every renderer (AttrDNSErrors).
+	AttrSuffixErrors = ".errors"
+	// AttrSuffixTransfer (time.Duration): work the plugin timed outside
+	// Result.Duration; it counts as the phase's, not as framework overhead
+	// (AttrHTTPTransfer).
+	AttrSuffixTransfer = ".transfer"
+	// AttrSuffixNotReusable (string): why the connection could not carry
+	// the next probe; probe warmup lists the reasons (AttrHTTPNotReusable).
+	AttrSuffixNotReusable = ".not_reusable"
 )
 
 // InstanceKey returns the key under which the plugin instance called

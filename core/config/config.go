@@ -12,6 +12,7 @@ type File struct {
 	Run     Run
 	Plugins []Plugin // in file order
 	Targets []Target // in file order, defaults applied
+	Serve   Serve    // the serve block; zero without one
 }
 
 // Run says how many times and how the targets are probed.
@@ -28,6 +29,13 @@ type Plugin struct {
 	Builtin string // name of the built-in serving it; "" when Path is set
 	Path    string // resolved relative to the file's directory
 	Args    []string
+	// SHA256 pins the executable at Path: 64 lower-case hex digits, or "".
+	SHA256 string
+	// Env sets variables in the plugin's environment; PassEnv names
+	// variables of probe's own environment the plugin also gets. Names are
+	// checked (letters, digits, _; none reserved: see ReservedEnv).
+	Env     map[string]string
+	PassEnv []string
 	// Config is the body of the config block, nil when there is none. It
 	// carries the file's variables and functions: decode it with
 	// DecodePluginConfig.
@@ -37,12 +45,15 @@ type Plugin struct {
 
 // Target is one thing to probe.
 type Target struct {
-	Name, Host, Protocol string
-	Port                 int
-	Timeout              time.Duration // budget for one probe (the whole chain)
-	Phases               []string      // explicit chain, or the protocol's default chain
-	Explicit             bool          // Phases came from the file
-	Range                hcl.Range     // the block's definition range
+	// Host is what goes on the wire: an IP address, or a name with any
+	// internationalised label as its A-label (WireHost).
+	Host           string
+	Name, Protocol string
+	Port           int
+	Timeout        time.Duration // budget for one probe (the whole chain)
+	Phases         []string      // explicit chain, or the protocol's default chain
+	Explicit       bool          // Phases came from the file
+	Range          hcl.Range     // the block's definition range
 }
 
 // Defaults that apply when the file does not say otherwise.

@@ -67,21 +67,24 @@ func TestLoadFull(t *testing.T) {
 		Run:  Run{Count: 5, Interval: 200 * time.Millisecond, Sequential: true, Concurrency: 8},
 		Plugins: []Plugin{
 			{Name: "dns", Path: filepath.Join(dir, "bin/probe-plugin-statichosts"),
-				Args: []string{"--flag", "--level=debug"}, Range: at("testdata/full.hcl:32:1")},
-			{Name: "tls", Builtin: "tls", Range: at("testdata/full.hcl:41:1")},
-			{Name: "mycheck", Builtin: "http", Range: at("testdata/full.hcl:47:1")},
+				Args:    []string{"--flag", "--level=debug"},
+				SHA256:  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+				Env:     map[string]string{"HTTPS_PROXY": "http://127.0.0.1:3128", "LOG_TO": "probe.test"},
+				PassEnv: []string{"SSL_CERT_FILE"}, Range: at("testdata/full.hcl:32:1")},
+			{Name: "tls", Builtin: "tls", Range: at("testdata/full.hcl:45:1")},
+			{Name: "mycheck", Builtin: "http", Range: at("testdata/full.hcl:51:1")},
 		},
 		Targets: []Target{
 			{Name: "web", Host: "www.probe.test", Protocol: "http", Port: 8080, Timeout: 3 * time.Second,
-				Phases: []string{"dns", "tcp", "http", "mycheck"}, Explicit: true, Range: at("testdata/full.hcl:51:1")},
+				Phases: []string{"dns", "tcp", "http", "mycheck"}, Explicit: true, Range: at("testdata/full.hcl:55:1")},
 			{Name: "secure", Host: "secure.probe.test", Protocol: "https", Port: 443, Timeout: 2 * time.Second,
-				Phases: []string{"dns", "tcp", "tls", "http"}, Range: at("testdata/full.hcl:57:1")},
+				Phases: []string{"dns", "tcp", "tls", "http"}, Range: at("testdata/full.hcl:61:1")},
 			{Name: "db", Host: "127.0.0.1", Protocol: "tcp", Port: 5432, Timeout: 3 * time.Second,
-				Phases: []string{"dns", "tcp"}, Range: at("testdata/full.hcl:63:1")},
+				Phases: []string{"dns", "tcp"}, Range: at("testdata/full.hcl:67:1")},
 			{Name: "tls-only", Host: "::1", Protocol: "tls", Port: 443, Timeout: 3 * time.Second,
-				Phases: []string{"tcp", "tls"}, Explicit: true, Range: at("testdata/full.hcl:69:1")},
+				Phases: []string{"tcp", "tls"}, Explicit: true, Range: at("testdata/full.hcl:73:1")},
 			{Name: "from-env", Host: "env.probe.test", Protocol: "http", Port: 80, Timeout: 3 * time.Second,
-				Phases: []string{"dns", "tcp", "http"}, Range: at("testdata/full.hcl:75:1")},
+				Phases: []string{"dns", "tcp", "http"}, Range: at("testdata/full.hcl:79:1")},
 		},
 	}
 	if got := withoutBodies(file); !reflect.DeepEqual(got, want) {
@@ -185,6 +188,10 @@ func TestLoadBad(t *testing.T) {
 			want: `testdata/bad/host_url.hcl:2:10: Invalid host; target "web": host must be a name or IP address, not a URL ("https://www.probe.test").`},
 		{file: "host_with_port.hcl",
 			want: `testdata/bad/host_with_port.hcl:2:10: Invalid host; target "web": host must be a name or IP address without a port ("www.probe.test:8080"); set port instead.`},
+		{file: "host_invalid_idn.hcl",
+			want: `testdata/bad/host_invalid_idn.hcl:2:10: Invalid host; target "books": "a\u200db.probe.test" is not a valid internationalised domain name (IDNA 2008, UTS #46): invalid label "a\u200db".`},
+		{file: "name_without_resolve.hcl",
+			want: `testdata/bad/name_without_resolve.hcl:4:12: Missing resolve phase; target "web": host "www.probe.test" is a name, and no phase before tcp resolves it: put "dns" before "tcp" in phases, or use an IP address.`},
 		{file: "bad_duration.hcl",
 			want: `testdata/bad/bad_duration.hcl:3:13: Invalid duration; timeout = "2 seconds" is not a duration: write a number and a unit, such as "2s" or "500ms".`},
 		{file: "negative_timeout.hcl",
@@ -203,6 +210,20 @@ func TestLoadBad(t *testing.T) {
 			want: `testdata/bad/plugin_unknown_builtin.hcl:2:13: Unknown built-in; builtin = "ftp" is not a built-in phase; the built-ins are dns, tcp, tls, http.`},
 		{file: "plugin_args_without_path.hcl",
 			want: `testdata/bad/plugin_args_without_path.hcl:2:3: Unexpected args; plugin "dns": args are passed to an external plugin; set path too, or remove args.`},
+		{file: "plugin_sha256_not_hex.hcl",
+			want: `testdata/bad/plugin_sha256_not_hex.hcl:3:12: Invalid sha256; plugin "dns": sha256 = "not-a-digest" is not a SHA-256 digest: write its 64 hexadecimal digits, as sha256sum prints them.`},
+		{file: "plugin_sha256_without_path.hcl",
+			want: `testdata/bad/plugin_sha256_without_path.hcl:2:3: Unexpected sha256; plugin "dns": sha256 pins an external plugin's executable; set path too, or remove sha256.`},
+		{file: "plugin_env_bad_names.hcl",
+			want: `testdata/bad/plugin_env_bad_names.hcl:2:11: Invalid environment variable name; plugin "dns": env: "HTTPS PROXY" is not a variable name: use letters, digits and underscores, not starting with a digit.` + "\n" +
+				`testdata/bad/plugin_env_bad_names.hcl:2:52: Reserved environment variable; plugin "dns": env: PLUGIN_MIN_PORT is reserved: probe sets the names beginning with PLUGIN_ or PROBE_ for the plugin protocol.`},
+		{file: "plugin_pass_env_bad.hcl",
+			want: `testdata/bad/plugin_pass_env_bad.hcl:3:15: Duplicate environment variable; plugin "dns": HTTPS_PROXY is both set in env and passed in pass_env; keep one.` + "\n" +
+				`testdata/bad/plugin_pass_env_bad.hcl:3:30: Reserved environment variable; plugin "dns": pass_env: PROBE_LOG is reserved: probe sets the names beginning with PLUGIN_ or PROBE_ for the plugin protocol.` + "\n" +
+				`testdata/bad/plugin_pass_env_bad.hcl:3:55: Duplicate environment variable; plugin "dns": pass_env lists "NO_PROXY" twice.` + "\n" +
+				`testdata/bad/plugin_pass_env_bad.hcl:3:67: Invalid environment variable name; plugin "dns": pass_env: "2FA" is not a variable name: use letters, digits and underscores, not starting with a digit.`},
+		{file: "plugin_env_not_a_map.hcl",
+			want: `testdata/bad/plugin_env_not_a_map.hcl:2:9: Unsuitable value type; Unsuitable value: map of string required`},
 		{file: "plugin_without_source.hcl",
 			want: `testdata/bad/plugin_without_source.hcl:1:1: Missing plugin source; plugin "mycheck" is not a built-in phase: set path (an executable) or builtin (a built-in that serves it).`},
 		{file: "empty_plugin_path.hcl",
@@ -232,6 +253,21 @@ func TestLoadBad(t *testing.T) {
 				`Undeclared variable; A value was given for variable "domain", but the file declares no variable "domain".`},
 		{file: "undefined_reference.hcl",
 			want: `testdata/bad/undefined_reference.hcl:6:20: Unsupported attribute; This object does not have an attribute named "domian".`},
+		{file: "serve_unknown_warm_target.hcl",
+			want: `testdata/bad/serve_unknown_warm_target.hcl:2:18: Unknown target; serve: warm names target "api", which the file does not define; name a target, or "*" for all.`},
+		{file: "serve_bad_bucket.hcl",
+			want: `testdata/bad/serve_bad_bucket.hcl:2:21: Invalid duration; buckets: "ten ms" is not a duration: write a number and a unit, such as "2s" or "500ms".` + "\n" +
+				`testdata/bad/serve_bad_bucket.hcl:2:31: Invalid duration; buckets: "0s" must be greater than zero.` + "\n" +
+				`testdata/bad/serve_bad_bucket.hcl:2:44: Invalid buckets; buckets: "2ms" is not greater than the bound before it (5ms); list the bounds in ascending order.`},
+		{file: "serve_bucket_factor.hcl",
+			want: `testdata/bad/serve_bucket_factor.hcl:2:26: Invalid native_bucket_factor; native_bucket_factor = 1; it must be greater than 1, such as 1.1 (each bucket at most 10% wider than the last).`},
+		{file: "serve_unknown_attribute.hcl",
+			want: `testdata/bad/serve_unknown_attribute.hcl:2:3: Unsupported argument; An argument named "listen" is not expected here.`},
+		{file: "serve_empty_buckets.hcl",
+			want: `testdata/bad/serve_empty_buckets.hcl:2:20: Invalid buckets; buckets must name at least one bound, such as ["1ms", "10ms", "100ms", "1s"].` + "\n" +
+				`testdata/bad/serve_empty_buckets.hcl:3:20: Invalid duration; timeout_offset = "-1s" must not be negative; write "0s" for none.`},
+		{file: "two_serve.hcl",
+			want: `testdata/bad/two_serve.hcl:4:1: Duplicate serve block; Only one serve block is allowed; the first is on line 1.`},
 		{file: "several.hcl", // every problem is reported, in file order
 			want: `testdata/bad/several.hcl:2:11: Invalid count; count = 0; it must be at least 1.` + "\n" +
 				`testdata/bad/several.hcl:6:14: Invalid host; target "web": host must be a name or IP address, not a URL ("https://www.probe.test").` + "\n" +
@@ -330,6 +366,39 @@ target "c" {
 	file.Targets[0].Phases[0] = "changed"
 	if file.Targets[2].Phases[0] != "dns" {
 		t.Error("targets share the phases slice of the defaults block")
+	}
+}
+
+// An internationalised name goes on the wire as its A-label (IDNA 2008 /
+// UTS #46).
+func TestInternationalisedHostMapsToALabels(t *testing.T) {
+	file := loadSource(t, `
+target "books" {
+  host = "Bücher.probe.test"
+}
+target "plain" {
+  host = "WWW.probe.test"
+}
+`, LoadOptions{})
+	if b := file.Targets[0]; b.Host != "xn--bcher-kva.probe.test" {
+		t.Errorf("books: host %q, want the A-label", b.Host)
+	}
+	if p := file.Targets[1]; p.Host != "WWW.probe.test" {
+		t.Errorf("plain: host %q; an ASCII name stays as written", p.Host)
+	}
+}
+
+// An IP-literal host needs no resolve phase: the literal is the address.
+func TestIPLiteralNeedsNoResolvePhase(t *testing.T) {
+	file := loadSource(t, `
+target "raw" {
+  host   = "127.0.0.1"
+  port   = 8080
+  phases = ["tcp", "http"]
+}
+`, LoadOptions{})
+	if got := strings.Join(file.Targets[0].Phases, ","); got != "tcp,http" {
+		t.Errorf("phases = %s", got)
 	}
 }
 

@@ -92,7 +92,7 @@ func (f *File) RejectedConfig(phase string, problems []*sdk.AttributeError) hcl.
 	return diags
 }
 
-// Configurer is what configures running plugins: runner.Session implements
+// Configurer is what configures running plugins: session.Session (core/session) implements
 // it. Configure returns the problems the plugin rejected (nil when it
 // accepted the config); its error is for a call that failed.
 type Configurer interface {

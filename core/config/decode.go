@@ -1,17 +1,25 @@
 package config
 
 import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/probe-net/probe/plugins/registry"
+	"github.com/probe-net/probe/sdk"
 )
 
 var fileSchema = &hcl.BodySchema{
@@ -20,6 +28,7 @@ var fileSchema = &hcl.BodySchema{
 		{Type: "defaults"},
 		{Type: "plugin", LabelNames: []string{"name"}},
 		{Type: "target", LabelNames: []string{"name"}},
+		{Type: "serve"},
 	},
 }
 
@@ -32,7 +41,7 @@ var targetSchema = &hcl.BodySchema{
 }
 
 var pluginSchema = &hcl.BodySchema{
-	Attributes: attributes("path", "builtin", "args").Attributes,
+	Attributes: attributes("path", "builtin", "args", "sha256", "env", "pass_env").Attributes,
 	Blocks:     []hcl.BlockHeaderSchema{{Type: "config"}},
 }
 
@@ -50,7 +59,9 @@ type decoder struct {
 	ctx    *hcl.EvalContext
 	dir    string          // the file's directory
 	phases map[string]bool // built-ins and declared plugins
-	diags  hcl.Diagnostics
+	// external are the phases served by an executable (plugin path).
+	external map[string]bool
+	diags    hcl.Diagnostics
 }
 
 func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagnostics) {
@@ -59,7 +70,7 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 		sortDiagnostics(diags)
 		return nil, diags
 	}
-	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}}
+	d := &decoder{ctx: ctx, dir: filepath.Dir(path), phases: map[string]bool{}, external: map[string]bool{}}
 	content, diags := rest.Content(fileSchema)
 	blocks := map[string]hcl.Blocks{}
 	for _, b := range content.Blocks {
@@ -71,6 +82,9 @@ func decodeFile(path string, body hcl.Body, opts LoadOptions) (*File, hcl.Diagno
 	file.Plugins = d.plugins(blocks["plugin"])
 	defaults := d.defaults(d.atMostOne(blocks["defaults"]))
 	file.Targets = d.targets(blocks["target"], defaults)
+	var warm []hcl.Range
+	file.Serve, warm = d.serve(d.atMostOne(blocks["serve"]))
+	d.checkWarm(file.Serve, warm, file.Targets)
 	sortDiagnostics(d.diags)
 	return file, d.diags
 }
@@ -175,8 +189,10 @@ func (d *decoder) plugins(blocks hcl.Blocks) []Plugin {
 	}
 	var plugins []Plugin
 	for _, b := range d.unique(blocks) {
-		plugins = append(plugins, d.plugin(b))
-		d.phases[b.Labels[0]] = true
+		p := d.plugin(b)
+		plugins = append(plugins, p)
+		d.phases[p.Name] = true
+		d.external[p.Name] = p.Path != ""
 	}
 	return plugins
 }
@@ -207,8 +223,105 @@ func (d *decoder) plugin(b *hcl.Block) Plugin {
 		d.errorf(args.NameRange, "Unexpected args",
 			"plugin %q: args are passed to an external plugin; set path too, or remove args.", p.Name)
 	}
+	if sum := d.attr(c, "sha256", &p.SHA256); sum != nil {
+		d.pin(p.Name, sum, path != nil, &p.SHA256)
+	}
+	p.Env, p.PassEnv = d.environment(p.Name, c)
 	p.Config = d.config(c.Blocks)
 	return p
+}
+
+// pin checks a sha256 attribute: 64 hex digits, on an external plugin. The
+// digest is kept in lower case.
+func (d *decoder) pin(name string, a *hcl.Attribute, hasPath bool, sum *string) {
+	switch b, err := hex.DecodeString(*sum); {
+	case !hasPath:
+		d.errorf(a.NameRange, "Unexpected sha256",
+			"plugin %q: sha256 pins an external plugin's executable; set path too, or remove sha256.", name)
+	case err != nil || len(b) != sha256.Size:
+		d.errorf(a.Expr.Range(), "Invalid sha256",
+			"plugin %q: sha256 = %q is not a SHA-256 digest: write its 64 hexadecimal digits, as sha256sum prints them.", name, *sum)
+	}
+	*sum = strings.ToLower(*sum)
+}
+
+// envName matches a portable environment variable name (POSIX.1-2017,
+// 8.1: letters, digits and underscores, not starting with a digit).
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// ReservedEnv reports whether name is reserved for the plugin protocol:
+// probe and go-plugin set every name beginning with PLUGIN_ or PROBE_ in a
+// plugin's environment (the same rule as pluginhost.Reserved).
+func ReservedEnv(name string) bool {
+	return strings.HasPrefix(name, "PLUGIN_") || strings.HasPrefix(name, "PROBE_")
+}
+
+// environment decodes a plugin block's env map and pass_env list, checking
+// every name where it is written.
+func (d *decoder) environment(plugin string, c *hcl.BodyContent) (map[string]string, []string) {
+	var env map[string]string
+	set := map[string]bool{}
+	if a := d.attr(c, "env", &env); a != nil {
+		for _, k := range envKeys(a.Expr, env) {
+			d.envVar(plugin, "env", k.name, k.rng)
+			set[k.name] = true
+		}
+	}
+	a, ok := c.Attributes["pass_env"]
+	if !ok {
+		return env, nil
+	}
+	names, ranges := d.stringList(a.Expr)
+	for i, name := range names {
+		switch {
+		case set[name]:
+			d.errorf(ranges[i], "Duplicate environment variable",
+				"plugin %q: %s is both set in env and passed in pass_env; keep one.", plugin, name)
+		case slices.Index(names, name) < i:
+			d.errorf(ranges[i], "Duplicate environment variable", "plugin %q: pass_env lists %q twice.", plugin, name)
+		default:
+			d.envVar(plugin, "pass_env", name, ranges[i])
+		}
+	}
+	return env, names
+}
+
+// envVar checks one variable name of env or pass_env.
+func (d *decoder) envVar(plugin, attr, name string, rng hcl.Range) {
+	switch {
+	case !envName.MatchString(name):
+		d.errorf(rng, "Invalid environment variable name",
+			"plugin %q: %s: %q is not a variable name: use letters, digits and underscores, not starting with a digit.", plugin, attr, name)
+	case ReservedEnv(name):
+		d.errorf(rng, "Reserved environment variable",
+			"plugin %q: %s: %s is reserved: probe sets the names beginning with PLUGIN_ or PROBE_ for the plugin protocol.", plugin, attr, name)
+	}
+}
+
+type envKey struct {
+	name string
+	rng  hcl.Range
+}
+
+// envKeys lists env's names in the order written, each with its key's
+// range; the whole expression's range when it is not a literal map.
+func envKeys(expr hcl.Expression, env map[string]string) []envKey {
+	var keys []envKey
+	if pairs, diags := hcl.ExprMap(expr); !diags.HasErrors() {
+		for _, kv := range pairs {
+			if v, diags := kv.Key.Value(nil); !diags.HasErrors() && v.Type() == cty.String && v.IsKnown() && !v.IsNull() {
+				keys = append(keys, envKey{v.AsString(), kv.Key.Range()})
+			}
+		}
+		if len(keys) == len(env) {
+			return keys
+		}
+	}
+	keys = keys[:0]
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		keys = append(keys, envKey{name, expr.Range()})
+	}
+	return keys
 }
 
 // pluginPath resolves a plugin path against the file's directory. The
@@ -245,11 +358,12 @@ func (d *decoder) config(blocks hcl.Blocks) hcl.Body {
 
 // settings are the attributes a target and the defaults block share.
 type settings struct {
-	protocol  string
-	port      int
-	timeout   time.Duration
-	phases    []string
-	hasPhases bool
+	protocol    string
+	port        int
+	timeout     time.Duration
+	phases      []string
+	hasPhases   bool
+	phasesRange hcl.Range // where phases was set
 }
 
 // or fills what s leaves unset from fallback.
@@ -264,7 +378,7 @@ func (s settings) or(fallback settings) settings {
 		s.timeout = fallback.timeout
 	}
 	if !s.hasPhases {
-		s.phases, s.hasPhases = fallback.phases, fallback.hasPhases
+		s.phases, s.hasPhases, s.phasesRange = fallback.phases, fallback.hasPhases, fallback.phasesRange
 	}
 	return s
 }
@@ -288,7 +402,7 @@ func (d *decoder) settings(c *hcl.BodyContent, owner string) settings {
 	}
 	s.timeout, _ = d.duration(c, "timeout", true)
 	if a, ok := c.Attributes["phases"]; ok {
-		s.phases, s.hasPhases = d.phaseList(a, owner), true
+		s.phases, s.hasPhases, s.phasesRange = d.phaseList(a, owner), true, a.Expr.Range()
 	}
 	return s
 }
@@ -351,9 +465,11 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	owner := fmt.Sprintf("target %q", t.Name)
 	c := d.content(b.Body, targetSchema)
 	if a := d.attr(c, "host", &t.Host); a != nil {
-		if problem := hostProblem(t.Host); problem != "" {
-			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, problem)
+		wire, err := WireHost(t.Host)
+		if err != nil {
+			d.errorf(a.Expr.Range(), "Invalid host", "%s: %s.", owner, err)
 		}
+		t.Host = cmp.Or(wire, t.Host)
 	}
 	s := d.settings(c, owner).or(defaults)
 	t.Protocol, t.Port, t.Timeout = s.protocol, s.port, s.timeout
@@ -368,22 +484,47 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	if !t.Explicit {
 		t.Phases = registry.Chain(t.Protocol)
 	}
+	if t.Explicit && d.unresolved(t) {
+		d.errorf(s.phasesRange, "Missing resolve phase",
+			"%s: host %q is a name, and no phase before tcp resolves it: put \"dns\" before \"tcp\" in phases, or use an IP address.", owner, t.Host)
+	}
 	return t
 }
 
-// hostProblem says what is wrong with a host, or "" when nothing is.
-func hostProblem(host string) string {
+// unresolved reports whether t's chain cannot work: its host is a name,
+// and the built-in tcp phase, which connects to addresses, comes with
+// nothing before it that could produce them (dns, or a phase probe does not
+// know). An IP-literal host is its own address.
+func (d *decoder) unresolved(t Target) bool {
+	i := slices.Index(t.Phases, sdk.PhaseTCP)
+	if t.Host == "" || isIP(t.Host) || i < 0 || d.external[sdk.PhaseTCP] {
+		return false
+	}
+	for _, name := range t.Phases[:i] {
+		if name == sdk.PhaseDNS || !registry.IsBuiltin(name) {
+			return false
+		}
+	}
+	return true
+}
+
+// WireHost checks a target's host as written — a name or an IP address,
+// without brackets or a port — and returns the form that goes on the wire:
+// IP addresses and ASCII names as they are, internationalised names as
+// A-labels (IDNA 2008 / UTS #46, see sdk.ASCIIHost). The error says what is
+// wrong, for the caller to place (a file position, a flag, an entry).
+func WireHost(host string) (string, error) {
 	switch {
 	case strings.TrimSpace(host) == "":
-		return "host must not be empty"
+		return "", errors.New("host must not be empty")
 	case strings.Contains(host, "://") || strings.ContainsAny(host, "/?#"):
-		return fmt.Sprintf("host must be a name or IP address, not a URL (%q)", host)
+		return "", fmt.Errorf("host must be a name or IP address, not a URL (%q)", host)
 	case strings.ContainsAny(host, " \t\r\n"):
-		return fmt.Sprintf("host must be a name or IP address; %q contains spaces", host)
+		return "", fmt.Errorf("host must be a name or IP address; %q contains spaces", host)
 	case strings.Contains(host, ":") && !isIP(host):
-		return fmt.Sprintf("host must be a name or IP address without a port (%q); set port instead", host)
+		return "", fmt.Errorf("host must be a name or IP address without a port (%q); set port instead", host)
 	}
-	return ""
+	return sdk.ASCIIHost(host)
 }
 
 func isIP(host string) bool {

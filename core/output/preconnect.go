@@ -276,6 +276,7 @@ type preconnectJSON struct {
 type preconnectTargetJSON struct {
 	Name        string                `json:"name"`
 	Host        string                `json:"host"`
+	HostU       string                `json:"host_unicode,omitempty"`
 	Port        int                   `json:"port"`
 	Protocol    string                `json:"protocol"`
 	Round       int                   `json:"round"`
@@ -329,7 +330,7 @@ func preconnectProbesOf(name string, samples []sample.Sample) []sample.Sample {
 
 func preconnectEntry(t sdk.Target, s sample.Sample) preconnectTargetJSON {
 	e := preconnectTargetJSON{
-		Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol, Round: s.Round + 1,
+		Name: t.Name, Host: t.Host, HostU: sdk.UnicodeHost(t.Host), Port: t.Port, Protocol: t.Protocol, Round: s.Round + 1,
 		OK: s.OK(), TotalMS: *ms(s.Total()), Note: s.Note, Phases: []preconnectPhaseJSON{},
 	}
 	if f := s.Failure(); f != nil {

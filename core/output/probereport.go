@@ -5,6 +5,7 @@ package output
 // probe.test/v1 JSON document.
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net"
@@ -55,7 +56,8 @@ const ProbeWidth = 80
 func writeProbe(w io.Writer, r ProbeReport, o Options) error {
 	tw := &tableWriter{w: w}
 	t := r.Target
-	tw.printf("probe test %s %s\n", net.JoinHostPort(t.Host, strconv.Itoa(t.Port)), t.Protocol)
+	host := cmp.Or(sdk.UnicodeHost(t.Host), t.Host)
+	tw.printf("probe test %s %s%s\n", net.JoinHostPort(host, strconv.Itoa(t.Port)), t.Protocol, aLabelNote(host, t.Host))
 	if r.Probes > 1 {
 		tw.printf("details of the last of %d probes\n", r.Probes)
 	}
@@ -83,6 +85,15 @@ func writeProbe(w io.Writer, r ProbeReport, o Options) error {
 	st := *r.Stats
 	st.Insecure = false // the header has said so already
 	return writeRunTable(w, NewReport([]sdk.Target{t}, []stats.Target{st}), o)
+}
+
+// aLabelNote is " (A-label)" when a host shown in Unicode was probed by its
+// A-label, else "".
+func aLabelNote(shown, host string) string {
+	if shown == host {
+		return ""
+	}
+	return " (" + host + ")"
 }
 
 // skippedVerification reports whether the tls phase accepted any certificate.
@@ -129,8 +140,11 @@ var phaseDetails = map[string][]detailField{
 		{"server", detailDNSServer},
 		{"rcode", attrField(sdk.AttrDNSRcode, "")},
 		{"cname", attrField(sdk.AttrDNSCNAME, " → ")},
+		{"bootstrap", detailDNSBootstrap},
 		{"source", detailDNSSource},
 		{"queries", attrField(sdk.AttrDNSQueries, "")},
+		{"warning", attrField(sdk.AttrDNSErrors, "; ")},
+		{"connect ready", detailConnectReady},
 	},
 	sdk.PhaseTCP: {
 		{"remote", attrField(sdk.AttrTCPRemote, "")},
@@ -150,6 +164,7 @@ var phaseDetails = map[string][]detailField{
 		{"issuer", attrField(sdk.AttrTLSPeerIssuer, "")},
 		{"SANs", attrField(sdk.AttrTLSPeerSANs, ", ")},
 		{"not after", detailTLSExpiry},
+		{"chain expiry", detailChainExpiry},
 	},
 	sdk.PhaseHTTP: {
 		{"status", detailHTTPStatus},
@@ -158,7 +173,8 @@ var phaseDetails = map[string][]detailField{
 		{"server", attrField(sdk.AttrHTTPServer, "")},
 		{"content-type", attrField(sdk.AttrHTTPContentType, "")},
 		{"location", attrField(sdk.AttrHTTPLocation, "")},
-		{"first byte", attrField(sdk.AttrHTTPTTFB, "")},
+		{"first byte", detailHTTPFirstByte},
+		{"transfer", detailHTTPTransfer},
 	},
 }
 
@@ -185,16 +201,95 @@ func detailTLSVerify(a map[string]any) string {
 	return ""
 }
 
+// detailDNSBootstrap says how a DoH server's own name was resolved; the
+// system resolver is called out, since its lookup is in the dns time.
+func detailDNSBootstrap(a map[string]any) string {
+	b := detailText(a[sdk.AttrDNSBootstrap], "")
+	if b == "system resolver" {
+		return b + " (looked up the DoH server's name, inside the dns time)"
+	}
+	return b
+}
+
+// detailConnectReady is when an RFC 8305 client would have started
+// connecting, reported when a late or missing answer held the phase up.
+func detailConnectReady(a map[string]any) string {
+	if d, ok := a[sdk.AttrDNSConnectReady].(time.Duration); ok {
+		return msText(d) + " ms (RFC 8305 §3: an application with Happy Eyeballs would connect here)"
+	}
+	return ""
+}
+
 func detailTLSExpiry(a map[string]any) string {
-	at := detailText(a[sdk.AttrTLSPeerNotAfter], "")
-	days, ok := a[sdk.AttrTLSPeerDaysLeft].(int64)
+	return expiryText(a, sdk.AttrTLSPeerNotAfter, sdk.AttrTLSPeerDaysLeft, sdk.AttrTLSPeerExpired)
+}
+
+// detailChainExpiry names the certificate of the chain that expires first,
+// when it is not the leaf.
+func detailChainExpiry(a map[string]any) string {
+	subject := detailText(a[sdk.AttrTLSChainSubject], "")
+	if subject == "" || (subject == detailText(a[sdk.AttrTLSPeerSubject], "") && a[sdk.AttrTLSChainNotAfter] == a[sdk.AttrTLSPeerNotAfter]) {
+		return ""
+	}
+	return expiryText(a, sdk.AttrTLSChainNotAfter, sdk.AttrTLSChainDaysLeft, sdk.AttrTLSChainExpired) + " " + subject
+}
+
+// expiryText is "<not_after> (N days left)" or "(EXPIRED N days ago)" from
+// the tls plugin's expiry attributes.
+func expiryText(a map[string]any, notAfterKey, daysKey, expiredKey string) string {
+	at := detailText(a[notAfterKey], "")
+	days, ok := a[daysKey].(int64)
 	if at == "" || !ok {
 		return at
 	}
-	if days < 0 {
-		return fmt.Sprintf("%s (EXPIRED %d days ago)", at, -days)
+	expired, _ := a[expiredKey].(bool)
+	switch {
+	case days < 0:
+		return fmt.Sprintf("%s (EXPIRED %s ago)", at, plural(-days, "day"))
+	case expired:
+		return fmt.Sprintf("%s (EXPIRED less than a day ago)", at)
 	}
-	return fmt.Sprintf("%s (%d days left)", at, days)
+	return fmt.Sprintf("%s (%s left)", at, plural(days, "day"))
+}
+
+func plural(n int64, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// detailHTTPFirstByte is the first response byte, as curl's starttransfer
+// counts it: an interim response's (103 Early Hints) when one came first,
+// in which case the final response's first byte follows.
+func detailHTTPFirstByte(a map[string]any) string {
+	out := detailText(a[sdk.AttrHTTPTTFB], "")
+	interim := detailText(a[sdk.AttrHTTPInterim], ", ")
+	if out == "" || interim == "" {
+		return out
+	}
+	out += " (" + interim + ")"
+	if final := detailText(a[sdk.AttrHTTPFinalTTFB], ""); final != "" {
+		out += "; final response " + final
+	}
+	return out
+}
+
+// detailHTTPTransfer is the body read of a GET: its time (curl's transfer,
+// outside the http phase's time), the bytes read and whether it ended.
+func detailHTTPTransfer(a map[string]any) string {
+	d, ok := a[sdk.AttrHTTPTransfer].(time.Duration)
+	if !ok {
+		return ""
+	}
+	out := fmt.Sprintf("%s ms, %s bytes", msText(d), detailText(a[sdk.AttrHTTPBodyBytes], ""))
+	if complete, ok := a[sdk.AttrHTTPBodyComplete].(bool); ok && !complete {
+		out += ", incomplete"
+		if why := detailText(a[sdk.AttrHTTPBodyError], ""); why != "" {
+			out += ": " + why
+		}
+	}
+	return out + " (body read, not in the phase's time)"
 }
 
 func detailHTTPStatus(a map[string]any) string {
@@ -244,7 +339,7 @@ func detailLines(p sample.Phase, color bool) []string {
 		if v == "" {
 			continue
 		}
-		if f.label == "verify" {
+		if f.label == "verify" || f.label == "warning" {
 			v = wfPaint(wfBoldRed, v, color)
 		}
 		lines = append(lines, fmt.Sprintf("%-*s %s", detailLabelWidth, f.label, v))
@@ -293,6 +388,7 @@ type probeJSON struct {
 type probeTargetJSON struct {
 	Name     string `json:"name"`
 	Host     string `json:"host"`
+	HostU    string `json:"host_unicode,omitempty"`
 	Port     int    `json:"port"`
 	Protocol string `json:"protocol"`
 }
@@ -328,7 +424,7 @@ func writeProbeJSON(w io.Writer, r ProbeReport, _ Options) error {
 	t, s := r.Target, r.Sample
 	doc := probeJSON{
 		Schema: ProbeSchema, OK: s.OK(), LastOK: s.OK(), Probes: r.Probes, WallMS: ms(s.Wall), Phases: []probePhase{},
-		Target:       probeTargetJSON{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol},
+		Target:       probeTargetJSON{Name: t.Name, Host: t.Host, HostU: sdk.UnicodeHost(t.Host), Port: t.Port, Protocol: t.Protocol},
 		CumulativeMS: cumulativeDoc(Marks(s)),
 	}
 	for _, p := range s.Phases {

@@ -73,6 +73,7 @@ func writeRunTable(w io.Writer, r Report, _ Options) error {
 		tw.printf("framework overhead: %s ms mean per phase call (host time minus plugin time)\n", msText(o))
 	}
 	tw.failures(r.Stats)
+	tw.warnings(r.Stats)
 	if w := insecureWarning(stats.InsecureNames(r.Stats)); w != "" {
 		tw.printf("\n%s", w)
 	}
@@ -165,6 +166,23 @@ func (t *tableWriter) failures(targets []stats.Target) {
 	}
 }
 
+// warnings lists what failed inside phases that succeeded, such as an AAAA
+// query that timed out while A answered, once per cause.
+func (t *tableWriter) warnings(targets []stats.Target) {
+	first := true
+	for _, st := range targets {
+		for _, p := range st.Phases {
+			for _, w := range p.Summary.Warnings {
+				if first {
+					t.printf("\nwarnings (in phases that succeeded):\n")
+					first = false
+				}
+				t.printf("  %s %s: %s (%d×)\n", st.Name, p.Name, w.Message, w.Count)
+			}
+		}
+	}
+}
+
 type jsonReport struct {
 	Schema      string `json:"schema"`
 	Version     string `json:"probe_version,omitempty"`
@@ -179,6 +197,7 @@ type jsonReport struct {
 type jsonTarget struct {
 	Name       string         `json:"name"`
 	Host       string         `json:"host"`
+	HostU      string         `json:"host_unicode,omitempty"`
 	Port       int            `json:"port"`
 	Protocol   string         `json:"protocol"`
 	Probes     int            `json:"probes"`
@@ -192,6 +211,16 @@ type jsonPhase struct {
 	Phase  string `json:"phase"`
 	Plugin string `json:"plugin,omitempty"`
 	jsonSummary
+	// Warnings are failures inside successful calls of the phase.
+	Warnings []jsonWarning `json:"warnings"`
+}
+
+// jsonWarning is one cause of warnings: an example message, the cause it
+// stands for (addresses replaced) and how often.
+type jsonWarning struct {
+	Message string `json:"message"`
+	Cause   string `json:"cause"`
+	Count   int    `json:"count"`
 }
 
 // writeRunJSON writes the report as one indented JSON document
@@ -217,12 +246,16 @@ func writeRunJSON(w io.Writer, r Report, _ Options) error {
 // runTargetDoc is a target's entry of a probe.run/v1 document.
 func runTargetDoc(t sdk.Target, st stats.Target) jsonTarget {
 	jt := jsonTarget{
-		Name: st.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+		Name: st.Name, Host: t.Host, HostU: sdk.UnicodeHost(t.Host), Port: t.Port, Protocol: t.Protocol,
 		Probes: st.Probes, OK: st.OK, Phases: []jsonPhase{},
 		Total: summary(st.Total), Attributes: attributes(st.LastAttr),
 	}
 	for _, p := range st.Phases {
-		jt.Phases = append(jt.Phases, jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary)})
+		jp := jsonPhase{Phase: p.Name, Plugin: p.Plugin, jsonSummary: summary(p.Summary), Warnings: []jsonWarning{}}
+		for _, w := range p.Summary.Warnings {
+			jp.Warnings = append(jp.Warnings, jsonWarning{Message: w.Message, Cause: w.Cause, Count: w.Count})
+		}
+		jt.Phases = append(jt.Phases, jp)
 	}
 	return jt
 }

@@ -127,3 +127,53 @@ func TestRunJSONStreamsTheDocumentEncodeJSONWrites(t *testing.T) {
 		}
 	}
 }
+
+// A family that failed while the other answered is said in the table, the
+// JSON document and the details of one probe.
+func TestWarningsAppearInEveryView(t *testing.T) {
+	aaaa := "timeout: www.test AAAA: no answer within 2s (server 127.0.0.1:53)"
+	r := report()
+	r.Stats[0].Phases[0].Summary.Warnings = []stats.ErrorCount{{Message: aaaa, Cause: stats.Cause(aaaa), Count: 2}}
+
+	table := rendered(t, r, FormatTable, Options{})
+	if want := "\nwarnings (in phases that succeeded):\n  web tcp: " + aaaa + " (2×)\n"; !strings.Contains(table.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, table.String())
+	}
+
+	doc := rendered(t, r, FormatJSON, Options{})
+	var parsed struct {
+		Targets []struct {
+			Phases []struct {
+				Warnings []struct {
+					Message string
+					Count   int
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(doc.Bytes(), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if w := parsed.Targets[0].Phases[0].Warnings; len(w) != 1 || w[0].Message != aaaa || w[0].Count != 2 {
+		t.Errorf("JSON warnings = %+v", w)
+	}
+	if w := parsed.Targets[1].Phases[0].Warnings; w == nil || len(w) != 0 {
+		t.Errorf("JSON warnings of a phase without any = %#v, want []", w)
+	}
+
+	s := wfHTTPSSample()
+	s.Phases[0].Attributes["dns.errors"] = []string{aaaa}
+	s.Phases[0].Attributes["dns.connect_ready"] = 51 * time.Millisecond
+	var details bytes.Buffer
+	if err := WriteDetails(&details, s, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"       warning       " + aaaa + "\n",
+		"       connect ready 51.0 ms (RFC 8305 §3: an application with Happy Eyeballs would connect here)\n",
+	} {
+		if !strings.Contains(details.String(), want) {
+			t.Errorf("details lack %q:\n%s", want, details.String())
+		}
+	}
+}

@@ -42,6 +42,7 @@ type sampleJSON struct {
 	Schema      string       `json:"schema"`
 	Target      string       `json:"target"`
 	Host        string       `json:"host"`
+	HostU       string       `json:"host_unicode,omitempty"`
 	Port        int          `json:"port"`
 	Protocol    string       `json:"protocol"`
 	Round       int          `json:"round"`
@@ -63,7 +64,7 @@ func (sw *SampleWriter) Write(s sample.Sample) {
 	}
 	t := sw.targets[s.Target]
 	line := sampleJSON{
-		Schema: SampleSchema, Target: s.Target, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+		Schema: SampleSchema, Target: s.Target, Host: t.Host, HostU: sdk.UnicodeHost(t.Host), Port: t.Port, Protocol: t.Protocol,
 		Round: s.Round + 1, OK: s.OK(), TotalMS: *ms(s.Total()), WallMS: *ms(s.Wall),
 		Reused: s.Reused, Note: s.Note, Phases: []probePhase{},
 	}

@@ -5,6 +5,7 @@ package output
 // the probe.status/v1 JSON document.
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strconv"
@@ -61,13 +62,19 @@ func (r StatusReport) Summary() string {
 	return strings.Join(parts, ", ")
 }
 
-// TargetAddress is "host:port/protocol", with IPv6 hosts in brackets.
+// TargetAddress is "host:port/protocol", with IPv6 hosts in brackets; an
+// internationalised name in Unicode, its A-label after the address
+// ("bücher.example:443/https (xn--bcher-kva.example)").
 func TargetAddress(t sdk.Target) string {
-	host := t.Host
+	host := cmp.Or(sdk.UnicodeHost(t.Host), t.Host)
 	if strings.Contains(host, ":") {
 		host = "[" + host + "]"
 	}
-	return host + ":" + strconv.Itoa(t.Port) + "/" + t.Protocol
+	out := host + ":" + strconv.Itoa(t.Port) + "/" + t.Protocol
+	if host != t.Host {
+		out += " (" + t.Host + ")"
+	}
+	return out
 }
 
 // failureText is "phase: kind: message".
@@ -179,6 +186,7 @@ type statusJSON struct {
 type statusTargetJSON struct {
 	Name      string       `json:"name"`
 	Host      string       `json:"host"`
+	HostU     string       `json:"host_unicode,omitempty"`
 	Port      int          `json:"port"`
 	Protocol  string       `json:"protocol"`
 	Status    stats.Status `json:"status"`
@@ -200,7 +208,7 @@ func writeStatusJSON(w io.Writer, r StatusReport, _ Options) error {
 	for i, st := range r.Stats {
 		t := r.Targets[i]
 		jt := statusTargetJSON{
-			Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+			Name: t.Name, Host: t.Host, HostU: sdk.UnicodeHost(t.Host), Port: t.Port, Protocol: t.Protocol,
 			Status: st.Status, Probes: st.Probes, OK: st.OK, Total: summary(st.Total),
 		}
 		if f := st.LastFailure; f != nil {

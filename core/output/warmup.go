@@ -89,6 +89,9 @@ func (t *tableWriter) warmTarget(wm stats.Warmth) {
 	}
 	t.warmRow("", wm.Total, wm.WarmOK)
 	t.printf("%-*s  %s\n", t.nameWidth, "", warmSummary(wm))
+	for _, r := range wm.NotReusable {
+		t.printf("%-*s  not reusable: %s (%d×)\n", t.nameWidth, "", r.Message, r.Count)
+	}
 }
 
 func (t *tableWriter) warmRow(name string, p stats.WarmPhase, warmOK int) {
@@ -140,19 +143,28 @@ type warmJSON struct {
 }
 
 type warmTargetJSON struct {
-	Name        string          `json:"name"`
-	Host        string          `json:"host"`
-	Port        int             `json:"port"`
-	Protocol    string          `json:"protocol"`
-	ColdOK      bool            `json:"cold_ok"`
-	WarmProbes  int             `json:"warm_probes"`
-	WarmOK      int             `json:"warm_ok"`
-	Reused      int             `json:"reused"`
-	Resumed     int             `json:"resumed"`
-	Cached      int             `json:"cached"`
-	Phases      []warmPhaseJSON `json:"phases"`
-	Total       warmPhaseJSON   `json:"total"`
-	ColdFailure *jsonFailure    `json:"cold_error"`
+	Name        string           `json:"name"`
+	Host        string           `json:"host"`
+	HostU       string           `json:"host_unicode,omitempty"`
+	Port        int              `json:"port"`
+	Protocol    string           `json:"protocol"`
+	ColdOK      bool             `json:"cold_ok"`
+	WarmProbes  int              `json:"warm_probes"`
+	WarmOK      int              `json:"warm_ok"`
+	Reused      int              `json:"reused"`
+	Resumed     int              `json:"resumed"`
+	Cached      int              `json:"cached"`
+	NotReusable []warmReasonJSON `json:"not_reusable"`
+	Phases      []warmPhaseJSON  `json:"phases"`
+	Total       warmPhaseJSON    `json:"total"`
+	ColdFailure *jsonFailure     `json:"cold_error"`
+}
+
+// warmReasonJSON is one reason connections could not be reused, and how
+// often it was given.
+type warmReasonJSON struct {
+	Reason string `json:"reason"`
+	Count  int    `json:"count"`
 }
 
 type warmPhaseJSON struct {
@@ -174,9 +186,12 @@ func writeWarmJSON(w io.Writer, r WarmReport, _ Options) error {
 	}
 	for i, wm := range r.Warmth {
 		t := r.Targets[i]
-		jt := warmTargetJSON{Name: wm.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
+		jt := warmTargetJSON{Name: wm.Name, Host: t.Host, HostU: sdk.UnicodeHost(t.Host), Port: t.Port, Protocol: t.Protocol,
 			WarmProbes: wm.Warm, WarmOK: wm.WarmOK, Reused: wm.Reused, Resumed: wm.Resumed, Cached: wm.Cached,
-			Phases: []warmPhaseJSON{}, Total: warmPhaseDoc(wm.Total)}
+			Phases: []warmPhaseJSON{}, Total: warmPhaseDoc(wm.Total), NotReusable: []warmReasonJSON{}}
+		for _, r := range wm.NotReusable {
+			jt.NotReusable = append(jt.NotReusable, warmReasonJSON{Reason: r.Message, Count: r.Count})
+		}
 		if wm.Cold != nil {
 			jt.ColdOK = wm.Cold.OK()
 			if f := wm.Cold.Failure(); f != nil && f.Error != nil {

@@ -74,3 +74,30 @@ func TestWarmJSON(t *testing.T) {
 		t.Errorf("document = %s", buf.String())
 	}
 }
+
+// Why connections were not reused is in the summary and the JSON.
+func TestWarmReportSaysWhyReuseWasDropped(t *testing.T) {
+	why := "5 bytes followed the response to HEAD, which has no body (RFC 9110 §9.3.2): the server sent a body"
+	r := warmReport()
+	r.Warmth[0].Reused = 0
+	r.Warmth[0].NotReusable = []stats.ErrorCount{{Message: why, Cause: why, Count: 4}}
+	table := rendered(t, r, FormatTable, Options{})
+	if want := "warm 3/3 ok: connection reused 0, tls resumed 0, dns cached 0\n        not reusable: " + why + " (4×)\n"; !strings.Contains(table.String(), want) {
+		t.Errorf("table lacks %q:\n%s", want, table.String())
+	}
+	doc := rendered(t, r, FormatJSON, Options{})
+	var parsed struct {
+		Targets []struct {
+			NotReusable []struct {
+				Reason string `json:"reason"`
+				Count  int    `json:"count"`
+			} `json:"not_reusable"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal(doc.Bytes(), &parsed); err != nil {
+		t.Fatal(err)
+	}
+	if n := parsed.Targets[0].NotReusable; len(n) != 1 || n[0].Reason != why || n[0].Count != 4 {
+		t.Errorf("not_reusable = %+v", n)
+	}
+}

@@ -372,3 +372,111 @@ func TestProbeJSONSkippedFailedAndStats(t *testing.T) {
 		t.Errorf("stats = %+v, want 2 probes", failed.Stats)
 	}
 }
+
+func TestExpiryTextCountsWholeDays(t *testing.T) {
+	at := "2030-01-01T00:00:00Z"
+	for _, tc := range []struct {
+		days    int64
+		expired bool
+		want    string
+	}{
+		{300, false, at + " (300 days left)"},
+		{1, false, at + " (1 day left)"},
+		{0, false, at + " (0 days left)"},
+		{0, true, at + " (EXPIRED less than a day ago)"},
+		{-1, true, at + " (EXPIRED 1 day ago)"},
+		{-2, true, at + " (EXPIRED 2 days ago)"},
+	} {
+		a := map[string]any{"tls.peer.not_after": at, "tls.peer.days_left": tc.days, "tls.peer.expired": tc.expired}
+		if got := detailTLSExpiry(a); got != tc.want {
+			t.Errorf("days_left %d, expired %v: %q, want %q", tc.days, tc.expired, got, tc.want)
+		}
+	}
+}
+
+func TestDetailsNameTheChainCertificateThatExpiresFirst(t *testing.T) {
+	s := wfHTTPSSample()
+	a := s.Phases[2].Attributes
+	a["tls.chain.subject"], a["tls.chain.not_after"], a["tls.chain.days_left"] = "CN=Short Intermediate", "2027-01-01T00:00:00Z", int64(10)
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       chain expiry  2027-01-01T00:00:00Z (10 days left) CN=Short Intermediate\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+	// When the leaf is the first to expire, its line says it all.
+	a["tls.chain.subject"], a["tls.chain.not_after"] = a["tls.peer.subject"], a["tls.peer.not_after"]
+	buf.Reset()
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "chain expiry") {
+		t.Errorf("details repeat the leaf's expiry as the chain's:\n%s", buf.String())
+	}
+}
+
+// An internationalised name is shown in Unicode with its A-label, which
+// is what was probed.
+func TestReportsShowAnInternationalisedNameWithItsALabel(t *testing.T) {
+	target := probeTarget("xn--bcher-kva.probe.test", 443, "https")
+	r := ProbeReport{Target: target, Sample: wfHTTPSSample(), Probes: 1}
+	if want := "probe test bücher.probe.test:443 https (xn--bcher-kva.probe.test)\n"; !strings.HasPrefix(rendered(t, r, FormatTable, Options{}).String(), want) {
+		t.Errorf("header is not %q", want)
+	}
+	var doc struct {
+		Target struct {
+			Host        string `json:"host"`
+			HostUnicode string `json:"host_unicode"`
+		} `json:"target"`
+	}
+	if err := json.Unmarshal(rendered(t, r, FormatJSON, Options{}).Bytes(), &doc); err != nil || doc.Target.Host != "xn--bcher-kva.probe.test" || doc.Target.HostUnicode != "bücher.probe.test" {
+		t.Errorf("JSON target = %+v (%v), want host and host_unicode", doc.Target, err)
+	}
+	if got := TargetAddress(target); got != "bücher.probe.test:443/https (xn--bcher-kva.probe.test)" {
+		t.Errorf("TargetAddress = %q", got)
+	}
+	if got := TargetAddress(probeTarget("www.probe.test", 80, "http")); got != "www.probe.test:80/http" {
+		t.Errorf("TargetAddress of an ASCII name = %q", got)
+	}
+}
+
+// A DoH server's name resolved by the system resolver is called out.
+func TestDetailsSayWhenTheSystemResolverBootstrappedDoH(t *testing.T) {
+	s := wfHTTPSSample()
+	s.Phases[0].Attributes["dns.bootstrap"] = "system resolver"
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       bootstrap     system resolver (looked up the DoH server's name, inside the dns time)\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+}
+
+func TestDetailsShowTheBodyTransfer(t *testing.T) {
+	s := wfHTTPSSample()
+	a := s.Phases[3].Attributes
+	a["http.method"], a["http.transfer"], a["http.body_bytes"] = "GET", 1001*time.Millisecond, int64(5)
+	a["http.body_complete"], a["http.body_error"] = false, "i/o timeout"
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       transfer      1001 ms, 5 bytes, incomplete: i/o timeout (body read, not in the phase's time)\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+}
+
+func TestDetailsNameAnInterimResponsesFirstByte(t *testing.T) {
+	s := wfHTTPSSample()
+	a := s.Phases[3].Attributes
+	a["http.interim"], a["http.final_ttfb"] = []string{"103 Early Hints"}, 300*time.Millisecond
+	var buf bytes.Buffer
+	if err := WriteDetails(&buf, s, false); err != nil {
+		t.Fatal(err)
+	}
+	if want := "       first byte    1.000 ms (103 Early Hints); final response 300.0 ms\n"; !strings.Contains(buf.String(), want) {
+		t.Errorf("details lack %q:\n%s", want, buf.String())
+	}
+}

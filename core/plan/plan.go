@@ -18,7 +18,8 @@ import (
 // skipped for targets whose host is an IP literal.
 const ResolvePhase = registry.ResolvePhase
 
-// Target is one target and its chain.
+// Target is one target and its chain. Target.Host is the host as it goes
+// on the wire (A-labels for an internationalised name).
 type Target struct {
 	sdk.Target
 	// Timeout is the budget of one whole probe (all its phases).
@@ -41,6 +42,12 @@ type Plugin struct {
 	Path string
 	// Args are extra arguments for Path.
 	Args []string
+	// SHA256 pins Path's executable (lower-case hex), or "".
+	SHA256 string
+	// Env and PassEnv add to the plugin's minimal environment: variables
+	// to set, and names of probe's own to pass on (config.Plugin).
+	Env     map[string]string
+	PassEnv []string
 }
 
 // Run says how many rounds to probe and how.
@@ -92,7 +99,8 @@ func plugin(name string, declared map[string]config.Plugin) Plugin {
 	if !ok {
 		return Plugin{Name: name, Builtin: name}
 	}
-	out := Plugin{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
+	out := Plugin{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args,
+		SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv}
 	if out.Path == "" && out.Builtin == "" {
 		out.Builtin = name
 	}

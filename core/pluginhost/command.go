@@ -23,3 +23,16 @@ func newCommand(path string, args []string) (*exec.Cmd, error) {
 	}
 	return exec.Command(path, args...), nil
 }
+
+// command is the command serving the plugin: its executable, or the
+// built-in's.
+func (p *Plugin) command() (*exec.Cmd, error) {
+	if p.spec.Path == "" {
+		name := p.spec.Builtin
+		if name == "" {
+			name = p.spec.Name
+		}
+		return p.host.opts.Builtin(name)
+	}
+	return newCommand(p.spec.Path, p.spec.Args)
+}

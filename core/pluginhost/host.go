@@ -2,14 +2,21 @@
 
 // Package pluginhost starts phase plugins as child processes over
 // hashicorp/go-plugin, keeps one long-lived process per plugin for a whole
-// run, restarts a plugin that crashed, and makes sure no process or socket
-// file outlives the host:
+// run, replaces a plugin that crashed or stopped answering, and makes sure
+// no process or socket file outlives the host:
 //
-//   - Close kills every plugin and removes the per-run socket directory;
 //   - each child runs in its own process group (a terminal's Ctrl-C reaches
-//     only the host, which then shuts down in order) with Pdeathsig set, so the
-//     kernel signals it if the host dies without running Close; the SDK's
-//     server then removes its own socket file and exits.
+//     only the host, which then shuts down in order) with Pdeathsig set, so
+//     the kernel signals it if the host dies without running Close; the
+//     SDK's server then removes its own socket file and exits;
+//   - stopping a plugin is bounded: it is asked to exit, and after a short
+//     wait its whole process group is killed, so a stopped (SIGSTOP) or
+//     forking plugin cannot hold the host, and nothing it forked survives;
+//   - a start is bounded by StartTimeout and ends early when its context
+//     does; a call by the call's budget plus wire.TimeoutGrace;
+//   - a plugin gets a minimal environment (BaseEnv) plus what its Spec
+//     passes, never the host's whole environment, and a Spec may pin the
+//     executable's SHA-256.
 package pluginhost
 
 import (
@@ -40,20 +47,39 @@ type Spec struct {
 	Path string
 	// Args are extra arguments for Path.
 	Args []string
+	// Env sets variables in the plugin's environment, on top of BaseEnv
+	// and PassEnv. Names that the plugin protocol uses (Reserved) are
+	// overridden by the host.
+	Env map[string]string
+	// PassEnv names variables of the host's environment the plugin also
+	// receives; one the host does not have is left out.
+	PassEnv []string
+	// SHA256 pins the executable (hex, either case): a start whose file
+	// has another digest is refused (go-plugin's SecureConfig). Empty: not
+	// pinned.
+	SHA256 string
 }
 
 // Options configure a Host. The zero value is usable.
 type Options struct {
 	Logger hclog.Logger
 	// Builtin returns the command serving the named built-in plugin. The
-	// default re-executes this binary with BuiltinArg.
+	// default re-executes this binary with BuiltinArg. The command's Env,
+	// if any, is added to the plugin's minimal environment.
 	Builtin func(name string) (*exec.Cmd, error)
 	// StartTimeout bounds a plugin's start (default 10s; go-plugin's own
 	// default of a minute hides a hung plugin for far too long).
 	StartTimeout time.Duration
-	// MaxRestarts bounds how often one plugin is restarted after a crash
-	// during a run (default 3).
+	// MaxRestarts bounds how often one plugin is replaced during a run,
+	// after it crashed or stopped answering (default 3).
 	MaxRestarts int
+	// Unlimited replaces a plugin that crashed or hung however often it does (for
+	// `probe serve`, which runs for months): MaxRestarts does not apply, and
+	// a restart that fails is tried again. Restarts back off: after the
+	// n-th in a row, calls fail at once (kind plugin) for RestartBackoff ·
+	// 2^(n-1), at most MaxBackoff; a process that lived MaxBackoff ends the
+	// row.
+	Unlimited bool
 	// Procs is the GOMAXPROCS of each plugin process (see ProcsFor); 0
 	// leaves Go's default, one per CPU. A GOMAXPROCS in the host's own
 	// environment wins over it.
@@ -79,14 +105,25 @@ func ProcsFor(concurrency int) int {
 	return max(1, runtime.NumCPU()/2)
 }
 
+// Restart backoff with Options.Unlimited.
+const (
+	RestartBackoff = 100 * time.Millisecond
+	MaxBackoff     = 30 * time.Second
+)
+
 // Host owns the plugin processes of one run.
 type Host struct {
 	opts Options
 	dir  string
+	// ctx ends when Close begins: it stops starts, replacements and
+	// liveness checks in progress.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	plugins []*Plugin
 	closed  bool
+	bg      sync.WaitGroup // replacements and liveness checks under way
 }
 
 // New creates a host and its private socket directory.
@@ -107,7 +144,8 @@ func New(opts Options) (*Host, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the plugin socket directory: %w", err)
 	}
-	return &Host{opts: opts, dir: dir}, nil
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Host{opts: opts, dir: dir, ctx: ctx, cancel: cancel}, nil
 }
 
 // Dir is the per-run directory holding the plugins' unix sockets.
@@ -129,7 +167,7 @@ func (h *Host) Start(ctx context.Context, specs []Spec) ([]*Plugin, error) {
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup
 	for i, spec := range specs {
-		p := &Plugin{spec: spec, host: h, gate: make(chan struct{}, 1)}
+		p := &Plugin{spec: spec, host: h}
 		if err := h.track(p); err != nil {
 			return nil, err
 		}
@@ -154,13 +192,32 @@ func (h *Host) track(p *Plugin) error {
 	return nil
 }
 
-// Close stops every plugin (gracefully, then by force) and removes the
-// socket directory. It is safe to call more than once.
+// background runs f in a goroutine that Close waits for; it reports false,
+// running nothing, once Close has begun.
+func (h *Host) background(f func()) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.bg.Add(1)
+	go func() {
+		defer h.bg.Done()
+		f()
+	}()
+	return true
+}
+
+// Close stops every plugin and removes the socket directory. Each plugin is
+// asked to exit, then its process group is killed (see StopGrace), so Close
+// returns within a few seconds whatever the plugins do. It is safe to call
+// more than once.
 func (h *Host) Close() error {
 	h.mu.Lock()
 	plugins := h.plugins
 	h.plugins, h.closed = nil, true
 	h.mu.Unlock()
+	h.cancel()
 	var wg sync.WaitGroup
 	for _, p := range plugins {
 		wg.Add(1)
@@ -170,5 +227,6 @@ func (h *Host) Close() error {
 		}()
 	}
 	wg.Wait()
+	h.bg.Wait() // each step of a replacement or check is bounded
 	return os.RemoveAll(h.dir)
 }

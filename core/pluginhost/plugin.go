@@ -6,58 +6,40 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"strconv"
+	"net"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	"github.com/probe-net/probe/internal/fdpass"
-	"github.com/probe-net/probe/internal/pluginproc"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 )
 
-// Plugin is one running plugin process (restarted if it crashes).
+// Plugin is one plugin, served by one process at a time: a process that
+// crashed or stopped answering is replaced (at most MaxRestarts times, or
+// without limit and with backoff under Options.Unlimited).
 type Plugin struct {
 	spec Spec
 	host *Host
-
-	// gate is held while the process is being (re)started; a caller
-	// waiting for it gives up when its own context ends.
-	gate chan struct{}
 
 	mu       sync.Mutex // guards the fields below; held only briefly
 	proc     *process
 	desc     sdk.Description
 	config   []byte // last config accepted, re-sent after a restart
 	restarts int
-	broken   error // set when a restarted process could not be configured
+	broken   error // set when a replacement could not be started or configured
 	closed   bool
-}
-
-// process is one incarnation of the plugin.
-type process struct {
-	client  *plugin.Client
-	channel *fdpass.Channel
-	phase   *wire.Client
-	pid     int
-}
-
-func (pr *process) exited() bool { return pr.client.Exited() }
-
-func (pr *process) kill() {
-	if pr.phase != nil {
-		pr.phase.Close()
-	}
-	pr.client.Kill()
-	pr.channel.Close()
+	// replacing is closed when the replacement under way is done; nil
+	// when none is.
+	replacing chan struct{}
+	// With Options.Unlimited: when the current process started (or the
+	// last replacement failed), replacements in a row, and no replacement
+	// before retryAt.
+	since   time.Time
+	streak  int
+	retryAt time.Time
 }
 
 // Name is the phase this plugin serves.
@@ -83,7 +65,8 @@ func (p *Plugin) PID() int {
 	return p.proc.pid
 }
 
-// Restarts counts the restarts after a crash.
+// Restarts counts the replacements of a process that crashed or stopped
+// answering.
 func (p *Plugin) Restarts() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -91,108 +74,21 @@ func (p *Plugin) Restarts() int {
 }
 
 func (p *Plugin) start(ctx context.Context) error {
-	p.gate <- struct{}{}
-	defer func() { <-p.gate }()
 	proc, desc, err := p.launch(ctx)
 	if err != nil {
 		return fmt.Errorf("plugin %q: %w", p.spec.Name, err)
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		proc.kill()
+	closed := p.closed
+	if !closed {
+		p.proc, p.desc, p.since = proc, desc, time.Now()
+	}
+	p.mu.Unlock()
+	if closed {
+		proc.stop(true)
 		return fmt.Errorf("plugin %q: host closed while starting", p.spec.Name)
 	}
-	p.proc, p.desc = proc, desc
 	return nil
-}
-
-// launch starts a process and asks it to describe itself, within the
-// host's StartTimeout.
-func (p *Plugin) launch(ctx context.Context) (*process, sdk.Description, error) {
-	ctx, cancel := context.WithTimeout(ctx, p.host.opts.StartTimeout)
-	defer cancel()
-	cmd, err := p.command()
-	if err != nil {
-		return nil, sdk.Description{}, err
-	}
-	channel, childEnd, err := fdpass.Pair()
-	if err != nil {
-		return nil, sdk.Description{}, err
-	}
-	client := plugin.NewClient(p.clientConfig(cmd, channel, childEnd))
-	phase, err := dispense(client)
-	childEnd.Close()
-	proc := &process{client: client, channel: channel, phase: phase}
-	if err != nil {
-		proc.kill()
-		return nil, sdk.Description{}, err
-	}
-	desc, err := phase.Describe(ctx)
-	if err != nil {
-		proc.kill()
-		return nil, sdk.Description{}, fmt.Errorf("describe: %w", callError(ctx, err))
-	}
-	if rc := client.ReattachConfig(); rc != nil {
-		proc.pid = rc.Pid
-	}
-	return proc, desc, nil
-}
-
-func (p *Plugin) clientConfig(cmd *exec.Cmd, channel *fdpass.Channel, childEnd *os.File) *plugin.ClientConfig {
-	cmd.ExtraFiles = []*os.File{childEnd} // fd 3 in the child
-	env := cmd.Env
-	if env == nil {
-		env = os.Environ()
-	}
-	cmd.Env = append(env,
-		fdpass.EnvChannel+"=1",
-		plugin.EnvUnixSocketDir+"="+p.host.dir,
-		pluginproc.EnvRunDir+"="+p.host.dir,
-		pluginproc.EnvLogLevel+"="+levelName(p.host.opts.Logger),
-	)
-	if n := p.host.opts.Procs; n > 0 && os.Getenv("GOMAXPROCS") == "" {
-		cmd.Env = append(cmd.Env, "GOMAXPROCS="+strconv.Itoa(n))
-	}
-	// Own process group: a terminal's SIGINT reaches only the host. The
-	// kernel sends SIGTERM to the child if the host dies.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
-	return &plugin.ClientConfig{
-		HandshakeConfig:  wire.Handshake,
-		VersionedPlugins: wire.PluginSet(&wire.GRPCPlugin{ClientChannel: channel}),
-		Cmd:              cmd,
-		SkipHostEnv:      true,
-		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           p.host.opts.Logger.Named(p.spec.Name),
-		StartTimeout:     p.host.opts.StartTimeout,
-	}
-}
-
-func (p *Plugin) command() (*exec.Cmd, error) {
-	if p.spec.Path == "" {
-		name := p.spec.Builtin
-		if name == "" {
-			name = p.spec.Name
-		}
-		return p.host.opts.Builtin(name)
-	}
-	return newCommand(p.spec.Path, p.spec.Args)
-}
-
-func dispense(client *plugin.Client) (*wire.Client, error) {
-	rpc, err := client.Client()
-	if err != nil {
-		return nil, err
-	}
-	raw, err := rpc.Dispense(wire.PluginName)
-	if err != nil {
-		return nil, err
-	}
-	phase, ok := raw.(*wire.Client)
-	if !ok {
-		return nil, fmt.Errorf("plugin dispensed a %T, not a phase", raw)
-	}
-	return phase, nil
 }
 
 // callError says plainly that a plugin did not answer in time.
@@ -208,12 +104,12 @@ func callError(ctx context.Context, err error) error {
 // restarts. Problems are what the plugin rejected; err is a failed call
 // (within the host's StartTimeout).
 func (p *Plugin) Configure(ctx context.Context, configJSON []byte) ([]*sdk.AttributeError, error) {
+	ctx, cancel := context.WithTimeout(ctx, p.host.opts.StartTimeout)
+	defer cancel()
 	proc, err := p.live(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.host.opts.StartTimeout)
-	defer cancel()
 	problems, err := proc.phase.Configure(ctx, p.spec.Name, configJSON)
 	if err != nil {
 		return nil, callError(ctx, err)
@@ -227,28 +123,54 @@ func (p *Plugin) Configure(ctx context.Context, configJSON []byte) ([]*sdk.Attri
 }
 
 // Run runs the phase once. An error means the plugin failed (crashed, hung
-// or broke protocol); the next Run restarts a crashed plugin.
+// or broke protocol); the next Run uses a replacement process. With a
+// call.Timeout, Run returns within call.Timeout plus wire.TimeoutGrace
+// whatever the plugin does; an error from running out of that time wraps
+// context.DeadlineExceeded or has gRPC code DeadlineExceeded. A plugin
+// that let the time run out and then does not answer a liveness check
+// either (within LivenessTimeout, in the background) is declared hung and
+// killed, and replaced on the next Run.
+//
+// A connection handed back as a unix socket is a bridge the plugin keeps
+// relaying; it has a RelayError() error method saying whether the plugin
+// process still can.
 func (p *Plugin) Run(ctx context.Context, call wire.Call) (wire.Reply, error) {
+	parent := ctx
+	if call.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, call.Timeout+wire.TimeoutGrace)
+		defer cancel()
+	}
 	proc, err := p.live(ctx)
 	if err != nil {
 		return wire.Reply{}, err
 	}
 	reply, err := proc.phase.Run(ctx, call)
-	if status.Code(err) == codes.Unavailable && awaitExit(proc, exitGrace) {
-		return reply, fmt.Errorf("plugin %q (pid %d) exited: %w", p.spec.Name, proc.pid, err)
+	switch {
+	case err == nil:
+		reply.Conn = p.relayed(proc, reply.Conn)
+	case parent.Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded):
+		p.checkLiveness(proc)
+	case status.Code(err) == codes.Unavailable && awaitExit(ctx, proc):
+		return reply, fmt.Errorf("plugin %q (pid %d) %s: %w", p.spec.Name, proc.pid, proc.fate(), err)
 	}
 	return reply, err
 }
 
-// exitGrace is how long a failed call waits for go-plugin to notice that the
-// process died: the RPC socket breaks a moment before the exit is reaped.
-const exitGrace = time.Second
+func (p *Plugin) relayed(proc *process, conn net.Conn) net.Conn {
+	if uc, ok := conn.(*net.UnixConn); ok {
+		return &relayedConn{UnixConn: uc, plugin: p.spec.Name, proc: proc}
+	}
+	return conn
+}
 
-// awaitExit reports whether proc has exited, waiting up to d for it.
-func awaitExit(proc *process, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for !proc.exited() {
-		if time.Now().After(deadline) {
+// awaitExit reports whether proc has exited, waiting up to a second (but
+// not past ctx) for go-plugin to notice: the RPC socket breaks a moment
+// before the exit is reaped.
+func awaitExit(ctx context.Context, proc *process) bool {
+	deadline := time.Now().Add(time.Second)
+	for !proc.dead() {
+		if time.Now().After(deadline) || ctx.Err() != nil {
 			return false
 		}
 		time.Sleep(5 * time.Millisecond)
@@ -256,94 +178,151 @@ func awaitExit(proc *process, d time.Duration) bool {
 	return true
 }
 
-// live returns the running process, restarting a crashed one.
-func (p *Plugin) live(ctx context.Context) (*process, error) {
-	if proc, err := p.current(); proc != nil || err != nil {
-		return proc, err
+// LivenessTimeout bounds the check that decides whether a plugin that let
+// a call's time run out is hung: a Describe call, which a live plugin
+// answers at once even while a phase of it is stuck.
+const LivenessTimeout = time.Second
+
+// checkLiveness asks proc, in the background, whether it still answers; if
+// it does not, it is declared hung and killed, so that the next call
+// replaces it. A plugin whose phase is stuck but whose process answers is
+// kept: the host shuts the probe's sockets down instead.
+func (p *Plugin) checkLiveness(proc *process) {
+	if proc.dead() || !proc.checking.CompareAndSwap(false, true) {
+		return
 	}
-	select {
-	case p.gate <- struct{}{}:
-	case <-ctx.Done():
-		return nil, fmt.Errorf("plugin %q is restarting: %w", p.spec.Name, ctx.Err())
+	started := p.host.background(func() {
+		defer proc.checking.Store(false)
+		ctx, cancel := context.WithTimeout(p.host.ctx, LivenessTimeout)
+		defer cancel()
+		_, err := proc.phase.Describe(ctx)
+		if err == nil || p.host.ctx.Err() != nil || proc.dead() {
+			return
+		}
+		proc.hung.Store(true)
+		p.host.opts.Logger.Warn("plugin stopped answering; killing it, a new process will replace it",
+			"plugin", p.spec.Name, "pid", proc.pid, "error", callError(ctx, err))
+		proc.stop(false)
+	})
+	if !started {
+		proc.checking.Store(false)
 	}
-	defer func() { <-p.gate }()
-	if proc, err := p.current(); proc != nil || err != nil {
-		return proc, err // another caller restarted it meanwhile
-	}
-	return p.restart(ctx)
 }
 
-// current returns the process if it is alive, an error if the plugin cannot
-// be used, or neither when it needs a restart.
-func (p *Plugin) current() (*process, error) {
+// live returns the running process, waiting (within ctx) for a replacement
+// when it died.
+func (p *Plugin) live(ctx context.Context) (*process, error) {
+	for {
+		proc, wait, err := p.current()
+		if proc != nil || err != nil {
+			return proc, err
+		}
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("plugin %q is being replaced and was not back in time", p.spec.Name)
+		}
+	}
+}
+
+// current returns the live process; or, while a replacement starts (it
+// starts one if needed), a channel closed when it is done; or why the
+// plugin cannot be used.
+func (p *Plugin) current() (*process, <-chan struct{}, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch {
 	case p.closed:
-		return nil, fmt.Errorf("plugin %q is stopped", p.spec.Name)
+		return nil, nil, fmt.Errorf("plugin %q is stopped", p.spec.Name)
 	case p.broken != nil:
-		return nil, p.broken
+		return nil, nil, p.broken
 	case p.proc == nil:
-		return nil, fmt.Errorf("plugin %q is not running", p.spec.Name)
-	case !p.proc.exited():
-		return p.proc, nil
-	case p.restarts >= p.host.opts.MaxRestarts:
-		return nil, fmt.Errorf("plugin %q exited and was restarted %d times already; giving up", p.spec.Name, p.restarts)
+		return nil, nil, fmt.Errorf("plugin %q is not running", p.spec.Name)
+	case p.replacing != nil:
+		return nil, p.replacing, nil
+	case !p.proc.dead():
+		return p.proc, nil, nil
+	case p.restarts >= p.host.opts.MaxRestarts && !p.host.opts.Unlimited:
+		return nil, nil, fmt.Errorf("plugin %q %s and was restarted %d times already; giving up", p.spec.Name, p.proc.fate(), p.restarts)
+	case p.host.opts.Unlimited && time.Now().Before(p.retryAt):
+		return nil, nil, fmt.Errorf("plugin %q %s; restart %d in %s (backoff)", p.spec.Name, p.proc.fate(), p.restarts+1, time.Until(p.retryAt).Round(time.Millisecond))
 	}
-	return nil, nil
-}
-
-// restart replaces the exited process and re-sends its config. p.gate is held.
-func (p *Plugin) restart(ctx context.Context) (*process, error) {
-	p.mu.Lock()
+	if p.host.opts.Unlimited {
+		p.backoff()
+	}
+	done := make(chan struct{})
 	old, config := p.proc, p.config
+	if !p.host.background(func() { p.replace(old, config, done) }) {
+		return nil, nil, fmt.Errorf("plugin %q is stopped", p.spec.Name)
+	}
 	p.restarts++
-	p.mu.Unlock()
-	p.host.opts.Logger.Warn("restarting plugin after it exited", "plugin", p.spec.Name, "pid", old.pid, "restart", p.Restarts())
-	old.kill()
-	proc, _, err := p.launch(ctx)
-	if err == nil && config != nil {
-		err = p.reconfigure(ctx, proc, config)
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err != nil {
-		p.broken = fmt.Errorf("plugin %q exited and could not be restarted: %w", p.spec.Name, err)
-		return nil, p.broken
-	}
-	if p.closed {
-		proc.kill()
-		return nil, fmt.Errorf("plugin %q is stopped", p.spec.Name)
-	}
-	p.proc = proc
-	return proc, nil
+	p.replacing = done
+	return nil, done, nil
 }
 
-func (p *Plugin) reconfigure(ctx context.Context, proc *process, config []byte) error {
-	ctx, cancel := context.WithTimeout(ctx, p.host.opts.StartTimeout)
+// backoff sets when the replacement after the one starting now may start
+// (Options.Unlimited): RestartBackoff doubled for each replacement in a row,
+// at most MaxBackoff; a process that lived MaxBackoff ends the row. p.mu is
+// held.
+func (p *Plugin) backoff() {
+	if !p.since.IsZero() && time.Since(p.since) >= MaxBackoff {
+		p.streak = 0
+	}
+	p.retryAt = time.Now().Add(min(RestartBackoff<<min(p.streak, 16), MaxBackoff))
+	p.streak++
+}
+
+// replace stops old, starts a new process and re-sends config, within the
+// host's StartTimeout for each step; callers wait on done.
+func (p *Plugin) replace(old *process, config []byte, done chan struct{}) {
+	p.host.opts.Logger.Warn("restarting plugin", "plugin", p.spec.Name, "pid", old.pid, "reason", old.fate(), "restart", p.Restarts())
+	old.stop(false)
+	proc, _, err := p.launch(p.host.ctx)
+	if err == nil && config != nil {
+		err = p.reconfigure(proc, config)
+	}
+	p.mu.Lock()
+	closed := p.closed
+	switch {
+	case err != nil && !closed && p.host.opts.Unlimited:
+		// p.proc stays the dead one: tried again after the backoff.
+		p.since = time.Now()
+		p.host.opts.Logger.Error("plugin could not be restarted; trying again after a backoff", "plugin", p.spec.Name, "error", err)
+	case err != nil && !closed:
+		p.broken = fmt.Errorf("plugin %q %s and could not be restarted: %w", p.spec.Name, old.fate(), err)
+	case err == nil && !closed:
+		p.proc, p.since = proc, time.Now()
+	}
+	p.replacing = nil
+	close(done)
+	p.mu.Unlock()
+	if err == nil && closed {
+		proc.stop(true)
+	}
+}
+
+func (p *Plugin) reconfigure(proc *process, config []byte) error {
+	ctx, cancel := context.WithTimeout(p.host.ctx, p.host.opts.StartTimeout)
 	defer cancel()
 	problems, err := proc.phase.Configure(ctx, p.spec.Name, config)
 	if err == nil && len(problems) > 0 {
 		err = errors.New(problems[0].Error())
 	}
 	if err != nil {
-		proc.kill()
+		proc.stop(false)
 		return fmt.Errorf("reconfiguring: %w", callError(ctx, err))
 	}
 	return nil
 }
 
-// stop kills the process; the plugin is never restarted after it.
+// stop ends the process (see process.stop); the plugin is never restarted
+// after it.
 func (p *Plugin) stop() {
 	p.mu.Lock()
 	proc := p.proc
 	p.closed = true
 	p.mu.Unlock()
 	if proc != nil {
-		proc.kill()
+		proc.stop(true)
 	}
-}
-
-func levelName(l hclog.Logger) string {
-	return l.GetLevel().String()
 }

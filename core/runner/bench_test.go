@@ -15,6 +15,7 @@ import (
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/session"
 	"github.com/probe-net/probe/examples/testbed"
 	"github.com/probe-net/probe/internal/benchsuite"
 	"github.com/probe-net/probe/plugins"
@@ -70,15 +71,15 @@ func inProcess(b *testing.B, tb *testbed.Testbed) runner.InProcess {
 	return ip
 }
 
-func outOfProcess(b *testing.B, tb *testbed.Testbed, p *plan.Plan) *runner.Session {
+func outOfProcess(b *testing.B, tb *testbed.Testbed, p *plan.Plan) *session.Session {
 	return startBenchWith(b, p, pluginConfig(tb))
 }
 
-func startBench(b *testing.B, p *plan.Plan, env ...string) *runner.Session {
+func startBench(b *testing.B, p *plan.Plan, env ...string) *session.Session {
 	return startBenchWith(b, p, nil, env...)
 }
 
-func startBenchWith(b *testing.B, p *plan.Plan, defaults map[string]map[string]any, env ...string) *runner.Session {
+func startBenchWith(b *testing.B, p *plan.Plan, defaults map[string]map[string]any, env ...string) *session.Session {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	s, err := startConfigured(ctx, p, testOptions(nil, env...), defaults)
@@ -168,7 +169,7 @@ var netipLoopback = netip.MustParseAddr("127.0.0.1")
 // steadier than wall time.
 func measureUsage(b *testing.B, phases runner.Phases) func() {
 	pids := []int{os.Getpid()}
-	if s, ok := phases.(*runner.Session); ok {
+	if s, ok := phases.(*session.Session); ok {
 		for _, p := range s.Plugins() {
 			pids = append(pids, p.PID)
 		}

@@ -51,10 +51,20 @@ func (r *Prober) probeTarget(ctx context.Context, t plan.Target, round int) samp
 // chain.absorb's map growth as its largest allocator after the wire).
 const attrsHint = 32
 
-// fresh probes t on a new connection.
+// fresh probes t on a new connection. An IP-literal host is the address
+// from the start, so a chain without a resolve phase can connect to it.
 func (r *Prober) fresh(ctx context.Context, t plan.Target, round int) sample.Sample {
+	return r.runChain(ctx, t, round, newChain(t), 0)
+}
+
+// newChain is the state a new probe of t starts from: an IP-literal host is
+// already its address.
+func newChain(t plan.Target) *chain {
 	c := &chain{attrs: make(sdk.Attributes, attrsHint)}
-	return r.runChain(ctx, t, round, c, 0)
+	if t.Literal.IsValid() {
+		c.addrs = []netip.Addr{t.Literal}
+	}
+	return c
 }
 
 // reuse probes t on the connection kept from its previous probe. It reports
@@ -77,6 +87,18 @@ func staleConn(kind sdk.ErrorKind) bool {
 // runChain runs t's phases from index start on c. Phases before start are
 // recorded as reused. The chain is kept for reuse or released.
 func (r *Prober) runChain(ctx context.Context, t plan.Target, round int, c *chain, start int) sample.Sample {
+	s := r.steps(ctx, t, round, c, start)
+	if r.opts.Reuse && s.OK() && c.reusable && c.conn != nil {
+		r.pool.put(t.Name, c)
+	} else {
+		c.release()
+	}
+	return s
+}
+
+// steps runs t's phases from index start on c; phases before start are
+// recorded as reused.
+func (r *Prober) steps(ctx context.Context, t plan.Target, round int, c *chain, start int) sample.Sample {
 	s := sample.Sample{Target: t.Name, Round: round, Start: time.Now(), Reused: start > 0}
 	c.deadline = time.Now().Add(t.Timeout)
 	c.reusable = false
@@ -93,12 +115,42 @@ func (r *Prober) runChain(ctx context.Context, t plan.Target, round int, c *chai
 		}
 	}
 	s.Wall = time.Since(began)
-	if r.opts.Reuse && s.OK() && c.reusable && c.conn != nil {
-		r.pool.put(t.Name, c)
-	} else {
-		c.release()
-	}
 	return s
+}
+
+// Held is a connection a chain made, kept for the caller (see
+// Prober.Connect).
+type Held struct {
+	// Conn is what the chain's last connection-carrying phase handed on:
+	// in process, the phase's own value (a *tls.Conn after tls); from a
+	// plugin process, the host's socket.
+	Conn    net.Conn
+	handles []net.Conn
+}
+
+// Close closes every handle the chain held, Conn included.
+func (h *Held) Close() error {
+	var first error
+	for _, c := range h.handles {
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Connect runs t's chain once, as Probe does, but keeps the connection it
+// made and hands it to the caller, who must Close it. It returns nil when a
+// phase failed or no phase produced a connection. Options.Reuse plays no
+// part: the connection is the caller's.
+func (r *Prober) Connect(ctx context.Context, t plan.Target, round int) (sample.Sample, *Held) {
+	c := newChain(t)
+	s := r.steps(ctx, t, round, c, 0)
+	if !s.OK() || c.conn == nil {
+		c.release()
+		return s, nil
+	}
+	return s, &Held{Conn: c.conn, handles: c.held}
 }
 
 func (c *chain) step(ctx context.Context, t plan.Target, index int, name string, phases Phases) sample.Phase {
@@ -119,11 +171,31 @@ func (c *chain) step(ctx context.Context, t plan.Target, index int, name string,
 	res.Wall = time.Since(start)
 	if err != nil {
 		phases.Abort(c.held)
+		// The phase reported nothing: it took what the host waited.
+		res.Duration = res.Wall
 		res.Status, res.Error = sample.Failed, callError(ctx, t, err)
 		return res
 	}
 	c.absorb(index, reply, &res)
+	if res.Status == sample.Failed {
+		blameRelay(call.Conn, res.Error)
+	}
 	return res
+}
+
+// blameRelay puts a failure that looks like a broken connection (reset,
+// protocol, timeout) down to the plugin that relayed the connection (a TLS
+// bridge), if that plugin's process died or stopped: then the peer did not
+// close it, the relay broke.
+func blameRelay(in net.Conn, e *sample.Error) {
+	relay, ok := in.(interface{ RelayError() error })
+	if !ok || e == nil || (e.Kind != sdk.KindReset && e.Kind != sdk.KindProtocol && e.Kind != sdk.KindTimeout) {
+		return
+	}
+	if err := relay.RelayError(); err != nil {
+		e.Message = fmt.Sprintf("%v (the phase saw: %s)", err, e.Error())
+		e.Kind = sdk.KindPlugin
+	}
 }
 
 // absorb records a phase's reply in the sample and carries its outputs on.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
@@ -23,6 +24,7 @@ import (
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/session"
 	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/server"
@@ -263,7 +265,7 @@ func target(name string, port int, timeout time.Duration, phases ...string) plan
 	}
 }
 
-func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
+func start(t *testing.T, p *plan.Plan, env ...string) *session.Session {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -277,8 +279,8 @@ func start(t *testing.T, p *plan.Plan, env ...string) *runner.Session {
 
 // startConfigured starts p's plugins and configures each with the defaults
 // its schema declares, as the CLI does with a targets file that sets none.
-func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options, defaults map[string]map[string]any) (*runner.Session, error) {
-	s, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: opts})
+func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options, defaults map[string]map[string]any) (*session.Session, error) {
+	s, err := session.Start(ctx, p.Plugins, session.StartOptions{Host: opts})
 	if err != nil {
 		return s, err
 	}
@@ -304,7 +306,7 @@ func startConfigured(ctx context.Context, p *plan.Plan, opts pluginhost.Options,
 	return s, nil
 }
 
-func collect(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
+func collect(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -442,7 +444,7 @@ func echoServer(t *testing.T, closeAfterOne bool) (port int, accepted *atomic.In
 	return ln.Addr().(*net.TCPAddr).Port, accepted
 }
 
-func runReusing(t *testing.T, p *plan.Plan, s *runner.Session) []sample.Sample {
+func runReusing(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var out []sample.Sample
@@ -552,6 +554,42 @@ func TestGivesUpAfterMaxRestarts(t *testing.T) {
 	}
 }
 
+// TestUnlimitedRestartsBackOff: with pluginhost's Unlimited (probe serve),
+// a plugin that crashes on every call is replaced again and again, past
+// MaxRestarts, and calls between restarts fail at once during the backoff.
+func TestUnlimitedRestartsBackOff(t *testing.T) {
+	p := newPlan(16, target("t", 9, 5*time.Second, "always"))
+	p.Run.Sequential = true
+	p.Run.Interval = 100 * time.Millisecond
+	opts := testOptions(t)
+	opts.Unlimited = true
+	s, err := startConfigured(context.Background(), p, opts, nil)
+	t.Cleanup(func() { s.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples := collect(t, p, s)
+	backoff := 0
+	for _, smp := range samples {
+		f := smp.Failure()
+		if f == nil {
+			t.Fatalf("round %d succeeded; the phase always crashes", smp.Round)
+		}
+		if strings.Contains(f.Error.Message, "giving up") {
+			t.Errorf("round %d: %s; Unlimited never gives up", smp.Round, f.Error.Message)
+		}
+		if strings.Contains(f.Error.Message, "(backoff)") {
+			backoff++
+		}
+	}
+	if r := s.Plugins()[0].Restarts; r <= 3 {
+		t.Errorf("restarts = %d, want more than MaxRestarts (3)", r)
+	}
+	if backoff == 0 {
+		t.Error("no call failed fast during a restart backoff")
+	}
+}
+
 func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	p := newPlan(1, target("t", 9, 10*time.Second, "patient"))
 	s := start(t, p)
@@ -584,5 +622,79 @@ func TestPluginProcsSetsGOMAXPROCS(t *testing.T) {
 	}
 	if got := r.Attributes["procs.gomaxprocs"]; got != int64(1) {
 		t.Errorf("plugin GOMAXPROCS = %v, want 1", got)
+	}
+}
+
+// phases = ["tcp"] on an IP-literal host: the literal is the address, as
+// the SDK says, with no resolve phase to produce it.
+func TestIPLiteralWithoutAResolvePhaseConnects(t *testing.T) {
+	port, _ := listener(t)
+	tg := target("literal", port, 5*time.Second, "tcp")
+	tg.Literal = netip.MustParseAddr("127.0.0.1")
+	p := newPlan(1, tg)
+	samples := collect(t, p, start(t, p))
+	if len(samples) != 1 || !samples[0].OK() {
+		t.Fatalf("samples = %+v, want one successful probe", samples)
+	}
+	if got := samples[0].Phases[0].Attributes["tcp.remote"]; got != net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) {
+		t.Errorf("tcp.remote = %v, want the literal's address", got)
+	}
+}
+
+// Issue 8, case 8: a phase the host abandoned reports the wall time it
+// really took, so the probe's total is not understated.
+func TestAbandonedPhaseReportsItsWallTime(t *testing.T) {
+	port, _ := listener(t)
+	const timeout = 300 * time.Millisecond
+	p := newPlan(1, target("hangs", port, timeout, "dial", "hang"))
+	s := start(t, p, "PROBE_TEST_UNBLOCKED="+t.TempDir()+"/unblocked")
+	samples := collect(t, p, s)
+	if len(samples) != 1 {
+		t.Fatalf("got %d samples", len(samples))
+	}
+	f := samples[0].Failure()
+	if f == nil || f.Name != "hang" {
+		t.Fatalf("failure = %+v", f)
+	}
+	if f.Duration != f.Wall || f.Duration <= 0 {
+		t.Errorf("abandoned phase: duration %v, wall %v; want the wall time", f.Duration, f.Wall)
+	}
+	// The host waited out the whole budget before abandoning the phase.
+	if total := samples[0].Total(); total < timeout {
+		t.Errorf("total %v is less than the %v budget the probe used up", total, timeout)
+	}
+}
+
+// Connect hands the caller the connection the chain made, on the server's
+// side the one connection it accepted, and a failed chain hands nothing.
+func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
+	port, accepted := listener(t)
+	phases := runner.InProcess{"dial": dialPhase{}}
+	prober := runner.NewProber(phases, runner.Options{})
+	defer prober.Close()
+	s, held := prober.Connect(context.Background(), target("t", port, 5*time.Second, "dial"), 0)
+	if !s.OK() || held == nil {
+		t.Fatalf("sample %+v, held %v", s, held)
+	}
+	local := s.Phases[0].Attributes["dial.local"]
+	if got := held.Conn.LocalAddr().String(); got != local {
+		t.Errorf("held connection is from %s; the phase dialled from %v", got, local)
+	}
+	if _, err := held.Conn.Write([]byte("x")); err != nil {
+		t.Errorf("the held connection is not usable: %v", err)
+	}
+	if err := held.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("server accepted %d connections, want 1", n)
+	}
+
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	s, held = prober.Connect(context.Background(), target("t", closedPort, 5*time.Second, "dial"), 0)
+	if s.OK() || held != nil {
+		t.Errorf("a refused dial gave sample %+v, held %v", s, held)
 	}
 }

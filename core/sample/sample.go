@@ -38,7 +38,9 @@ type Phase struct {
 	// Duration is the plugin's own measurement of its work.
 	Duration time.Duration
 	// Wall is the host's measurement of the whole call (RPC, descriptor
-	// passing, the phase's work). Wall - Duration is the framework's overhead.
+	// passing, the phase's work). Wall minus what the plugin measured (its
+	// Duration, and work it timed outside it, such as the http phase's body
+	// read, http.transfer) is the framework's overhead.
 	Wall       time.Duration
 	Error      *Error
 	Attributes sdk.Attributes

@@ -1,6 +1,9 @@
 package stats
 
 import (
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -154,12 +157,13 @@ type phaseAcc struct {
 	durations ring
 	overhead  time.Duration // summed over every successful run
 	errors    errorGroups
+	warnings  errorGroups // failures inside successful runs
 }
 
 func newPhaseAcc(opts Options) *phaseAcc {
 	a := &phaseAcc{durations: ring{window: opts.Window}}
 	if opts.Window > 0 {
-		a.errors.limit = MaxErrorGroups
+		a.errors.limit, a.warnings.limit = MaxErrorGroups, MaxErrorGroups
 	}
 	return a
 }
@@ -170,9 +174,10 @@ func (a *phaseAcc) add(p sample.Phase) {
 	case sample.OK:
 		a.counts.OK++
 		a.durations.add(p.Duration)
-		if p.Wall > p.Duration {
-			a.overhead += p.Wall - p.Duration
+		if m := Measured(p); p.Wall > m {
+			a.overhead += p.Wall - m
 		}
+		a.addWarnings(p.Attributes)
 	case sample.Skipped:
 		a.counts.Skipped++
 	case sample.Reused:
@@ -183,9 +188,24 @@ func (a *phaseAcc) add(p sample.Phase) {
 	}
 }
 
+// addWarnings groups the messages of every "<prefix>.errors" attribute
+// (sdk.AttrSuffixErrors) of a successful run.
+func (a *phaseAcc) addWarnings(attrs sdk.Attributes) {
+	for _, k := range slices.Sorted(maps.Keys(attrs)) {
+		msgs, ok := attrs[k].([]string)
+		if !ok || !strings.HasSuffix(k, sdk.AttrSuffixErrors) {
+			continue
+		}
+		for _, m := range msgs {
+			a.warnings.add(&sample.Error{Message: m})
+		}
+	}
+}
+
 func (a *phaseAcc) summary() Summary {
 	s := a.counts
 	s.Errors, s.OtherErrors = a.errors.list(), a.errors.other
+	s.Warnings = a.warnings.list()
 	d := sortedCopy(a.durations.values)
 	n := len(d)
 	if n == 0 {

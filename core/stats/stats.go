@@ -18,6 +18,7 @@ package stats
 import (
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
@@ -38,11 +39,18 @@ type Summary struct {
 	// Durations are the successful durations the figures above come from,
 	// in ascending order (a copy).
 	Durations []time.Duration
-	// MeanOverhead is the mean of (host wall time - plugin duration) over
-	// every successful run: what the plugin framework itself costs.
+	// MeanOverhead is the mean of (host wall time - what the plugin
+	// measured) over every successful run: what the plugin framework itself
+	// costs. The plugin measured its Duration and any work it timed outside
+	// it (see Measured).
 	MeanOverhead time.Duration
 	// Errors are the failures grouped by cause, in first-seen order.
 	Errors []ErrorCount
+	// Warnings are failures inside runs that succeeded, grouped by cause
+	// as Errors are (Kind empty): what plugins report under an attribute
+	// "<prefix>.errors" (sdk.AttrSuffixErrors), such as an AAAA query that
+	// timed out while the A query answered (dns.errors).
+	Warnings []ErrorCount
 	// OtherErrors counts failures whose cause was not kept because the
 	// accumulator's window limits the groups (MaxErrorGroups); 0 otherwise.
 	OtherErrors int
@@ -98,6 +106,22 @@ func InsecureNames(targets []Target) []string {
 		}
 	}
 	return names
+}
+
+// Measured is the time a phase's plugin accounted for: its Duration plus
+// work it timed outside the Duration and reported as a time.Duration
+// attribute "<prefix>.transfer" (sdk.AttrSuffixTransfer) — the http phase's
+// body read (http.transfer, curl's transfer time), which comes after the
+// headers that end its Duration. Host wall time beyond this is the
+// framework's overhead.
+func Measured(p sample.Phase) time.Duration {
+	m := p.Duration
+	for k, v := range p.Attributes {
+		if d, ok := v.(time.Duration); ok && strings.HasSuffix(k, sdk.AttrSuffixTransfer) {
+			m += d
+		}
+	}
+	return m
 }
 
 // Percentile returns the nearest-rank p-th percentile of sorted values:

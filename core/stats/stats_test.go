@@ -70,3 +70,34 @@ func TestAggregate(t *testing.T) {
 		t.Errorf("c (no samples) = %+v", c)
 	}
 }
+
+func TestWarningsCountPartialFailuresOfSuccessfulPhases(t *testing.T) {
+	aaaa := "timeout: www.probe.test AAAA: no answer within 2s (server 127.0.0.1:53)"
+	ok := func(errs ...string) sample.Phase {
+		p := phase("dns", sample.OK, ms(2), nil)
+		if errs != nil {
+			p.Attributes = sdk.Attributes{"dns.errors": errs, "dns.answers": []string{"192.0.2.1"}}
+		}
+		return p
+	}
+	samples := []sample.Sample{
+		{Target: "a", Phases: []sample.Phase{ok(aaaa)}},
+		{Target: "a", Phases: []sample.Phase{ok()}},
+		{Target: "a", Phases: []sample.Phase{ok(aaaa)}},
+	}
+	w := Aggregate([]string{"a"}, samples)[0].Phases[0].Summary.Warnings
+	if len(w) != 1 || w[0].Message != aaaa || w[0].Count != 2 {
+		t.Errorf("warnings = %+v, want the AAAA timeout twice (and not the answers)", w)
+	}
+}
+
+// Reading a GET body is the http phase's work (http.transfer), not the
+// framework's: overhead is wall time minus Duration and the transfer.
+func TestOverheadLeavesOutTheBodyTransfer(t *testing.T) {
+	p := sample.Phase{Name: "http", Status: sample.OK, Duration: ms(1), Wall: ms(1003),
+		Attributes: sdk.Attributes{"http.transfer": ms(1000), "http.body_complete": false}}
+	got := Aggregate([]string{"a"}, []sample.Sample{{Target: "a", Phases: []sample.Phase{p}}})[0].Phases[0].Summary
+	if got.MeanOverhead != ms(2) {
+		t.Errorf("overhead = %v, want 2ms (1003 wall - 1 duration - 1000 transfer)", got.MeanOverhead)
+	}
+}

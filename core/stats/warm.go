@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -21,6 +22,11 @@ type Warmth struct {
 	Reused  int // ran on the connection kept from the previous probe
 	Resumed int // resumed a TLS session (tls.resumed)
 	Cached  int // answered from the resolver's cache (dns.cached)
+	// NotReusable are the reasons probes (cold or warm) gave for leaving a
+	// connection the next probe could not reuse, grouped as errors are:
+	// attributes "<prefix>.not_reusable" (sdk.AttrSuffixNotReusable), such
+	// as http.not_reusable.
+	NotReusable []ErrorCount
 }
 
 // WarmPhase is one phase cold against warm. A phase that did not run in a
@@ -95,9 +101,10 @@ func (a *WarmAccumulator) Warmth() []Warmth {
 
 // warmAcc folds one target's probes.
 type warmAcc struct {
-	w      Warmth // counts; Cold once the first probe arrived
-	phases map[string]*warmDurations
-	total  warmDurations
+	w           Warmth // counts; Cold once the first probe arrived
+	phases      map[string]*warmDurations
+	total       warmDurations
+	notReusable errorGroups
 }
 
 // warmDurations are one phase's successful warm durations (0 when reused).
@@ -107,6 +114,7 @@ type warmDurations struct {
 }
 
 func (t *warmAcc) add(s sample.Sample) {
+	t.noteNotReusable(s)
 	if t.w.Cold == nil {
 		cold := s
 		t.w.Cold = &cold
@@ -139,6 +147,18 @@ func (t *warmAcc) countWarm(s sample.Sample) {
 	}
 }
 
+// noteNotReusable groups the reasons a probe gives for a connection that
+// could not carry the next probe.
+func (t *warmAcc) noteNotReusable(s sample.Sample) {
+	for _, p := range s.Phases {
+		for k, v := range p.Attributes {
+			if why, ok := v.(string); ok && strings.HasSuffix(k, sdk.AttrSuffixNotReusable) {
+				t.notReusable.add(&sample.Error{Message: why})
+			}
+		}
+	}
+}
+
 func (t *warmAcc) phase(name string) *warmDurations {
 	d, ok := t.phases[name]
 	if !ok {
@@ -161,6 +181,7 @@ func (d *warmDurations) add(p sample.Phase) {
 
 func (t *warmAcc) result() Warmth {
 	w := t.w
+	w.NotReusable = t.notReusable.list()
 	if w.Cold == nil {
 		return w
 	}

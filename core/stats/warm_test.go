@@ -43,3 +43,14 @@ func TestCompareWarm(t *testing.T) {
 		t.Errorf("target without samples = %+v", b)
 	}
 }
+
+func TestCompareWarmCountsWhyConnectionsWereNotReusable(t *testing.T) {
+	why := "5 bytes followed the response to HEAD, which has no body (RFC 9110 §9.3.2): the server sent a body"
+	probe := sample.Sample{Target: "a", Phases: []sample.Phase{
+		phase("tcp", sample.OK, ms(1), nil),
+		{Name: "http", Status: sample.OK, Duration: ms(1), Attributes: sdk.Attributes{"http.not_reusable": why}}}}
+	got := CompareWarm([]string{"a"}, []sample.Sample{probe, probe, probe})[0]
+	if got.Reused != 0 || len(got.NotReusable) != 1 || got.NotReusable[0].Message != why || got.NotReusable[0].Count != 3 {
+		t.Errorf("reused %d, not reusable %+v; want 0 and the reason 3 times", got.Reused, got.NotReusable)
+	}
+}

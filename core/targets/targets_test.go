@@ -79,3 +79,23 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("production api = %+v", got[4])
 	}
 }
+
+// PRECONNECT_HOSTS names get what a targets file's get: IDNA mapping to
+// A-labels and the same checks.
+func TestParseMapsInternationalisedNames(t *testing.T) {
+	got, err := Parse("bücher.probe.test:443:https")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := got[0]; g.Host != "xn--bcher-kva.probe.test" || g.Name != "bücher.probe.test:443:https" {
+		t.Errorf("target = %+v, want host xn--bcher-kva.probe.test named as written", g)
+	}
+	for value, want := range map[string]string{
+		"a\u200db.probe.test:443:https": `PRECONNECT_HOSTS entry 1 "a\u200db.probe.test:443:https": "a\u200db.probe.test" is not a valid internationalised domain name (IDNA 2008, UTS #46): invalid label "a\u200db"`,
+		"web test:80:http":              `PRECONNECT_HOSTS entry 1 "web test:80:http": host must be a name or IP address; "web test" contains spaces`,
+	} {
+		if _, err := Parse(value); err == nil || err.Error() != want {
+			t.Errorf("Parse(%q)\n error %v\n want  %s", value, err, want)
+		}
+	}
+}

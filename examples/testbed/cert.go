@@ -20,7 +20,7 @@ const certValidity = 24 * time.Hour
 
 // leafNames are the DNS names the certificate of the HTTPS server (which
 // also serves DoH) and of the DoT server covers.
-var leafNames = []string{"secure.probe.test", "www.probe.test", DNSServerName, "localhost"}
+var leafNames = []string{"secure.probe.test", "www.probe.test", "xn--bcher-kva.probe.test", DNSServerName, "localhost"}
 
 // authority is a throwaway certificate authority and the leaf it signed.
 type authority struct {

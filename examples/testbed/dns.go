@@ -28,6 +28,7 @@ func newZone() zone {
 		"probe.test. SOA ns.probe.test. hostmaster.probe.test. 1 3600 600 86400 60",
 		"www.probe.test. A 127.0.0.1",
 		"secure.probe.test. A 127.0.0.1",
+		"xn--bcher-kva.probe.test. A 127.0.0.1", // bücher.probe.test
 		"alias.probe.test. CNAME www.probe.test.",
 		"v6.probe.test. AAAA ::1",
 	} {

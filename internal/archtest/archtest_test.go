@@ -53,12 +53,15 @@ func TestLightLayersDoNotCompilePluginPlumbing(t *testing.T) {
 			}
 		}
 	}
-	// The runner's core is portable and plugin-free; only its Session
-	// (Linux) starts plugin processes.
-	for _, goos := range []string{"darwin", "windows"} {
-		for _, d := range deps(t, goos, "core/runner") {
-			if slices.Contains(plumbing, d) {
-				t.Errorf("core/runner (GOOS=%s) depends on %s", goos, d)
+	// The runner and package preconnect (which runs the phases in its
+	// caller's process) are portable and plugin-free on every system; plugin
+	// processes live in core/session.
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		for _, pkg := range []string{"core/runner", "preconnect"} {
+			for _, d := range deps(t, goos, pkg) {
+				if slices.Contains(plumbing, d) {
+					t.Errorf("%s (GOOS=%s) depends on %s", pkg, goos, d)
+				}
 			}
 		}
 	}
@@ -69,12 +72,17 @@ func TestImportsFollowTheDataFlow(t *testing.T) {
 		t.Skip("the go command is not on PATH")
 	}
 	forbidden := map[string][]string{
-		"core/runner":     {"github.com/hashicorp/hcl/v2", module + "core/config", module + "core/stats", module + "core/output"},
+		"core/runner":     {"github.com/hashicorp/hcl/v2", module + "core/config", module + "core/stats", module + "core/output", module + "core/pluginhost", module + "core/session"},
 		"core/plan":       {module + "core/runner", module + "core/pluginhost"},
 		"core/stats":      {module + "core/runner", module + "core/output"},
 		"core/output":     {module + "core/runner", module + "core/pluginhost"},
 		"core/pluginhost": {module + "core/runner", module + "sdk/server"},
 		"core/config":     {module + "core/plan", module + "core/runner"},
+		// probe serve's layers: samples flow into the surfacer; neither it,
+		// the scheduler nor the HTTP exporter knows the runner or plugins.
+		"core/surfacer":  {module + "core/runner", module + "core/pluginhost", module + "core/scheduler", module + "core/exporter"},
+		"core/scheduler": {module + "core/runner", module + "core/pluginhost", module + "core/surfacer", module + "core/exporter"},
+		"core/exporter":  {module + "core/runner", module + "core/pluginhost", module + "core/surfacer", module + "core/scheduler"},
 	}
 	for pkg, bad := range forbidden {
 		for _, imp := range imports(t, pkg) {

@@ -14,6 +14,7 @@ import (
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/session"
 	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/sdk"
 )
@@ -59,7 +60,7 @@ func (l *Loopback) InProcess() (runner.InProcess, error) {
 // binary at probeBin (re-executed with pluginhost.BuiltinArg, as probe
 // itself does) and configures them for l. env is added to the plugins'
 // environment. Close the session when done.
-func (l *Loopback) Plugins(ctx context.Context, probeBin string, env []string) (*runner.Session, error) {
+func (l *Loopback) Plugins(ctx context.Context, probeBin string, env []string) (*session.Session, error) {
 	var specs []plan.Plugin
 	for _, name := range Chain {
 		specs = append(specs, plan.Plugin{Name: name, Builtin: name})
@@ -75,7 +76,7 @@ func (l *Loopback) Plugins(ctx context.Context, probeBin string, env []string) (
 			return cmd, nil
 		},
 	}
-	s, err := runner.Start(ctx, specs, runner.StartOptions{Host: opts})
+	s, err := session.Start(ctx, specs, session.StartOptions{Host: opts})
 	if err != nil {
 		return s, err
 	}

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/session"
 )
 
 // Options configure Run.
@@ -255,7 +255,7 @@ func boolCmp(a, b bool) int {
 	return 1
 }
 
-func sessionPIDs(s *runner.Session) []int {
+func sessionPIDs(s *session.Session) []int {
 	var out []int
 	for _, p := range s.Plugins() {
 		out = append(out, p.PID)

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/internal/cli"
 )
 
@@ -19,7 +20,9 @@ const envProbe = "PROBE_BENCH_TEST_AS_PROBE"
 
 func TestMain(m *testing.M) {
 	ServeMain()
-	if os.Getenv(envProbe) != "" {
+	// As probe: run by the wrapper, or re-executed as a built-in plugin
+	// (with the minimal environment probe gives its plugins).
+	if os.Getenv(envProbe) != "" || (len(os.Args) > 1 && os.Args[1] == pluginhost.BuiltinArg) {
 		os.Exit(cli.Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())

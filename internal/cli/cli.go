@@ -96,6 +96,17 @@ type globals struct {
 	stdout, stderr io.Writer
 	verbose        int
 	color          bool // stderr/stdout is a terminal and NO_COLOR is unset
+	// log, when set, is the logger every part of the command uses (serve
+	// builds it from --log.level and --log.format).
+	log hclog.Logger
+	// foreverRestarts replaces crashed plugins without limit, with backoff
+	// (serve runs for months; a one-shot run gives up after a few).
+	foreverRestarts bool
+}
+
+// hostOptions are the plugin host options for this command.
+func (g *globals) hostOptions() pluginhost.Options {
+	return pluginhost.Options{Logger: g.logger(), Unlimited: g.foreverRestarts}
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -128,13 +139,16 @@ Exit status:
 	root.PersistentFlags().CountVarP(&g.verbose, "verbose", "v", "log more (-v debug, -vv trace); PROBE_LOG=debug does the same")
 	root.AddCommand(
 		newRunCmd(g), newPreconnectCmd(g), newWarmupCmd(g), newStatusCmd(g), newTestCmd(g),
-		newValidateCmd(g), newFmtCmd(g), newPluginsCmd(g), newVersionCmd(g),
+		newValidateCmd(g), newFmtCmd(g), newPluginsCmd(g), newServeCmd(g), newVersionCmd(g),
 	)
 	return root
 }
 
 // logger logs to stderr at the level from -v or PROBE_LOG (default warn).
 func (g *globals) logger() hclog.Logger {
+	if g.log != nil {
+		return g.log
+	}
 	level := hclog.Warn
 	if env := os.Getenv("PROBE_LOG"); env != "" {
 		level = hclog.LevelFromString(env)

@@ -9,14 +9,14 @@ import (
 
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/pluginhost"
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/session"
 )
 
-// session is a started and configured set of plugins, with the config
+// pluginSet is a started and configured set of plugins, with the config
 // defaults that were applied to each phase's plugin (a subset of what was
 // asked for: only attributes the plugin declares).
-type session struct {
-	*runner.Session
+type pluginSet struct {
+	*session.Session
 	applied map[string]map[string]any
 }
 
@@ -24,14 +24,15 @@ type session struct {
 // file. Problems are printed against the file; the error carries the exit
 // code: 2 when they point into the file, 3 when probe itself could not run.
 // The caller closes the session in every case.
-func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*session, error) {
+func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*pluginSet, error) {
 	concurrency := p.Run.Concurrency
 	if p.Run.Sequential || len(p.Targets) == 1 {
 		concurrency = 1
 	}
-	host := pluginhost.Options{Logger: g.logger(), Procs: pluginhost.ProcsFor(concurrency)}
-	rs, err := runner.Start(ctx, p.Plugins, runner.StartOptions{Host: host})
-	out := &session{Session: rs}
+	host := g.hostOptions()
+	host.Procs = pluginhost.ProcsFor(concurrency)
+	rs, err := session.Start(ctx, p.Plugins, session.StartOptions{Host: host})
+	out := &pluginSet{Session: rs}
 	var diags hcl.Diagnostics
 	if err != nil {
 		diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot start plugins", Detail: err.Error()}}

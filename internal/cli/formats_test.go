@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -61,7 +62,10 @@ func silentTargets(t *testing.T) string {
 }
 
 // Five identical timeouts, whose messages differ only in the ephemeral
-// port, are one cause: one table line (5×) and one JSON group.
+// port, are one cause: one table line and one JSON group. On a loaded
+// machine the host may abandon a late plugin call first (another cause, with
+// its own group), so the test checks that every read timeout is in one
+// group and that the groups account for all five probes.
 func TestRepeatedFailuresGroupByCause(t *testing.T) {
 	file := silentTargets(t)
 	args := []string{"run", file, "--count", "5", "--interval", "0", "--timeout", "300ms"}
@@ -70,8 +74,16 @@ func TestRepeatedFailuresGroupByCause(t *testing.T) {
 		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", table.code, table.stdout, table.stderr)
 	}
 	lines := regexp.MustCompile(`(?m)^  silent http: .*\((\d+)×\)$`).FindAllStringSubmatch(table.stdout, -1)
-	if len(lines) != 1 || lines[0][1] != "5" || !strings.Contains(lines[0][0], "i/o timeout") {
-		t.Errorf("want one failure line for 5 timeouts, got %q:\n%s", lines, table.stdout)
+	reads, total := 0, 0
+	for _, l := range lines {
+		n, _ := strconv.Atoi(l[1])
+		total += n
+		if strings.Contains(l[0], "i/o timeout") {
+			reads++
+		}
+	}
+	if reads != 1 || total != 5 {
+		t.Errorf("want the read timeouts in one failure line and 5 failures in all, got %q:\n%s", lines, table.stdout)
 	}
 
 	j := runProbe(t, nil, append(args, "--format", "json")...)
@@ -94,13 +106,21 @@ func TestRepeatedFailuresGroupByCause(t *testing.T) {
 		t.Fatal(err)
 	}
 	http := doc.Targets[0].Phases[len(doc.Targets[0].Phases)-1]
-	if len(http.Errors) != 1 {
-		t.Fatalf("%s: %d error groups, want 1: %+v", http.Phase, len(http.Errors), http.Errors)
+	var groups []int
+	total = 0
+	for i, e := range http.Errors {
+		total += e.Count
+		if strings.Contains(e.Cause, "i/o timeout") {
+			groups = append(groups, i)
+		}
 	}
-	e := http.Errors[0]
-	if e.Count != 5 || e.Kind != "timeout" || !strings.Contains(e.Cause, "read tcp <addr>-><addr>: i/o timeout") ||
+	if len(groups) != 1 || total != 5 {
+		t.Fatalf("%s: want the read timeouts in one group and 5 failures in all: %+v", http.Phase, http.Errors)
+	}
+	e := http.Errors[groups[0]]
+	if e.Count < 1 || e.Kind != "timeout" || !strings.Contains(e.Cause, "read tcp <addr>-><addr>: i/o timeout") ||
 		!regexp.MustCompile(`read tcp 127\.0\.0\.1:\d+->127\.0\.0\.1:\d+: i/o timeout`).MatchString(e.Message) {
-		t.Errorf("group = %+v; want 5 timeouts, the cause with <addr> and a real message as the example", e)
+		t.Errorf("group = %+v; want timeouts, the cause with <addr> and a real message as the example", e)
 	}
 }
 

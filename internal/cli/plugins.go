@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/output"
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/session"
 )
 
 func newPluginsCmd(g *globals) *cobra.Command {
@@ -41,7 +41,7 @@ comes from (a built-in served by this probe binary, or an executable).
 }
 
 // pluginsReport describes the plugins for the report.
-func pluginsReport(infos []runner.Info) output.PluginsReport {
+func pluginsReport(infos []session.Info) output.PluginsReport {
 	var r output.PluginsReport
 	for _, in := range infos {
 		p := output.PluginInfo{Phase: in.Phase, Name: in.Description.Name, Version: in.Description.Version,
@@ -54,7 +54,7 @@ func pluginsReport(infos []runner.Info) output.PluginsReport {
 	return r
 }
 
-func pluginSource(in runner.Info) string {
+func pluginSource(in session.Info) string {
 	if in.Spec.Path != "" {
 		return in.Spec.Path
 	}

@@ -16,6 +16,7 @@ import (
 func TestTestFlagsMatchRegistry(t *testing.T) {
 	cmd := newTestCmd(&globals{})
 	all := testFlags{dnsServers: []string{"127.0.0.1"}, dnsTransport: "tcp", caFile: "/ca.pem",
+		dnsCAFile: "/dns-ca.pem", dnsTLSName: "dns.probe.test", dnsBootstrap: []string{"127.0.0.1"},
 		insecure: true, sni: "www.probe.test", path: "/health"}
 	values := all.pluginValues()
 	for _, fl := range registry.TestFlags() {
@@ -32,7 +33,8 @@ func TestTestFlagsMatchRegistry(t *testing.T) {
 		}
 	}
 	want := map[string]map[string]any{
-		"dns":  {"servers": []string{"127.0.0.1"}, "transport": "tcp"},
+		"dns": {"servers": []string{"127.0.0.1"}, "transport": "tcp",
+			"ca_file": "/dns-ca.pem", "tls_server_name": "dns.probe.test", "bootstrap": []string{"127.0.0.1"}},
 		"tls":  {"ca_file": "/ca.pem", "insecure_skip_verify": true, "server_name": "www.probe.test"},
 		"http": {"path": "/health"},
 	}

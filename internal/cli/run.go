@@ -15,6 +15,7 @@ import (
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/core/session"
 	"github.com/probe-net/probe/core/stats"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
@@ -68,7 +69,7 @@ func runReport(g *globals, s *source, format *formatFlag) error {
 // execOptions tune one execution of a plan.
 type execOptions struct {
 	run      runner.Options
-	defaults map[string]map[string]any // plugin config defaults (runner.StartOptions)
+	defaults map[string]map[string]any // plugin config defaults (session.StartOptions)
 	format   *formatFlag               // ndjson: a line per probe as it finishes
 	progress bool                      // may show a progress bar (table output only)
 	onSample func(sample.Sample)       // called as each probe finishes, never concurrently
@@ -95,7 +96,7 @@ type execution struct {
 	failed      bool // some probe failed
 	interrupted bool // SIGINT or SIGTERM arrived
 	streamErr   error
-	plugins     []runner.Info
+	plugins     []session.Info
 	applied     map[string]map[string]any
 }
 
@@ -136,27 +137,35 @@ func (g *globals) render(r output.Renderer, format *formatFlag, streamErr error)
 // into statistics as they arrive. SIGINT and SIGTERM stop the run; what
 // finished is kept.
 func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	p := plan.Build(s.file)
 	p.Plugins = p.Needed()
-	session, err := g.startSession(ctx, s, p, opts.defaults)
-	defer session.Close()
+	ps, err := g.startSession(ctx, s, p, opts.defaults)
+	defer ps.Close()
 	if err != nil {
 		return nil, err
 	}
-	res := &execution{plan: p, targets: targetsOf(p), applied: session.applied, started: time.Now()}
+	res := &execution{plan: p, targets: targetsOf(p), applied: ps.applied, started: time.Now()}
 	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)
 	acc, warm := stats.NewAccumulator(p.TargetNames(), stats.Options{DropAttributes: opts.dropAttributes}), stats.NewWarmAccumulator(nil)
 	if opts.warm {
 		warm = stats.NewWarmAccumulator(p.TargetNames())
 	}
-	runner.Run(ctx, p, session, opts.run, res.collector(g, opts, bar, acc, warm))
+	runner.Run(ctx, p, ps, opts.run, res.collector(g, opts, bar, acc, warm))
 	bar.finish()
 	res.stats, res.warmth = acc.Targets(), warm.Warmth()
+	res.plugins = ps.Plugins()
+	// Stopping the plugins is bounded (a stopped or hung one is killed);
+	// a signal during it still means the run was interrupted.
+	ps.Close()
 	res.interrupted = ctx.Err() != nil
-	res.plugins = session.Plugins()
 	return res, nil
+}
+
+// interruptible returns a context that SIGINT and SIGTERM cancel.
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // collector returns the emit callback of the run: it folds each sample into
@@ -197,7 +206,7 @@ func targetsOf(p *plan.Plan) []sdk.Target {
 }
 
 // pluginProcesses describes the run's plugin processes for the report.
-func pluginProcesses(infos []runner.Info) []output.Plugin {
+func pluginProcesses(infos []session.Info) []output.Plugin {
 	out := make([]output.Plugin, 0, len(infos))
 	for _, in := range infos {
 		source := "built-in"

@@ -32,6 +32,9 @@ type testFlags struct {
 	format       *formatFlag
 	dnsServers   []string
 	dnsTransport string
+	dnsCAFile    string
+	dnsTLSName   string
+	dnsBootstrap []string
 	caFile       string
 	insecure     bool
 	sni          string
@@ -57,8 +60,13 @@ PROTO is tcp, tls, http or https; PORT is 1 to 65535; an IPv6 HOST may be
 bare (::1) or in brackets ([::1]). --timeout is the budget for the whole
 probe, in milliseconds (--timeout=2000) or as a Go duration (--timeout=2s).
 
-Without --dns-server the resolver comes from /etc/resolv.conf. --insecure
-skips certificate verification, and the output says so.
+Without --dns-server the resolver comes from /etc/resolv.conf (and
+/etc/hosts comes first, as for the system resolver). For DNS over TLS or
+HTTPS, --dns-ca-file names the CA that signed the resolver's certificate and
+--dns-tls-name the name it is checked against; a DoH URL with a host name
+needs that name resolved first: --dns-bootstrap gives its addresses, and
+without it the system resolver looks it up (the DNS details say so).
+--insecure skips certificate verification, and the output says so.
 
 Exit status: 0 when the probe succeeded, 1 when it failed (the output names
 the phase and the cause), 2 for bad arguments or flags.`,
@@ -67,6 +75,8 @@ the phase and the cause), 2 for bad arguments or flags.`,
   probe test db.internal 5432 tcp
   probe test ::1 8443 tls --sni www.example.test --ca-file ca.pem
   probe test www.example.test 443 https --dns-server 192.0.2.53 --dns-transport tcp
+  probe test www.example.test 443 https --dns-transport doh \
+      --dns-server https://dns.example/dns-query --dns-bootstrap 192.0.2.10 --dns-ca-file dns-ca.pem
   probe test example.com 443 https --count 10 --format json`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 3 {
@@ -99,6 +109,9 @@ func (f *testFlags) register(cmd *cobra.Command) {
 	f.format = addFormatFlag(cmd, output.ProbeReport{})
 	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
 	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
+	fl.StringVar(&f.dnsCAFile, "dns-ca-file", "", "PEM file of the CA certificates to trust for the dot/doh resolver (default: the system roots)")
+	fl.StringVar(&f.dnsTLSName, "dns-tls-name", "", "name the dot/doh resolver's certificate is checked against (default: the server's host)")
+	fl.StringArrayVar(&f.dnsBootstrap, "dns-bootstrap", nil, "IP address to dial for a doh resolver named by host name, instead of the system resolver (repeatable)")
 	fl.StringVar(&f.caFile, "ca-file", "", "PEM file of the CA certificates to trust instead of the system roots (tls, https)")
 	fl.BoolVar(&f.insecure, "insecure", false, "do not verify the server's certificate (tls, https); reported loudly")
 	fl.StringVar(&f.sni, "sni", "", "server name to send and verify the certificate against (tls, https; default HOST)")
@@ -122,7 +135,34 @@ func (f *testFlags) check(proto string) error {
 	if err := f.checkDNSServers(); err != nil {
 		return err
 	}
-	return f.checkCAFile()
+	if err := f.checkSecureDNS(); err != nil {
+		return err
+	}
+	var err error
+	if f.dnsCAFile, err = absFile("--dns-ca-file", f.dnsCAFile); err != nil {
+		return err
+	}
+	f.caFile, err = absFile("--ca-file", f.caFile)
+	return err
+}
+
+// checkSecureDNS checks the flags that only DNS over TLS or HTTPS use.
+func (f *testFlags) checkSecureDNS() error {
+	secure := f.dnsTransport == "dot" || f.dnsTransport == "doh"
+	switch {
+	case f.dnsCAFile != "" && !secure:
+		return fmt.Errorf("--dns-ca-file applies to --dns-transport dot or doh")
+	case f.dnsTLSName != "" && !secure:
+		return fmt.Errorf("--dns-tls-name applies to --dns-transport dot or doh")
+	case len(f.dnsBootstrap) > 0 && f.dnsTransport != "doh":
+		return fmt.Errorf("--dns-bootstrap applies to --dns-transport doh")
+	}
+	for _, b := range f.dnsBootstrap {
+		if _, err := netip.ParseAddr(b); err != nil {
+			return fmt.Errorf("--dns-bootstrap %q: want an IP address, e.g. 192.0.2.10", b)
+		}
+	}
+	return nil
 }
 
 // checkApplies rejects a flag whose phase is not in proto's chain, such as
@@ -163,25 +203,24 @@ func isAddrOrAddrPort(s string) bool {
 	return errAddr == nil || errAddrPort == nil
 }
 
-// checkCAFile makes --ca-file absolute, so the plugin reads the same file,
-// and checks that it is a readable file.
-func (f *testFlags) checkCAFile() error {
-	if f.caFile == "" {
-		return nil
+// absFile makes a file flag's value absolute, so the plugin reads the same
+// file, and checks that it is a readable file; "" stays "".
+func absFile(flag, path string) (string, error) {
+	if path == "" {
+		return "", nil
 	}
-	abs, err := filepath.Abs(f.caFile)
+	abs, err := filepath.Abs(path)
 	if err != nil {
-		return fmt.Errorf("--ca-file %q: %v", f.caFile, err)
+		return "", fmt.Errorf("%s %q: %v", flag, path, err)
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
-		return fmt.Errorf("--ca-file: %v", err)
+		return "", fmt.Errorf("%s: %v", flag, err)
 	}
 	if st.IsDir() {
-		return fmt.Errorf("--ca-file %q is a directory, not a PEM file", f.caFile)
+		return "", fmt.Errorf("%s %q is a directory, not a PEM file", flag, path)
 	}
-	f.caFile = abs
-	return nil
+	return abs, nil
 }
 
 // pluginValues are the values of the plugin config flags that were set,
@@ -195,6 +234,9 @@ func (f *testFlags) pluginValues() map[string]any {
 	}
 	setIf("dns-server", f.dnsServers, len(f.dnsServers) > 0)
 	setIf("dns-transport", f.dnsTransport, f.dnsTransport != "")
+	setIf("dns-ca-file", f.dnsCAFile, f.dnsCAFile != "")
+	setIf("dns-tls-name", f.dnsTLSName, f.dnsTLSName != "")
+	setIf("dns-bootstrap", f.dnsBootstrap, len(f.dnsBootstrap) > 0)
 	setIf("ca-file", f.caFile, f.caFile != "")
 	setIf("insecure", true, f.insecure)
 	setIf("sni", f.sni, f.sni != "")
@@ -230,8 +272,12 @@ func parseTestTarget(args []string) (config.Target, error) {
 	if !slices.Contains(registry.ProtocolNames(), proto) {
 		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
 	}
+	wire, err := config.WireHost(host)
+	if err != nil {
+		return config.Target{}, fmt.Errorf("HOST: %v", err)
+	}
 	return config.Target{
-		Name: net.JoinHostPort(host, args[1]), Host: host, Port: port, Protocol: proto,
+		Name: net.JoinHostPort(host, args[1]), Host: wire, Port: port, Protocol: proto,
 		Phases: registry.Chain(proto),
 	}, nil
 }

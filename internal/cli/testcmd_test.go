@@ -275,3 +275,65 @@ func TestTestUsageErrors(t *testing.T) {
 		}
 	}
 }
+
+// An internationalised HOST goes on the wire as its A-label — in the DNS
+// question, as SNI (the certificate names the A-label) and in the Host
+// header — and the output shows it as written with its A-label.
+func TestTestInternationalisedHostUsesItsALabel(t *testing.T) {
+	tb := startTestbed(t)
+	port := portOf(t, tb.HTTPSAddr)
+	r := runProbe(t, tb, "test", "bücher.probe.test", port, "https", "--dns-server", tb.DNSAddr, "--ca-file", tb.CAFile)
+	mustExit(t, r, 0)
+	mustContain(t, r.stdout,
+		"probe test bücher.probe.test:"+port+" https (xn--bcher-kva.probe.test)\n",
+		"TLS    server name   xn--bcher-kva.probe.test\n",
+	)
+	for _, q := range tb.DNSQueries() {
+		if q.Name != "xn--bcher-kva.probe.test." {
+			t.Errorf("DNS question %q, want the A-label", q.Name)
+		}
+	}
+	if reqs := tb.Requests(testbed.ServerHTTPS); len(reqs) != 1 || reqs[0].Host != "xn--bcher-kva.probe.test:"+port {
+		t.Errorf("requests = %+v, want one with Host xn--bcher-kva.probe.test:%s", reqs, port)
+	}
+	bad := runProbe(t, nil, "test", "a\u200db.probe.test", "443", "https")
+	if bad.code != 2 || !strings.Contains(bad.stderr, `HOST: "a\u200db.probe.test" is not a valid internationalised domain name`) {
+		t.Errorf("invalid name: exit %d, stderr %q; want 2 and the IDNA error", bad.code, bad.stderr)
+	}
+}
+
+// probe test reaches a DoT or DoH resolver that the system does not trust
+// and, for DoH by name, does not resolve: --dns-ca-file, --dns-tls-name and
+// --dns-bootstrap; the details say how the DoH name was reached.
+func TestTestOverSecureDNS(t *testing.T) {
+	tb := startTestbed(t)
+	port := portOf(t, tb.HTTPSAddr)
+	doh := runProbe(t, tb, "test", "secure.probe.test", port, "https", "--ca-file", tb.CAFile,
+		"--dns-transport", "doh", "--dns-server", tb.DoHURL, "--dns-bootstrap", "127.0.0.1", "--dns-ca-file", tb.CAFile)
+	mustExit(t, doh, 0)
+	mustContain(t, doh.stdout, "       server        "+tb.DoHURL+" (doh)\n", "       bootstrap     127.0.0.1\n")
+
+	dot := runProbe(t, tb, "test", "secure.probe.test", port, "https", "--ca-file", tb.CAFile,
+		"--dns-transport", "dot", "--dns-server", tb.DoTAddr, "--dns-ca-file", tb.CAFile, "--dns-tls-name", testbed.DNSServerName)
+	mustExit(t, dot, 0)
+	mustContain(t, dot.stdout, "       server        "+tb.DoTAddr+" (dot)\n")
+	if strings.Contains(dot.stdout, "bootstrap") {
+		t.Errorf("DoT shows a bootstrap:\n%s", dot.stdout)
+	}
+
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--dns-bootstrap", "127.0.0.1"}, "--dns-bootstrap applies to --dns-transport doh"},
+		{[]string{"--dns-transport", "doh", "--dns-server", "https://dns.probe.test/q", "--dns-bootstrap", "dns.probe.test"}, `--dns-bootstrap "dns.probe.test": want an IP address`},
+		{[]string{"--dns-ca-file", tb.CAFile}, "--dns-ca-file applies to --dns-transport dot or doh"},
+		{[]string{"--dns-transport", "dot", "--dns-ca-file", "/nonexistent/ca.pem"}, "--dns-ca-file"},
+		{[]string{"--dns-tls-name", "dns.probe.test"}, "--dns-tls-name applies to --dns-transport dot or doh"},
+	} {
+		r := runProbe(t, nil, append([]string{"test", "127.0.0.1", "443", "https"}, c.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("probe test %v: exit %d, stderr %q; want 2 and %q", c.args, r.code, r.stderr, c.want)
+		}
+	}
+}

@@ -3,14 +3,13 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/plan"
-	"github.com/probe-net/probe/core/runner"
+	"github.com/probe-net/probe/core/session"
 )
 
 func newValidateCmd(g *globals) *cobra.Command {
@@ -47,13 +46,21 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 }
 
 // startPlugins starts and configures the plugins s needs, then stops them.
-func (g *globals) startPlugins(s *source) ([]runner.Info, error) {
-	session, err := g.startSession(context.Background(), s, plan.Build(s.file), nil)
-	defer session.Close()
+// SIGINT and SIGTERM stop the start (exit 130) and every plugin with it.
+func (g *globals) startPlugins(s *source) ([]session.Info, error) {
+	ctx, stop := interruptible()
+	defer stop()
+	ps, err := g.startSession(ctx, s, plan.Build(s.file), nil)
 	if err != nil {
+		ps.Close()
 		return nil, err
 	}
-	return session.Plugins(), nil
+	infos := ps.Plugins()
+	ps.Close()
+	if ctx.Err() != nil {
+		return nil, exit(ExitInterrupted, "interrupted")
+	}
+	return infos, nil
 }
 
 // plural returns "1 target", "3 targets".

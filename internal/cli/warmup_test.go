@@ -3,9 +3,17 @@
 package cli_test
 
 import (
+	"bufio"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 type warmDoc struct {
@@ -97,5 +105,56 @@ func TestWarmupNamesWhyATargetFailed(t *testing.T) {
 	r := runProbe(t, tb, "warmup", example(t, "mixed.hcl"), "--count", "2")
 	if r.code != 1 || !strings.Contains(r.stdout, "failures:\n  missing dns: nxdomain: missing.probe.test does not exist") {
 		t.Errorf("exit %d\n%s", r.code, r.stdout)
+	}
+}
+
+// A server that answers a keep-alive HEAD with a body: no warm probe can
+// reuse the connection, and warmup says why in its summary and JSON.
+func TestWarmupSaysWhyReuseWasDropped(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				c.SetDeadline(time.Now().Add(10 * time.Second))
+				br := bufio.NewReader(c)
+				for {
+					if _, err := http.ReadRequest(br); err != nil {
+						return
+					}
+					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+				}
+			}()
+		}
+	}()
+	file := filepath.Join(t.TempDir(), "head-body.hcl")
+	src := fmt.Sprintf("target \"rude\" {\n  host     = \"127.0.0.1\"\n  port     = %d\n  protocol = \"http\"\n}\n", ln.Addr().(*net.TCPAddr).Port)
+	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	why := "5 bytes followed the response to HEAD, which has no body (RFC 9110 §9.3.2): the server sent a body"
+	r := runProbe(t, nil, "warmup", file, "--count", "3")
+	if r.code != 0 || !strings.Contains(r.stdout, "connection reused 0") || !strings.Contains(r.stdout, "not reusable: "+why+" (3×)") {
+		t.Errorf("exit %d; want the reason in the summary:\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	j := runProbe(t, nil, "warmup", file, "--count", "3", "--format", "json")
+	var doc struct {
+		Targets []struct {
+			NotReusable []struct {
+				Reason string `json:"reason"`
+				Count  int    `json:"count"`
+			} `json:"not_reusable"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(j.stdout), &doc); err != nil || len(doc.Targets) != 1 || len(doc.Targets[0].NotReusable) != 1 || doc.Targets[0].NotReusable[0].Reason != why {
+		t.Errorf("JSON not_reusable = %+v (%v):\n%s", doc, err, j.stdout)
 	}
 }

@@ -47,7 +47,10 @@ var ErrClosed = errors.New("fd channel closed")
 type Channel struct {
 	conn *net.UnixConn
 
-	writeMu sync.Mutex
+	writing chan struct{} // holds one token while a Send writes
+
+	deadlineMu sync.Mutex
+	sends      uint64 // counts Sends, so a late wake-up spares the next one
 
 	mu        sync.Mutex
 	arrived   map[uint64]arrival
@@ -98,6 +101,7 @@ func FromFile(f *os.File) (*Channel, error) {
 		waiting:   map[uint64]chan struct{}{},
 		discarded: map[uint64]time.Time{},
 		done:      make(chan struct{}),
+		writing:   make(chan struct{}, 1),
 	}
 	go ch.readLoop()
 	return ch, nil
@@ -105,28 +109,64 @@ func FromFile(f *os.File) (*Channel, error) {
 
 // Send passes the socket behind conn to the peer under id. The caller keeps
 // its own descriptor; the peer gets a new one for the same socket.
-func (c *Channel) Send(id uint64, conn syscall.Conn) error {
+//
+// Send ends when ctx does, even when the peer has stopped reading and the
+// socket's buffer is full (a plugin process stopped with SIGSTOP, say), and
+// while it waits for another Send to finish; the error then wraps ctx.Err().
+func (c *Channel) Send(ctx context.Context, id uint64, conn syscall.Conn) error {
 	raw, err := conn.SyscallConn()
 	if err != nil {
 		return fmt.Errorf("fd channel: send %d: %w", id, err)
 	}
+	select {
+	case c.writing <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("fd channel: send %d: waiting for another send: %w", id, ctx.Err())
+	}
+	defer func() { <-c.writing }()
 	var msg [8]byte
 	binary.BigEndian.PutUint64(msg[:], id)
 	var sendErr error
+	defer context.AfterFunc(ctx, c.armWriteDeadline(ctx))()
 	// Control keeps the descriptor valid for the duration of the callback
 	// without flipping it to blocking mode, as File().Fd() would.
 	ctlErr := raw.Control(func(fd uintptr) {
-		c.writeMu.Lock()
-		defer c.writeMu.Unlock()
 		_, _, sendErr = c.conn.WriteMsgUnix(msg[:], unix.UnixRights(int(fd)), nil)
 	})
 	if ctlErr != nil {
 		return fmt.Errorf("fd channel: send %d: %w", id, ctlErr)
 	}
 	if sendErr != nil {
+		if errors.Is(sendErr, os.ErrDeadlineExceeded) {
+			// Only ctx sets deadlines: it has ended, or is about to.
+			sendErr = context.Cause(ctx)
+			if sendErr == nil {
+				sendErr = context.DeadlineExceeded
+			}
+		}
 		return fmt.Errorf("fd channel: send %d: %w", id, sendErr)
 	}
 	return nil
+}
+
+// armWriteDeadline sets the socket's write deadline to ctx's (none if it
+// has none) and returns what wakes a write blocked past ctx's end. The
+// caller holds the writing token; a wake-up left over from an earlier Send
+// does nothing.
+func (c *Channel) armWriteDeadline(ctx context.Context) (wake func()) {
+	c.deadlineMu.Lock()
+	defer c.deadlineMu.Unlock()
+	c.sends++
+	send := c.sends
+	dl, _ := ctx.Deadline()
+	_ = c.conn.SetWriteDeadline(dl)
+	return func() {
+		c.deadlineMu.Lock()
+		defer c.deadlineMu.Unlock()
+		if c.sends == send {
+			_ = c.conn.SetWriteDeadline(time.Unix(1, 0))
+		}
+	}
 }
 
 // Receive waits for the descriptor sent under id and returns it as a net.Conn.

@@ -56,7 +56,7 @@ func ctx(t *testing.T) context.Context {
 func TestSendReceiveIsTheSameSocket(t *testing.T) {
 	host, child := pair(t)
 	client, server := tcpPair(t)
-	if err := host.Send(7, client.(*net.TCPConn)); err != nil {
+	if err := host.Send(ctx(t), 7, client.(*net.TCPConn)); err != nil {
 		t.Fatal(err)
 	}
 	got, err := child.Receive(ctx(t), 7)
@@ -90,8 +90,8 @@ func TestReceiveWaitsForLaterArrivalAndMatchesIDs(t *testing.T) {
 		done <- c
 	}()
 	time.Sleep(20 * time.Millisecond) // let Receive wait first
-	_ = host.Send(1, a.(*net.TCPConn))
-	_ = host.Send(2, b.(*net.TCPConn))
+	_ = host.Send(ctx(t), 1, a.(*net.TCPConn))
+	_ = host.Send(ctx(t), 2, b.(*net.TCPConn))
 	got := <-done
 	if got == nil || got.LocalAddr().String() != b.LocalAddr().String() {
 		t.Fatalf("id 2 gave %v, want %v", got, b.LocalAddr())
@@ -119,8 +119,8 @@ func TestDiscardClosesNowOrOnArrival(t *testing.T) {
 	b, _ := tcpPair(t)
 	before := openFDs(t)
 	child.Discard(1) // before arrival: a tombstone
-	_ = host.Send(1, a.(*net.TCPConn))
-	_ = host.Send(2, b.(*net.TCPConn))
+	_ = host.Send(ctx(t), 1, a.(*net.TCPConn))
+	_ = host.Send(ctx(t), 2, b.(*net.TCPConn))
 	deadline := time.Now().Add(2 * time.Second)
 	for child.pending() < 1 && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -176,7 +176,7 @@ func TestMalformedMessageDoesNotStallTheChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sender.Close()
-	if err := sender.Send(3, good.(*net.TCPConn)); err != nil {
+	if err := sender.Send(ctx(t), 3, good.(*net.TCPConn)); err != nil {
 		t.Fatal(err)
 	}
 	c, err := child.Receive(ctx(t), 3)
@@ -212,7 +212,7 @@ func BenchmarkSendReceive(b *testing.B) {
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
-		if err := host.Send(uint64(i+1), conn.(*net.TCPConn)); err != nil {
+		if err := host.Send(ctx, uint64(i+1), conn.(*net.TCPConn)); err != nil {
 			b.Fatal(err)
 		}
 		c, err := child.Receive(ctx, uint64(i+1))
@@ -228,4 +228,59 @@ func (c *Channel) pending() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.arrived)
+}
+
+// Issue 8, case 2: a peer that stops reading fills the socket buffer; a
+// Send then ends at its context's deadline instead of blocking forever, and
+// so does a Send waiting behind it.
+func TestSendEndsAtItsDeadlineWhenThePeerStopsReading(t *testing.T) {
+	host, childEnd, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	defer childEnd.Close() // nobody reads this end: its buffer fills up
+	client, _ := tcpPair(t)
+	sock := client.(*net.TCPConn)
+	full := false
+	for i := 0; i < 100000 && !full; i++ {
+		c, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		done := make(chan error, 1)
+		go func() { done <- host.Send(c, uint64(i+1), sock) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("send %d failed with %v, want a deadline error", i, err)
+				}
+				full = true
+			}
+		case <-time.After(10 * time.Second):
+			cancel()
+			t.Fatalf("send %d blocked past its 100ms deadline", i)
+		}
+		cancel()
+	}
+	if !full {
+		t.Fatal("the channel never filled up")
+	}
+	// Two senders at once: the one waiting for the other ends on time too.
+	errs := make(chan error, 2)
+	for id := uint64(1 << 40); id < 1<<40+2; id++ {
+		go func() {
+			c, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			errs <- host.Send(c, id, sock)
+		}()
+	}
+	for range 2 {
+		select {
+		case err := <-errs:
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("concurrent send: %v, want a deadline error", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a send queued behind a blocked one did not end at its deadline")
+		}
+	}
 }

@@ -3,6 +3,7 @@
 package wire
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -37,14 +38,14 @@ func socketOf(c net.Conn) (syscall.Conn, bool) {
 // the first case the peer gets close_notify and lingerAfterRelease to finish
 // what it was sending; a peer that ignores close_notify cannot keep the
 // session, its socket and the pump's goroutines alive.
-func bridge(ch *fdpass.Channel, id uint64, in, conn net.Conn) error {
+func bridge(ctx context.Context, ch *fdpass.Channel, id uint64, in, conn net.Conn) error {
 	local, remote, err := streamPair()
 	if err != nil {
 		closeQuietly(conn)
 		closeQuietly(in)
 		return err
 	}
-	if err := ch.Send(id, remote); err != nil {
+	if err := ch.Send(ctx, id, remote); err != nil {
 		closeQuietly(remote)
 		closeQuietly(local)
 		closeQuietly(conn)

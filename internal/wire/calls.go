@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -35,11 +36,23 @@ func (s *server) Calls(stream phasev1.Phase_CallsServer) error {
 			return nil // the host closed the stream or is gone
 		}
 		pool.run(func() {
-			resp := s.run(ctx, req)
+			callCtx, cancel := callContext(ctx, req)
+			resp := s.run(callCtx, req)
+			cancel()
 			resp.CallId = req.GetCallId()
 			out.send(resp)
 		})
 	}
+}
+
+// callContext is a call's context on the stream: it ends when the host
+// gives up on the call (its budget plus TimeoutGrace), as a unary call's
+// does, or when the stream ends.
+func callContext(stream context.Context, req *phasev1.RunRequest) (context.Context, context.CancelFunc) {
+	if t := time.Duration(req.GetTimeoutNs()); t > 0 {
+		return context.WithTimeout(stream, t+TimeoutGrace)
+	}
+	return context.WithCancel(stream)
 }
 
 // sender serialises Sends on a server stream.

@@ -84,7 +84,10 @@ func (c *Client) Configure(ctx context.Context, instance string, configJSON []by
 
 // Run runs the phase once. An error means the call failed (the plugin
 // crashed, hung past the deadline or broke protocol); a phase that ran and
-// failed is reported in Reply.Failure.
+// failed is reported in Reply.Failure. Every step, handing over the
+// connection included, ends by call.Timeout plus TimeoutGrace; an error
+// from running out of that time wraps context.DeadlineExceeded or has gRPC
+// code DeadlineExceeded.
 func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 	req := &phasev1.RunRequest{
 		Target:    targetToProto(call.Target),
@@ -101,6 +104,11 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 		return Reply{}, err
 	}
 	req.Attributes = attrs
+	if call.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, call.Timeout+TimeoutGrace)
+		defer cancel()
+	}
 	if call.Conn != nil {
 		sock, ok := call.Conn.(syscall.Conn)
 		if !ok {
@@ -110,14 +118,9 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 			return Reply{}, errors.New("no fd channel to this plugin")
 		}
 		req.ConnId = nextConnID()
-		if err := c.channel.Send(req.ConnId, sock); err != nil {
+		if err := c.channel.Send(ctx, req.ConnId, sock); err != nil {
 			return Reply{}, err
 		}
-	}
-	if call.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, call.Timeout+TimeoutGrace)
-		defer cancel()
 	}
 	resp, err := c.invoke(ctx, req)
 	if err != nil {

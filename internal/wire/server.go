@@ -67,6 +67,7 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 // fails before or after the phase itself is a response with a failure of
 // kind plugin.
 func (s *server) run(ctx context.Context, req *phasev1.RunRequest) *phasev1.RunResponse {
+	rpcCtx := ctx // ends when the host gives up on the call
 	if t := time.Duration(req.GetTimeoutNs()); t > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, t)
@@ -80,7 +81,7 @@ func (s *server) run(ctx context.Context, req *phasev1.RunRequest) *phasev1.RunR
 		return failed(sdk.KindPlugin, err)
 	}
 	res, runErr := phaserun.Run(ctx, s.impl, in)
-	resp, err := s.respond(req, in, res, runErr)
+	resp, err := s.respond(rpcCtx, req, in, res, runErr)
 	if err != nil {
 		closeQuietly(in.Conn)
 		return failed(sdk.KindPlugin, err)
@@ -116,7 +117,7 @@ func (s *server) request(ctx context.Context, req *phasev1.RunRequest) (*sdk.Req
 }
 
 // respond builds the wire response and hands the result's connection on.
-func (s *server) respond(req *phasev1.RunRequest, in *sdk.Request, res *sdk.Result, runErr error) (*phasev1.RunResponse, error) {
+func (s *server) respond(ctx context.Context, req *phasev1.RunRequest, in *sdk.Request, res *sdk.Result, runErr error) (*phasev1.RunResponse, error) {
 	attrs, err := attrsToProto(res.Attributes)
 	if err != nil {
 		closeQuietly(res.Conn)
@@ -133,7 +134,7 @@ func (s *server) respond(req *phasev1.RunRequest, in *sdk.Request, res *sdk.Resu
 		closeQuietly(in.Conn)
 		return resp, nil
 	}
-	if err := s.handOn(req.GetOutConnId(), in.Conn, res.Conn); err != nil {
+	if err := s.handOn(ctx, req.GetOutConnId(), in.Conn, res.Conn); err != nil {
 		return nil, err
 	}
 	resp.HasConn = true
@@ -141,8 +142,9 @@ func (s *server) respond(req *phasev1.RunRequest, in *sdk.Request, res *sdk.Resu
 }
 
 // handOn sends out to the host. A socket goes as it is; anything else is
-// bridged through a socket pair pumped in this process.
-func (s *server) handOn(id uint64, in, out net.Conn) error {
+// bridged through a socket pair pumped in this process. ctx is the call's:
+// the host stops waiting when it ends.
+func (s *server) handOn(ctx context.Context, id uint64, in, out net.Conn) error {
 	if s.channel == nil {
 		closeQuietly(out)
 		return errors.New("no fd channel: cannot hand a connection on")
@@ -153,14 +155,14 @@ func (s *server) handOn(id uint64, in, out net.Conn) error {
 	}
 	_ = out.SetDeadline(time.Time{})
 	if sock, ok := socketOf(out); ok {
-		err := s.channel.Send(id, sock)
+		err := s.channel.Send(ctx, id, sock)
 		closeQuietly(out)
 		if in != nil && in != out {
 			closeQuietly(in)
 		}
 		return err
 	}
-	return bridge(s.channel, id, in, out)
+	return bridge(ctx, s.channel, id, in, out)
 }
 
 func failed(kind sdk.ErrorKind, err error) *phasev1.RunResponse {

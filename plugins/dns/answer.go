@@ -1,9 +1,11 @@
 package dnsphase
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -20,17 +22,28 @@ type answer struct {
 	chain  []string // CNAME targets, in order
 	ttl    uint32   // smallest TTL of the records used
 	hasTTL bool
-	rcode  int    // of the last response; -1 when none
-	server string // that sent the last response, or was last tried
-	err    error  // classified (sdk.Error)
+	rcode  int           // of the last response; -1 when none
+	server string        // that sent the last response, or was last tried
+	err    error         // classified (sdk.Error)
+	at     time.Duration // when the answer was complete, from the lookup's start
 }
 
 // follow asks for name's qtype records and follows CNAME records, within
 // each response and, when a chain leaves a response, with a new query.
+//
+// An NXDOMAIN that comes with a CNAME chain is about the chain's last name
+// (RFC 6604 §3), but only a server that followed the chain can know that
+// name is missing: a recursive one (RA set). A server that did not recurse
+// answered from its own zones and is not authoritative for a target
+// outside them, so the target is asked for, as for a NOERROR chain.
 func (l *lookup) follow(ctx context.Context, name string, qtype uint16) answer {
 	a := answer{name: name, qtype: qtype, rcode: -1}
 	visited := map[string]bool{dns.CanonicalName(name): true}
 	for qname := name; qname != ""; {
+		if isLocalhost(qname) { // a chain into localhost: RFC 6761 §6.3
+			a.addrs = loopback([]uint16{qtype})
+			return a
+		}
 		resp, server, err := l.ask(ctx, qname, qtype)
 		a.server = server
 		if err != nil {
@@ -38,20 +51,22 @@ func (l *lookup) follow(ctx context.Context, name string, qtype uint16) answer {
 			return a
 		}
 		a.rcode = resp.Rcode
-		if resp.Rcode == dns.RcodeNameError {
-			// Keep the chain, and blame the name that is missing: with
-			// "www CNAME v4" and v4 absent, www itself exists.
-			if last, _ := a.absorb(resp, qname, visited); last != "" {
-				qname = last
-			}
-		}
-		if a.err = rcodeError(resp.Rcode, qname, qtype, server); a.err != nil {
+		if resp.Rcode != dns.RcodeSuccess && resp.Rcode != dns.RcodeNameError {
+			a.err = rcodeError(resp.Rcode, qname, qtype, server)
 			return a
 		}
-		if qname, err = a.absorb(resp, qname, visited); err != nil {
+		next, err := a.absorb(resp, qname, visited)
+		if err != nil {
 			a.err = cnameError(err, name, qtype, server)
 			return a
 		}
+		if resp.Rcode == dns.RcodeNameError && (next == "" || resp.RecursionAvailable) {
+			// Blame the name that is missing: with "www CNAME v4" and
+			// v4 absent, www itself exists.
+			a.err = rcodeError(resp.Rcode, cmp.Or(next, qname), qtype, server)
+			return a
+		}
+		qname = next
 	}
 	return a
 }
@@ -73,7 +88,10 @@ func (a *answer) absorb(resp *dns.Msg, qname string, visited map[string]bool) (s
 		}
 		owner = target
 	}
-	if len(a.addrs) > 0 || owner == qname || (resp.RecursionAvailable && resp.Rcode == dns.RcodeSuccess) {
+	if len(a.addrs) > 0 || owner == qname {
+		return "", nil
+	}
+	if resp.RecursionAvailable && resp.Rcode == dns.RcodeSuccess {
 		return "", nil
 	}
 	return owner, nil

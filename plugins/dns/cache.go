@@ -42,7 +42,7 @@ func (c *cache) get(name string) (*resolution, bool) {
 		return nil, false
 	}
 	res := e.res
-	res.source, res.attempts, res.truncated = sourceCache, 0, false
+	res.source, res.attempts, res.truncated, res.connectReady = sourceCache, 0, false, 0
 	res.ttl = int64((e.expires.Sub(now) + time.Second - 1) / time.Second)
 	return &res, true
 }

@@ -41,12 +41,12 @@ var schema = []sdk.Attribute{
 	{Name: "servers", Type: sdk.List(sdk.String), Description: `resolvers: "ip" or "ip:port" (port 53, 853 for dot); https URLs for doh. Default: /etc/resolv.conf`},
 	{Name: "transport", Type: sdk.String, Description: `"udp" (default), "tcp", "dot" (DNS over TLS) or "doh" (DNS over HTTPS)`},
 	{Name: "timeout", Type: sdk.String, Description: `time allowed for each query, e.g. "500ms" (default "2s")`},
-	{Name: "attempts", Type: sdk.Number, Description: "tries per server before moving on to the next one (default 2)"},
+	{Name: "attempts", Type: sdk.Int, Description: "tries per server before moving on to the next one (default 2)"},
 	{Name: "families", Type: sdk.List(sdk.String), Description: `address families to query: "ipv4" (A), "ipv6" (AAAA); default both`},
 	{Name: "prefer", Type: sdk.String, Description: `family listed first in the returned addresses: "ipv6" (default) or "ipv4"`},
-	{Name: "edns0_size", Type: sdk.Number, Description: "EDNS0 UDP payload size advertised (default 1232; 0 disables EDNS0)"},
+	{Name: "edns0_size", Type: sdk.Int, Description: "EDNS0 UDP payload size advertised (default 1232; 0 disables EDNS0)"},
 	{Name: "search", Type: sdk.List(sdk.String), Description: "search domains for names that are not fully qualified"},
-	{Name: "ndots", Type: sdk.Number, Description: "names with at least this many dots are tried as given before the search domains (default 1)"},
+	{Name: "ndots", Type: sdk.Int, Description: "names with at least this many dots are tried as given before the search domains (default 1)"},
 	{Name: "hosts_file", Type: sdk.String, Description: "file in /etc/hosts format consulted before any query (default none)"},
 	{Name: "tls_server_name", Type: sdk.String, Description: "name the dot/doh server's certificate is verified against (default: the server's host)"},
 	{Name: "ca_file", Type: sdk.String, Description: "PEM file of CA certificates trusted for dot/doh (default: the system roots)"},
@@ -85,6 +85,7 @@ type settings struct {
 	search    []string
 	ndots     int
 	hosts     hostsTable
+	hostsPath string      // the file hosts came from; "" for none
 	tls       *tls.Config // dot and doh only
 	bootstrap []netip.Addr
 	cache     bool
@@ -97,9 +98,10 @@ func (l *errorList) add(attribute, format string, args ...any) {
 	*l = append(*l, sdk.AttributeErrorf(attribute, format, args...))
 }
 
-// parseConfig decodes and validates cfg. resolvConf is read when servers
-// is absent.
-func parseConfig(cfg sdk.Config, resolvConf string) (*settings, error) {
+// parseConfig decodes and validates cfg. The system's files are read when
+// servers is absent: resolv.conf for the servers, and the hosts file unless
+// hosts_file names another.
+func parseConfig(cfg sdk.Config, sys system) (*settings, error) {
 	var raw rawConfig
 	if err := json.Unmarshal(cfg.JSON(), &raw); err != nil {
 		return nil, decodeError(err)
@@ -114,12 +116,15 @@ func parseConfig(cfg sdk.Config, resolvConf string) (*settings, error) {
 	s.edns0Size = parseEDNS0Size(raw.EDNS0Size, &errs)
 	s.ndots = parseWhole(raw.Ndots, "ndots", defaultNdots, 0, maxNdots, &errs)
 	s.search = parseSearch(raw.Search, &errs)
-	s.hosts = parseHostsFile(raw.HostsFile, &errs)
+	s.hosts, s.hostsPath = parseHostsFile(raw.HostsFile, &errs)
+	if raw.HostsFile == nil && raw.Servers == nil {
+		s.hosts, s.hostsPath = systemHosts(sys.hosts), sys.hosts
+	}
 	s.bootstrap = parseBootstrap(raw.Bootstrap, &errs)
 	if s.transport != "" {
 		checkTransportOptions(raw, s.transport, &errs)
 		s.tls = parseTLS(raw.TLSServerName, raw.CAFile, s.transport, &errs)
-		s.servers = parseServers(raw, s, resolvConf, &errs)
+		s.servers = parseServers(raw, s, sys.resolvConf, &errs)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -249,8 +254,8 @@ func parseEDNS0Size(raw *float64, errs *errorList) uint16 {
 func parseSearch(raw []string, errs *errorList) []string {
 	var out []string
 	for i, d := range raw {
-		name := strings.TrimPrefix(d, ".")
-		if _, ok := dns.IsDomainName(name); !ok || name == "" || name == "." {
+		name, err := sdk.ASCIIHost(strings.TrimPrefix(d, "."))
+		if _, ok := dns.IsDomainName(name); err != nil || !ok || name == "" || name == "." {
 			errs.add(fmt.Sprintf("search[%d]", i), "%q is not a domain name", d)
 			continue
 		}
@@ -259,15 +264,15 @@ func parseSearch(raw []string, errs *errorList) []string {
 	return out
 }
 
-func parseHostsFile(raw *string, errs *errorList) hostsTable {
+func parseHostsFile(raw *string, errs *errorList) (hostsTable, string) {
 	if raw == nil {
-		return nil
+		return nil, ""
 	}
 	table, err := loadHosts(*raw)
 	if err != nil {
 		errs.add("hosts_file", "%v", err)
 	}
-	return table
+	return table, *raw
 }
 
 func parseBootstrap(raw []string, errs *errorList) []netip.Addr {

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -17,6 +20,37 @@ var (
 	errCNAMELoop    = errors.New("cname loop")
 	errCNAMETooLong = fmt.Errorf("cname chain longer than %d", maxCNAMEHops)
 )
+
+// oversizeError is a UDP answer larger than the query allowed: the EDNS0
+// payload size it advertised (RFC 6891 §6.2.3), or 512 bytes without
+// EDNS0 (RFC 1035 §4.2.1). A server must truncate such an answer and set
+// TC instead; resolvers ask again over TCP either way.
+type oversizeError struct{ size, limit int }
+
+func (e *oversizeError) Error() string {
+	rule := "the EDNS0 payload size the query advertised (RFC 6891 §6.2.3)"
+	if e.limit <= dns.MinMsgSize {
+		rule = "the limit for UDP without EDNS0 (RFC 1035 §4.2.1)"
+	}
+	return fmt.Sprintf("the UDP answer of %d bytes is larger than %d bytes, %s, and was not truncated (TC)", e.size, e.limit, rule)
+}
+
+// malformedError is an answer that does not parse as a DNS message.
+type malformedError struct{ cause error }
+
+func (e *malformedError) Error() string {
+	return "the answer is not a well-formed DNS message (RFC 1035 §4.1)"
+}
+func (e *malformedError) Unwrap() error { return e.cause }
+
+// retriedError is a UDP answer that could not be used and the TCP query
+// asked in its place, which failed too.
+type retriedError struct{ udp, tcp error }
+
+func (e *retriedError) Error() string {
+	return describe(e.udp) + "; asked again over TCP (RFC 7766 §5): " + describe(e.tcp)
+}
+func (e *retriedError) Unwrap() error { return e.tcp }
 
 // question names what was asked, for messages: "www.probe.test AAAA".
 func question(qname string, qtype uint16) string {
@@ -37,18 +71,58 @@ func rcodeError(rcode int, qname string, qtype uint16, server string) error {
 }
 
 // exchangeError classifies a query that got no usable answer. ctx is the
-// run's context, not the per-query one.
+// run's context, not the per-query one. The message says what happened in
+// the words of the DNS RFCs; err stays in the chain for errors.Is and As.
 func exchangeError(ctx context.Context, err error, qname string, qtype uint16, server string, timeout time.Duration) error {
 	q := question(qname, qtype)
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
-		return sdk.Errorf(sdk.KindCanceled, "canceled: %s: the run was interrupted (server %s): %w", q, server, err)
+		return sdk.Errorf(sdk.KindCanceled, "canceled: %s: the run was interrupted (server %s)%w", q, server, silent{err})
 	case deadlinePassed(ctx):
-		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: the probe deadline passed (server %s): %w", q, server, err)
+		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: the probe deadline passed (server %s)%w", q, server, silent{err})
 	case sdk.IsTimeout(err):
-		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: no answer within %v (server %s): %w", q, timeout, server, err)
+		why := fmt.Sprintf("no answer within %v", timeout)
+		var retried *retriedError
+		if errors.As(err, &retried) {
+			why = describe(retried.udp) + "; asked again over TCP (RFC 7766 §5): " + why
+		}
+		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: %s (server %s)%w", q, why, server, silent{err})
 	}
-	return sdk.Errorf(sdk.KindDNS, "dns: %s: %w (server %s)", q, err, server)
+	return sdk.Errorf(sdk.KindDNS, "dns: %s: %s (server %s)%w", q, describe(err), server, silent{err})
+}
+
+// silent wraps an error into a message without adding its text, for causes
+// whose text is internals ("use of closed network connection").
+type silent struct{ err error }
+
+func (s silent) Error() string { return "" }
+func (s silent) Unwrap() error { return s.err }
+
+// describe says why an exchange failed, without Go's or the DNS library's
+// internals.
+func describe(err error) string {
+	var (
+		oversize  *oversizeError
+		malformed *malformedError
+		retried   *retriedError
+	)
+	switch {
+	case errors.As(err, &retried), errors.As(err, &oversize), errors.As(err, &malformed):
+		return err.Error()
+	case errors.Is(err, dns.ErrShortRead):
+		return "the answer is shorter than a DNS header (RFC 1035 §4.1.1)"
+	case errors.Is(err, dns.ErrId):
+		return "the answer's ID is not the query's (RFC 1035 §4.1.1)"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection refused: nothing listens on the server's port"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "the server reset the connection"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the server closed the connection before the answer was complete"
+	case errors.Is(err, net.ErrClosed):
+		return "the query was abandoned"
+	}
+	return err.Error()
 }
 
 // deadlinePassed also holds in the instant before ctx's own timer fires, when

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -16,6 +17,7 @@ import (
 // lookup is one Run's queries: its transports and counters.
 type lookup struct {
 	cfg       *settings
+	start     time.Time // the first query; answer.at counts from here
 	primary   exchanger
 	fallback  exchanger // TCP, for truncated UDP answers; nil otherwise
 	close     func()
@@ -101,18 +103,27 @@ func retriable(err error) bool {
 
 // once sends msg to server, repeating it without EDNS0 when the server
 // does not understand EDNS0 (FORMERR or NOTIMP, RFC 6891 §7), and over TCP
-// when the UDP answer was truncated.
+// when the UDP answer was truncated (TC) or larger than the payload size
+// the query advertised (RFC 7766 §5: a resolver that cannot take an
+// answer over UDP asks over TCP).
 func (l *lookup) once(ctx context.Context, msg *dns.Msg, server string) (*dns.Msg, error) {
 	resp, err := l.exchange(ctx, l.primary, msg, server)
 	if err == nil && rejectsEDNS0(msg, resp) {
 		msg = withoutEDNS0(msg)
 		resp, err = l.exchange(ctx, l.primary, msg, server)
 	}
-	if err != nil || !resp.Truncated || l.fallback == nil {
+	var oversize *oversizeError
+	tooBig := err == nil && resp.Truncated || errors.As(err, &oversize)
+	if !tooBig || l.fallback == nil {
 		return resp, err
 	}
 	l.truncated.Store(true)
-	return l.exchange(ctx, l.fallback, msg, server)
+	udpErr := err
+	resp, err = l.exchange(ctx, l.fallback, msg, server)
+	if err != nil && udpErr != nil {
+		err = &retriedError{udp: udpErr, tcp: err}
+	}
+	return resp, err
 }
 
 // rejectsEDNS0 reports whether resp refuses a query because of its OPT record.

@@ -270,11 +270,13 @@ func writeFile(t *testing.T, name, content string) string {
 	return path
 }
 
-// testPhase is a phase whose resolv.conf path leads nowhere, so that no
-// test reads the machine's own resolver config by accident.
+// testPhase is a phase whose system files (resolv.conf, hosts) lead
+// nowhere, so that no test reads the machine's own resolver config by
+// accident.
 func testPhase(t *testing.T) *Phase {
 	p := New()
-	p.resolvConf = filepath.Join(t.TempDir(), "resolv.conf-absent")
+	dir := t.TempDir()
+	p.system = system{resolvConf: filepath.Join(dir, "resolv.conf-absent"), hosts: filepath.Join(dir, "hosts-absent")}
 	return p
 }
 

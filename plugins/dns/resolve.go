@@ -27,8 +27,8 @@ func newResolver(cfg *settings, now func() time.Time) *resolver {
 	return r
 }
 
-// resolve answers host from an IP literal, the hosts file, the cache or,
-// failing those, DNS queries.
+// resolve answers host from an IP literal, the localhost names, the hosts
+// file, the cache or, failing those, DNS queries.
 func (r *resolver) resolve(ctx context.Context, host string) (*sdk.Result, error) {
 	start := time.Now()
 	if addr, ok := ipLiteral(host); ok {
@@ -36,7 +36,8 @@ func (r *resolver) resolve(ctx context.Context, host string) (*sdk.Result, error
 		res.addrs = []netip.Addr{addr}
 		return res.result(time.Since(start)), nil
 	}
-	if err := checkName(host); err != nil {
+	host, err := asciiName(host)
+	if err != nil {
 		return &sdk.Result{Duration: time.Since(start)}, err
 	}
 	if res, ok := r.local(host); ok {
@@ -54,21 +55,35 @@ func ipLiteral(host string) (netip.Addr, bool) {
 	return addr, err == nil
 }
 
-func checkName(host string) error {
+// asciiName checks host and returns the name to ask for: an
+// internationalised name as its A-label (sdk.ASCIIHost), since DNS carries
+// A-labels; probe's core maps names already, this covers other callers.
+func asciiName(host string) (string, error) {
 	if host == "" {
-		return sdk.Errorf(sdk.KindInput, "the target has no host name to resolve")
+		return "", sdk.Errorf(sdk.KindInput, "the target has no host name to resolve")
 	}
-	if _, ok := dns.IsDomainName(host); !ok {
-		return sdk.Errorf(sdk.KindInput, "%q is not a valid domain name", host)
+	name, err := sdk.ASCIIHost(host)
+	if err != nil {
+		return "", sdk.Errorf(sdk.KindInput, "%v", err)
 	}
-	return nil
+	if _, ok := dns.IsDomainName(name); !ok {
+		return "", sdk.Errorf(sdk.KindInput, "%q is not a valid domain name", host)
+	}
+	return name, nil
 }
 
-// local answers from the hosts file or the cache, without a query.
+// local answers without a query: a localhost name (RFC 6761 §6.3) with
+// the loopback addresses, else from the hosts file or the cache.
 func (r *resolver) local(name string) (*resolution, bool) {
+	if isLocalhost(name) {
+		res := newResolution(sourceLocalhost)
+		res.addrs = ordered(loopback(r.cfg.qtypes), r.cfg.preferV4)
+		return res, true
+	}
 	if addrs := r.cfg.hosts.lookup(name, r.cfg.qtypes); len(addrs) > 0 {
 		res := newResolution(sourceHosts)
 		res.addrs = ordered(addrs, r.cfg.preferV4)
+		res.hostsFile = r.cfg.hostsPath
 		return res, true
 	}
 	if r.cache != nil {
@@ -82,9 +97,9 @@ func (r *resolver) local(name string) (*resolution, bool) {
 func (r *resolver) query(ctx context.Context, name string) (*sdk.Result, error) {
 	l := newLookup(r.cfg)
 	defer l.close()
-	start := time.Now()
+	l.start = time.Now()
 	answers, candidates := l.run(ctx, name)
-	elapsed := time.Since(start)
+	elapsed := time.Since(l.start)
 	res, err := l.summarize(name, candidates, answers)
 	if err == nil && r.cache != nil {
 		r.cache.put(name, res)
@@ -139,7 +154,10 @@ func (l *lookup) queryFamilies(ctx context.Context, fqdn string) []answer {
 	answers := make([]answer, len(l.cfg.qtypes))
 	var wg sync.WaitGroup
 	for i, qtype := range l.cfg.qtypes {
-		wg.Go(func() { answers[i] = l.follow(ctx, fqdn, qtype) })
+		wg.Go(func() {
+			answers[i] = l.follow(ctx, fqdn, qtype)
+			answers[i].at = time.Since(l.start)
+		})
 	}
 	wg.Wait()
 	return answers
@@ -161,6 +179,7 @@ func (l *lookup) summarize(name string, candidates []string, answers []answer) (
 	res.transport = l.cfg.transport
 	res.attempts, res.truncated = l.attempts.Load(), l.truncated.Load()
 	res.server, res.rcode, res.chain = answers[lead].server, answers[lead].rcode, answers[lead].chain
+	res.bootstrap = l.cfg.bootstrapOf(res.server)
 	var addrs []netip.Addr
 	for _, a := range answers {
 		addrs = append(addrs, a.addrs...)
@@ -173,7 +192,47 @@ func (l *lookup) summarize(name string, candidates []string, answers []answer) (
 		}
 	}
 	res.addrs = ordered(addrs, l.cfg.preferV4)
+	res.connectReady = connectReady(answers, l.cfg.preferV4)
 	return res, err
+}
+
+// resolutionDelay is how long a client following RFC 8305 §3 waits for the
+// AAAA answer once the A answer is in (the RFC's recommended 50 ms).
+const resolutionDelay = 50 * time.Millisecond
+
+// connectReady is when a client following RFC 8305 §3 would have started
+// connecting, from the first query: at the preferred family's (AAAA's,
+// unless prefer is ipv4) positive answer, or at the other family's positive
+// answer once the preferred one has answered or the resolution delay has
+// passed, whichever comes first. It is 0 unless the last answer came more
+// than the resolution delay after that, so that it appears when a late or
+// missing answer held the phase up: the phase itself ends at the last
+// answer, as getaddrinfo does.
+func connectReady(answers []answer, preferV4 bool) time.Duration {
+	if len(answers) != 2 {
+		return 0
+	}
+	pref, other := answers[0], answers[1]
+	if (pref.qtype == dns.TypeA) != preferV4 {
+		pref, other = other, pref
+	}
+	ready := time.Duration(-1)
+	if len(pref.addrs) > 0 {
+		ready = pref.at
+	}
+	if len(other.addrs) > 0 {
+		t := other.at + resolutionDelay
+		if pref.at < t {
+			t = max(pref.at, other.at)
+		}
+		if ready < 0 || t < ready {
+			ready = t
+		}
+	}
+	if ready < 0 || max(pref.at, other.at)-ready <= resolutionDelay {
+		return 0
+	}
+	return ready
 }
 
 // decide picks the answer that speaks for the run and the run's error:

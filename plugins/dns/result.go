@@ -14,10 +14,11 @@ import (
 
 // Where an answer came from (the dns.source attribute).
 const (
-	sourceLiteral = "literal" // the host was an IP address
-	sourceHosts   = "hosts"   // hosts_file
-	sourceCache   = "cache"   // an earlier answer still within its TTL
-	sourceServer  = "server"  // a query
+	sourceLiteral   = "literal"   // the host was an IP address
+	sourceLocalhost = "localhost" // a localhost name: loopback, RFC 6761 §6.3
+	sourceHosts     = "hosts"     // hosts_file, or the system's hosts file
+	sourceCache     = "cache"     // an earlier answer still within its TTL
+	sourceServer    = "server"    // a query
 )
 
 // resolution is what one Run learned, success or not.
@@ -32,6 +33,11 @@ type resolution struct {
 	attempts  int64
 	truncated bool
 	failures  []string // errors of families that failed while another answered
+	hostsFile string   // the hosts file that answered
+	bootstrap string   // how the DoH server's own name was resolved
+	// connectReady is when an RFC 8305 client would have started
+	// connecting, if well before the last answer; else 0.
+	connectReady time.Duration
 }
 
 func newResolution(source string) *resolution {
@@ -57,6 +63,9 @@ func (r *resolution) attributes() sdk.Attributes {
 	setIf(a, sdk.AttrDNSTTL, r.ttl, r.ttl >= 0)
 	setIf(a, sdk.AttrDNSTruncatedRetry, r.truncated, r.source == sourceServer)
 	setIf(a, sdk.AttrDNSErrors, r.failures, len(r.failures) > 0)
+	setIf(a, sdk.AttrDNSHostsFile, r.hostsFile, r.hostsFile != "")
+	setIf(a, sdk.AttrDNSBootstrap, r.bootstrap, r.bootstrap != "")
+	setIf(a, sdk.AttrDNSConnectReady, r.connectReady, r.connectReady > 0)
 	return a
 }
 

@@ -3,6 +3,7 @@
 package dnsphase
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"net"
@@ -227,5 +228,37 @@ func TestDoHAcceptsAny2xx(t *testing.T) {
 	// The zone has no such name: the 203 carries an NXDOMAIN answer.
 	if _, err := resolveHost(t, h, "status203.probe.test"); sdktest.Kind(err) != sdk.KindNXDomain {
 		t.Errorf("err = %v (kind %q); want the answer's nxdomain, not an http error", err, sdktest.Kind(err))
+	}
+}
+
+// dns.bootstrap says how a DoH server's own name was reached: the bootstrap
+// addresses, or the system resolver, which the output must not hide.
+func TestDoHBootstrapIsReported(t *testing.T) {
+	cert, caFile := testCert(t)
+	_, srv := startDoH(t, cert)
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	named := "https://doh.probe.test:" + port + "/dns-query"
+
+	h := configured(t, testPhase(t), map[string]any{"servers": []string{named}, "transport": "doh", "ca_file": caFile, "bootstrap": []string{"127.0.0.1"}})
+	if res := mustResolve(t, h, "www.probe.test"); res.Attributes["dns.bootstrap"] != "127.0.0.1" {
+		t.Errorf("with bootstrap: dns.bootstrap = %v, want 127.0.0.1", res.Attributes["dns.bootstrap"])
+	}
+	h = configured(t, testPhase(t), map[string]any{"servers": []string{srv.URL + "/dns-query"}, "transport": "doh", "ca_file": caFile})
+	if res := mustResolve(t, h, "www.probe.test"); res.Attributes["dns.bootstrap"] != nil {
+		t.Errorf("IP in the URL: dns.bootstrap = %v, want none", res.Attributes["dns.bootstrap"])
+	}
+
+	// Without bootstrap the name would go to the system resolver, which no
+	// test may ask: the run is canceled before it dials, and the result
+	// still says who would have resolved the name.
+	p := testPhase(t)
+	if err := p.Configure(sdk.NewConfig([]byte(toJSON(t, map[string]any{"servers": []string{named}, "transport": "doh", "ca_file": caFile})))); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res, err := p.Run(ctx, &sdk.Request{Target: sdk.Target{Host: "www.probe.test"}})
+	if sdk.Classify(err) != sdk.KindCanceled || res == nil || res.Attributes["dns.bootstrap"] != "system resolver" {
+		t.Errorf("no bootstrap: err %v, attributes %v; want canceled and dns.bootstrap \"system resolver\"", err, res)
 	}
 }

@@ -68,6 +68,34 @@ func resolvConfServers(servers []string, path, transport string, errs *errorList
 	return out
 }
 
+// bootstrapSystem is dns.bootstrap when a DoH server's name is resolved by
+// the system resolver, outside the phase's control and its configuration.
+const bootstrapSystem = "system resolver"
+
+// bootstrapOf says how the DoH server at url is reached: "" when it is not
+// a DoH server or its URL holds an IP address, the bootstrap addresses
+// when they are set, else bootstrapSystem.
+func (s *settings) bootstrapOf(server string) string {
+	if s.transport != transportDoH {
+		return ""
+	}
+	u, err := url.Parse(server)
+	if err != nil || u.Hostname() == "" {
+		return ""
+	}
+	if _, err := netip.ParseAddr(u.Hostname()); err == nil {
+		return ""
+	}
+	if len(s.bootstrap) == 0 {
+		return bootstrapSystem
+	}
+	ips := make([]string, len(s.bootstrap))
+	for i, ip := range s.bootstrap {
+		ips[i] = ip.String()
+	}
+	return strings.Join(ips, ", ")
+}
+
 // parseServer turns one servers item into what the transport dials.
 func parseServer(s, transport string) (string, error) {
 	if transport == transportDoH {

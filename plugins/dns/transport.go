@@ -37,15 +37,51 @@ func (w *wireExchanger) exchange(ctx context.Context, msg *dns.Msg, server strin
 		return nil, err
 	}
 	defer conn.Close()
+	var datagrams *datagramConn
+	if udp, ok := conn.Conn.(*net.UDPConn); ok {
+		datagrams = &datagramConn{UDPConn: udp}
+		conn.Conn = datagrams
+	}
 	// The client only applies ctx's deadline; closing the connection also
 	// honours cancellation.
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	resp, _, err := w.client.ExchangeWithConnContext(ctx, msg, conn)
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("%w (%v)", ctx.Err(), err)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return nil, ctx.Err() // the closed connection's error says nothing more
+	case datagrams != nil && datagrams.oversize > 0:
+		return nil, &oversizeError{size: datagrams.oversize, limit: datagrams.limit}
+	case err != nil && !isNetworkError(err):
+		return nil, &malformedError{cause: err}
 	}
 	return resp, err
+}
+
+// datagramConn reads every datagram whole, whatever buffer the DNS client
+// offers, so that an answer larger than the payload size the query
+// advertised is recognised as such instead of failing to parse once the
+// kernel has cut it to the buffer's size.
+type datagramConn struct {
+	*net.UDPConn
+	oversize int // size of a datagram that did not fit the client's buffer; 0 if none
+	limit    int // the client's buffer: the advertised payload size
+}
+
+func (c *datagramConn) Read(p []byte) (int, error) {
+	buf := make([]byte, dns.MaxMsgSize)
+	n, err := c.UDPConn.Read(buf)
+	if n > len(p) {
+		c.oversize, c.limit = n, len(p)
+	}
+	return copy(p, buf[:n]), err
+}
+
+// isNetworkError reports whether err came from the connection rather than
+// from parsing what arrived on it.
+func isNetworkError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // dohMediaType is the RFC 8484 message format.
@@ -114,7 +150,7 @@ func readDoHResponse(resp *http.Response) (*dns.Msg, error) {
 	}
 	m := new(dns.Msg)
 	if err := m.Unpack(body); err != nil {
-		return nil, fmt.Errorf("unpacking the answer: %w", err)
+		return nil, &malformedError{cause: err}
 	}
 	return m, nil
 }

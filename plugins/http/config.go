@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"sort"
 	"strings"
 
@@ -113,11 +114,29 @@ func (c *config) setHost(h *string) error {
 	if *h == "" {
 		return sdk.AttributeErrorf("host", "must not be empty (omit it to use the target's host)")
 	}
-	if strings.ContainsFunc(*h, func(r rune) bool { return !isVisibleASCII(r) || strings.ContainsRune("/?#@", r) }) {
+	host, err := asciiHostPort(*h)
+	if err != nil {
+		return sdk.AttributeErrorf("host", "%v", err)
+	}
+	if strings.ContainsFunc(host, func(r rune) bool { return !isVisibleASCII(r) || strings.ContainsRune("/?#@", r) }) {
 		return sdk.AttributeErrorf("host", "must be a host or host:port, got %q", *h)
 	}
-	c.host = *h
+	c.host = host
 	return nil
+}
+
+// asciiHostPort maps the host of "host" or "host:port" to its A-label form
+// (sdk.ASCIIHost), as the Host header carries it (RFC 9110 §7.2).
+func asciiHostPort(hp string) (string, error) {
+	host, port, err := net.SplitHostPort(hp)
+	if err != nil {
+		host, port = hp, ""
+	}
+	ascii, err := sdk.ASCIIHost(host)
+	if err != nil || port == "" {
+		return ascii, err
+	}
+	return net.JoinHostPort(ascii, port), nil
 }
 
 func (c *config) setUserAgent(ua *string) error {

@@ -62,11 +62,11 @@ var schema = []sdk.Attribute{
 	{Name: "host", Type: sdk.String, Description: `Host header (default: the target's host, plus ":port" unless it is the protocol's default port)`},
 	{Name: "user_agent", Type: sdk.String, Description: `User-Agent header (default "probe/0.1"; "" sends none)`},
 	{Name: "headers", Type: sdk.Map(sdk.String), Description: "extra request headers"},
-	{Name: "expect_status", Type: sdk.List(sdk.Number), Description: "accepted status codes (default: any 2xx or 3xx)"},
+	{Name: "expect_status", Type: sdk.List(sdk.Int), Description: "accepted status codes (default: any 2xx or 3xx)"},
 	{Name: "method", Type: sdk.String, Description: `"HEAD" (default) or "GET"`},
 	{Name: "fallback_to_get", Type: sdk.Bool, Description: "when HEAD is answered 405, send a GET on the same connection if the server kept it open (default false)"},
 	{Name: "keep_alive", Type: sdk.Bool, Description: `send "Connection: keep-alive" instead of "Connection: close" (default false)`},
-	{Name: "max_header_bytes", Type: sdk.Number, Description: "largest accepted response header block in bytes (default 1048576)"},
+	{Name: "max_header_bytes", Type: sdk.Int, Description: "largest accepted response header block in bytes (default 1048576)"},
 }
 
 // Configure validates and stores the config, replacing any earlier one.
@@ -91,7 +91,13 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	cfg := p.cfg.Load()
 	host := cfg.host
 	if host == "" {
-		host = hostHeader(withTLSName(req))
+		t := withTLSName(req)
+		ascii, err := sdk.ASCIIHost(t.Host) // the Host header carries A-labels
+		if err != nil {
+			return nil, sdk.Errorf(sdk.KindInput, "target host: %v", err)
+		}
+		t.Host = ascii
+		host = hostHeader(t)
 		if !isHostHeaderValue(host) {
 			return nil, sdk.Errorf(sdk.KindInput, "target host %q cannot be sent as a Host header", req.Target.Host)
 		}

@@ -29,8 +29,8 @@ func TestDescribe(t *testing.T) {
 	for _, a := range d.Schema {
 		names = append(names, a.Name+":"+a.Type.String())
 	}
-	want := "path:string host:string user_agent:string headers:map(string) expect_status:list(number) " +
-		"method:string fallback_to_get:bool keep_alive:bool max_header_bytes:number"
+	want := "path:string host:string user_agent:string headers:map(string) expect_status:list(int) " +
+		"method:string fallback_to_get:bool keep_alive:bool max_header_bytes:int"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("config schema = %s\nwant %s", got, want)
 	}
@@ -204,6 +204,9 @@ func TestMethodGetDiscardsBody(t *testing.T) {
 		res.Attributes["http.content_length"] != int64(len(body)) || res.Attributes["http.body_complete"] != true {
 		t.Errorf("attributes = %v", res.Attributes)
 	}
+	if _, ok := res.Attributes["http.transfer"].(time.Duration); !ok {
+		t.Errorf("http.transfer = %v, want the body read's time", res.Attributes["http.transfer"])
+	}
 	if reqs := rec.all(); len(reqs) != 1 || reqs[0].Method != "GET" {
 		t.Errorf("server saw %+v", reqs)
 	}
@@ -294,6 +297,7 @@ func TestHostHeaderDefaults(t *testing.T) {
 		{sdk.Target{Host: "www.probe.test", Port: 8443, Protocol: "https"}, "www.probe.test:8443"},
 		{sdk.Target{Host: "::1", Port: 8080, Protocol: "http"}, "[::1]:8080"},
 		{sdk.Target{Host: "::1", Port: 80, Protocol: "http"}, "[::1]"},
+		{sdk.Target{Host: "bücher.probe.test", Port: 8080, Protocol: "http"}, "xn--bcher-kva.probe.test:8080"},
 	}
 	srv, rec := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
 	addr := srv.Listener.Addr().String()
@@ -543,5 +547,79 @@ func TestStreamingBodyIsReportedIncomplete(t *testing.T) {
 	}
 	if res.Attributes["http.body_complete"] != false || res.Attributes["http.body_error"] == nil || res.Reusable {
 		t.Errorf("attributes = %v, reusable = %v", res.Attributes, res.Reusable)
+	}
+	// The read is measured as its own figure, outside the phase's Duration.
+	if transfer, ok := res.Attributes["http.transfer"].(time.Duration); !ok || transfer <= 0 {
+		t.Errorf("http.transfer = %v, want the time spent reading the body", res.Attributes["http.transfer"])
+	}
+}
+
+// A host attribute with an internationalised name is sent as its A-label.
+func TestHostOverrideUsesTheALabel(t *testing.T) {
+	srv, rec := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
+	if _, err := probe(t, `{"host": "Bücher.probe.test:8443"}`, srv.Listener.Addr().String()); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	if got := rec.all()[0].Host; got != "xn--bcher-kva.probe.test:8443" {
+		t.Errorf("server saw Host %q, want xn--bcher-kva.probe.test:8443", got)
+	}
+	problems := sdktest.New(t, httpphase.New()).Configure(t, `{"host": "a\u200db.probe.test"}`)
+	if len(problems) != 1 || problems[0].Attribute != "host" || !strings.Contains(problems[0].Err.Error(), "not a valid internationalised domain name") {
+		t.Errorf("problems = %v, want host: not a valid internationalised domain name", problems)
+	}
+}
+
+// A server that answers a keep-alive HEAD with a body: the connection is
+// not reusable, and the result says why.
+func TestBytesAfterAHEADResponseAreTheReasonReuseIsDropped(t *testing.T) {
+	addr := startRaw(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = http.ReadRequest(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
+		time.Sleep(200 * time.Millisecond)
+	})
+	res, err := probe(t, `{"keep_alive": true}`, addr)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	want := "5 bytes followed the response to HEAD, which has no body (RFC 9110 §9.3.2): the server sent a body"
+	if res.Reusable || res.Attributes["http.not_reusable"] != want {
+		t.Errorf("reusable %v, http.not_reusable %q; want false and %q", res.Reusable, res.Attributes["http.not_reusable"], want)
+	}
+
+	closing, _ := startHTTP(t, func(w http.ResponseWriter, r *http.Request) { w.Header().Set("Connection", "close") })
+	res, err = probe(t, `{"keep_alive": true}`, closing.Listener.Addr().String())
+	if err != nil || res.Attributes["http.not_reusable"] != "the server closes the connection after this response" {
+		t.Errorf("server closing: err %v, http.not_reusable %q", err, res.Attributes["http.not_reusable"])
+	}
+	open, _ := startHTTP(t, func(w http.ResponseWriter, r *http.Request) {})
+	if res, err := probe(t, `{"keep_alive": true}`, open.Listener.Addr().String()); err != nil || !res.Reusable || res.Attributes["http.not_reusable"] != nil {
+		t.Errorf("reusable connection: err %v, attributes %v", err, res.Attributes)
+	}
+	if res, err := probe(t, `{}`, open.Listener.Addr().String()); err != nil || res.Attributes["http.not_reusable"] != nil {
+		t.Errorf("keep-alive not asked: err %v, http.not_reusable %v; want none", err, res.Attributes["http.not_reusable"])
+	}
+}
+
+// 103 Early Hints, then the 200 later: as curl's time_starttransfer,
+// http.ttfb is the first byte of any response (the 103's); the final
+// response's first byte and the interim statuses are reported too.
+func TestEarlyHintsFirstByteIsTheInterimsAsInCurl(t *testing.T) {
+	addr := startRaw(t, func(c net.Conn, br *bufio.Reader) {
+		_, _ = http.ReadRequest(br)
+		_, _ = io.WriteString(c, "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n")
+		time.Sleep(100 * time.Millisecond)
+		_, _ = io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+	})
+	res, err := probe(t, `{}`, addr)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	ttfb, _ := res.Attributes["http.ttfb"].(time.Duration)
+	final, ok := res.Attributes["http.final_ttfb"].(time.Duration)
+	if res.Attributes["http.status"] != int64(200) || fmt.Sprint(res.Attributes["http.interim"]) != "[103 Early Hints]" {
+		t.Errorf("attributes = %v, want status 200 after the interim 103 Early Hints", res.Attributes)
+	}
+	if !ok || ttfb <= 0 || final <= ttfb || final > res.Duration {
+		t.Errorf("http.ttfb %v, http.final_ttfb %v, duration %v; want the 103's first byte, then the 200's, within the phase", ttfb, final, res.Duration)
 	}
 }

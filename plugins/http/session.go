@@ -83,16 +83,31 @@ func (s *session) run() (*sdk.Result, error) {
 			truncate(resp.Status, maxReasonLen), s.cfg.expected(), note)
 	}
 	res := s.result()
-	res.Reusable = s.reusable(resp)
+	if s.cfg.keepAlive {
+		why := s.notReusable(resp)
+		res.Reusable = why == ""
+		if why != "" {
+			s.attrs[sdk.AttrHTTPNotReusable] = why
+		}
+	}
 	return res, nil
 }
 
-// reusable reports whether the connection can carry another request: the
-// config asked for keep-alive, the server agreed, and the response was read
-// to its end with nothing left over.
-func (s *session) reusable(resp *http.Response) bool {
-	bodyRead := s.method != methodGet || s.bodyDone
-	return s.cfg.keepAlive && !resp.Close && bodyRead && s.br.Buffered() == 0
+// notReusable says why the connection cannot carry another request although
+// keep-alive was asked for, or "" when it can: the server must agree, and
+// the response must have been read to its end with nothing left over.
+func (s *session) notReusable(resp *http.Response) string {
+	switch n := s.br.Buffered(); {
+	case resp.Close:
+		return "the server closes the connection after this response"
+	case s.method == methodGet && !s.bodyDone:
+		return "the response body was not read to its end"
+	case n > 0 && s.method == methodHead:
+		return fmt.Sprintf("%d bytes followed the response to HEAD, which has no body (RFC 9110 §9.3.2): the server sent a body", n)
+	case n > 0:
+		return fmt.Sprintf("%d bytes followed the end of the response (RFC 9112 §6.3)", n)
+	}
+	return ""
 }
 
 // exchange writes one request and reads the final response's headers.
@@ -143,8 +158,12 @@ func (s *session) request(method string, keepAlive bool) []byte {
 }
 
 // readFinal reads responses until a final one, skipping interim 1xx
-// responses other than 101 Switching Protocols.
+// responses other than 101 Switching Protocols. When there were interim
+// responses, it reports them (http.interim) and the first byte of the
+// final one (http.final_ttfb); http.ttfb stays the first byte of all, as
+// curl's time_starttransfer is.
 func (s *session) readFinal(method string) (*http.Response, error) {
+	var interim []string
 	for i := 0; ; i++ {
 		resp, err := http.ReadResponse(s.br, &http.Request{Method: method})
 		if err != nil {
@@ -155,6 +174,11 @@ func (s *session) readFinal(method string) (*http.Response, error) {
 		}
 		if i == maxInterim {
 			return nil, fmt.Errorf("more than %d interim (1xx) responses", maxInterim)
+		}
+		interim = append(interim, truncate(resp.Status, maxReasonLen))
+		s.attrs[sdk.AttrHTTPInterim] = interim
+		if _, err := s.br.Peek(1); err == nil {
+			s.attrs[sdk.AttrHTTPFinalTTFB] = time.Since(s.start)
 		}
 	}
 }
@@ -182,13 +206,20 @@ func (s *session) report(resp *http.Response) {
 	}
 }
 
-// discardBody reads and drops up to maxBodyBytes of a GET response body.
-// The body is deliberately not closed: Close would read all of it.
+// discardBody reads and drops up to maxBodyBytes of a GET response body,
+// timing the read as http.transfer: curl's transfer time (time_total minus
+// time_starttransfer), httpstat's "Content Transfer". It is outside the
+// phase's Duration, which ends with the headers; the host subtracts it
+// from the call's wall time along with Duration, so the time spent reading
+// a body is never counted as the framework's overhead. The body is
+// deliberately not closed: Close would read all of it.
 func (s *session) discardBody(resp *http.Response) {
+	start := time.Now()
 	n, err := io.Copy(io.Discard, io.LimitReader(resp.Body, maxBodyBytes))
+	s.attrs[sdk.AttrHTTPTransfer] = time.Since(start)
 	s.attrs[sdk.AttrHTTPBodyBytes] = n
 	s.bodyDone = err == nil && n < maxBodyBytes
-	// The body is outside the phase's timing, but a body that stops short
+	// The body is outside the phase's Duration, but a body that stops short
 	// (a stream that never ends, a reset) is said in the result.
 	s.attrs[sdk.AttrHTTPBodyComplete] = s.bodyDone
 	if err != nil {

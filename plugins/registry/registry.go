@@ -64,7 +64,13 @@ var phases = []Phase{
 	{
 		Name: sdk.PhaseDNS,
 		Warm: []Setting{{Attribute: "cache", Value: true, Feature: "dns cache"}},
-		Test: []Flag{{Name: "dns-server", Attribute: "servers"}, {Name: "dns-transport", Attribute: "transport"}},
+		Test: []Flag{
+			{Name: "dns-server", Attribute: "servers"},
+			{Name: "dns-transport", Attribute: "transport"},
+			{Name: "dns-ca-file", Attribute: "ca_file"},
+			{Name: "dns-tls-name", Attribute: "tls_server_name"},
+			{Name: "dns-bootstrap", Attribute: "bootstrap"},
+		},
 	},
 	{Name: sdk.PhaseTCP},
 	{

@@ -86,7 +86,7 @@ func TestTestFlags(t *testing.T) {
 			t.Errorf("TestFlag(%q) = %q, %v, %v", f.Name, phase, got, ok)
 		}
 	}
-	want := []string{"dns-server", "dns-transport", "ca-file", "insecure", "sni", "path"}
+	want := []string{"dns-server", "dns-transport", "dns-ca-file", "dns-tls-name", "dns-bootstrap", "ca-file", "insecure", "sni", "path"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("flags = %q, want %q", names, want)
 	}

@@ -84,7 +84,11 @@ func (s *settings) setServerName(v *string) error {
 	if strings.TrimSpace(*v) == "" {
 		return sdk.AttributeErrorf("server_name", "must not be empty (leave it out to use the target's host)")
 	}
-	s.serverName = *v
+	name, err := sdk.ASCIIHost(*v) // SNI carries A-labels (RFC 6066 §3)
+	if err != nil {
+		return sdk.AttributeErrorf("server_name", "%v", err)
+	}
+	s.serverName = name
 	return nil
 }
 
@@ -198,7 +202,11 @@ func readFile(attr, path string) ([]byte, error) {
 func (s *settings) clientConfig(t sdk.Target) (*tls.Config, error) {
 	name := s.serverName
 	if name == "" {
-		name = bareHost(t.Host)
+		host, err := sdk.ASCIIHost(bareHost(t.Host))
+		if err != nil {
+			return nil, sdk.Errorf(sdk.KindInput, "target host: %v", err)
+		}
+		name = host
 	}
 	if name == "" && !s.insecure {
 		return nil, sdk.Errorf(sdk.KindInput, "no name to verify the certificate against: the target has no host and server_name is not set")

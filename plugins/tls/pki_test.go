@@ -25,25 +25,55 @@ type testCA struct {
 	der  []byte
 }
 
+// newCA is a root valid for a day.
 func newCA(t *testing.T, name string) *testCA {
 	t.Helper()
+	return newRoot(t, name, time.Now().Add(24*time.Hour))
+}
+
+// newRoot is a self-signed root CA valid until notAfter.
+func newRoot(t *testing.T, name string, notAfter time.Time) *testCA {
+	t.Helper()
 	key := newKey(t)
+	return signCA(t, name, key, notAfter, nil)
+}
+
+// intermediate is a CA named name with key, signed by ca and valid until
+// notAfter. Two intermediates with the same name and key signed by
+// different CAs are a cross-signed pair.
+func (ca *testCA) intermediate(t *testing.T, name string, key *ecdsa.PrivateKey, notAfter time.Time) *testCA {
+	t.Helper()
+	return signCA(t, name, key, notAfter, ca)
+}
+
+// signCA makes a CA certificate for key, signed by parent (self-signed
+// when parent is nil).
+func signCA(t *testing.T, name string, key *ecdsa.PrivateKey, notAfter time.Time, parent *testCA) *testCA {
+	t.Helper()
+	notBefore := time.Now().Add(-time.Hour)
+	if notAfter.Before(notBefore) { // an already lapsed CA
+		notBefore = notAfter.Add(-24 * time.Hour)
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(t),
 		Subject:               pkix.Name{CommonName: name},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	signer, signerKey := tmpl, key
+	if parent != nil {
+		signer, signerKey = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, signer, &key.PublicKey, signerKey)
 	if err != nil {
-		t.Fatalf("creating CA: %v", err)
+		t.Fatalf("creating CA %s: %v", name, err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatalf("parsing CA: %v", err)
+		t.Fatalf("parsing CA %s: %v", name, err)
 	}
 	return &testCA{cert: cert, key: key, der: der}
 }
@@ -129,6 +159,20 @@ func writePEM(t *testing.T, name, blockType string, der []byte) string {
 		t.Fatal(err)
 	}
 	return filepath.Clean(f.Name())
+}
+
+// writePEMs writes certificates to one PEM file and returns the path.
+func writePEMs(t *testing.T, ders ...[]byte) string {
+	t.Helper()
+	var b []byte
+	for _, der := range ders {
+		b = append(b, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	path := filepath.Join(t.TempDir(), "cas.pem")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func newKey(t *testing.T) *ecdsa.PrivateKey {

@@ -71,15 +71,17 @@ func (p *Phase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error) 
 	if s.insecure {
 		res.Attributes[sdk.AttrTLSInsecure] = true
 	}
+	now := time.Now()
 	if err != nil {
-		addPeer(res.Attributes, unverifiedLeaf(err))
+		addPeer(res.Attributes, unverifiedLeaf(err), now)
 		return res, handshakeError(ctx, err)
 	}
 	state := conn.ConnectionState()
 	addSession(res.Attributes, state)
 	if len(state.PeerCertificates) > 0 {
-		addPeer(res.Attributes, state.PeerCertificates[0])
+		addPeer(res.Attributes, state.PeerCertificates[0], now)
 	}
+	addChain(res.Attributes, state, now)
 	res.Conn = conn
 	return res, nil
 }

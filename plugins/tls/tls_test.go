@@ -126,6 +126,11 @@ func TestHandshakeAndSessionAcrossTheBridge(t *testing.T) {
 		"tls.peer.sans":      []string{host, "127.0.0.1"},
 		"tls.peer.not_after": f.leaf.Leaf.NotAfter.UTC().Format(time.RFC3339),
 		"tls.peer.days_left": int64(9), // issued for 10 days from now, minus a moment
+		"tls.peer.expired":   false,
+		// The CA expires in a day, before the leaf: it is the chain's first.
+		"tls.chain.subject":   "CN=Probe Test CA",
+		"tls.chain.not_after": f.ca.cert.NotAfter.UTC().Format(time.RFC3339),
+		"tls.chain.days_left": int64(0),
 	})
 	if _, ok := res.Attributes["tls.insecure"]; ok {
 		t.Error("tls.insecure reported while verifying")
@@ -157,6 +162,26 @@ func TestServerNameOverridesTheHost(t *testing.T) {
 	}
 }
 
+// SNI carries the A-label of an internationalised name, whether it comes
+// from server_name or from the target's host.
+func TestInternationalisedNamesAreSentAsALabels(t *testing.T) {
+	const aLabel = "xn--bcher-kva.probe.test"
+	ca := newCA(t, "Probe Test CA")
+	leaf := ca.issue(t, leafSpec{cn: aLabel, dnsNames: []string{aLabel}})
+	f := &fixture{ca: ca, caFile: ca.writeFile(t), leaf: leaf}
+	srv := f.server(t, leaf, nil)
+	for _, tc := range []struct{ config, host string }{
+		{`{"ca_file": %s, "server_name": "Bücher.probe.test"}`, "127.0.0.1"},
+		{`{"ca_file": %s}`, "bücher.probe.test"},
+	} {
+		res := handshakeOK(t, f.harness(t, tc.config), srv.request(t, tc.host))
+		wantAttrs(t, res.Attributes, sdk.Attributes{"tls.server_name": aLabel})
+		if seen := srv.next(t); seen.sni != aLabel {
+			t.Errorf("%s: server got SNI %q, want %q", tc.config, seen.sni, aLabel)
+		}
+	}
+}
+
 func TestCertificateProblems(t *testing.T) {
 	f := newFixture(t)
 	now := time.Now()
@@ -171,7 +196,7 @@ func TestCertificateProblems(t *testing.T) {
 		msg      string
 		daysLeft int64
 	}{
-		{"expired", expired, fmt.Sprintf(`certificate expired: "CN=%s" expired at %s`, host, rfc(expired.Leaf.NotAfter)), -2},
+		{"expired", expired, fmt.Sprintf(`certificate expired: "CN=%s" expired at %s`, host, rfc(expired.Leaf.NotAfter)), -1},
 		{"not yet valid", notYet, fmt.Sprintf(`certificate not yet valid: "CN=%s" is valid from %s`, host, rfc(notYet.Leaf.NotBefore)), 2},
 		{"name mismatch", wrongName, fmt.Sprintf(`certificate name mismatch: "CN=other.probe.test" is valid for other.probe.test, alt.probe.test, not %s`, host), 9},
 		{"unknown authority", stranger, fmt.Sprintf(`certificate signed by unknown authority: "CN=%s" is issued by CN=Stranger CA, which is not trusted`, host), 9},
@@ -207,7 +232,7 @@ func TestInsecureSkipVerifyIsReported(t *testing.T) {
 	expired := f.ca.issue(t, leafSpec{cn: host, dnsNames: []string{host}, notAfter: time.Now().Add(-time.Hour), notBefore: time.Now().Add(-2 * time.Hour)})
 	srv := f.server(t, expired, nil)
 	res := handshakeOK(t, f.harness(t, `{"insecure_skip_verify": true}`), srv.request(t, "wrong.name.test"))
-	wantAttrs(t, res.Attributes, sdk.Attributes{"tls.insecure": true, "tls.peer.days_left": int64(-1)})
+	wantAttrs(t, res.Attributes, sdk.Attributes{"tls.insecure": true, "tls.peer.days_left": int64(0), "tls.peer.expired": true})
 	echo(t, res.Conn, "insecure")
 }
 

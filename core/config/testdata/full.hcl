@@ -32,6 +32,10 @@ defaults {
 plugin "dns" {
   path = "./bin/probe-plugin-statichosts"
   args = ["--flag", lower("--LEVEL=${upper("debug")}")]
+  # the executable's digest (sha256sum), any case; its environment
+  sha256   = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+  env      = { HTTPS_PROXY = "http://127.0.0.1:3128", "LOG_TO" = var.domain }
+  pass_env = ["SSL_CERT_FILE"]
   config {
     servers = [var.dns_server]
     hosts   = { "www.probe.test" = ["127.0.0.1", "::1"] }

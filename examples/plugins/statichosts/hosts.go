@@ -38,8 +38,12 @@ type table struct {
 }
 
 // canonicalName is how names are compared: case-insensitive, with or
-// without the trailing dot of a fully qualified name.
+// without the trailing dot of a fully qualified name, an internationalised
+// name by its A-label (probe hands plugins A-labels; sdk.ASCIIHost).
 func canonicalName(name string) string {
+	if ascii, err := sdk.ASCIIHost(name); err == nil {
+		name = ascii
+	}
 	return strings.ToLower(strings.TrimSuffix(name, "."))
 }
 

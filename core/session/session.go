@@ -1,6 +1,13 @@
 //go:build linux
 
-package runner
+// Package session serves a plan's phases from plugin processes: one process
+// per phase over hashicorp/go-plugin, sockets handed between them with
+// SCM_RIGHTS (Linux only). A Session implements runner.Phases, so the
+// runner drives it like any other set of phases, and config.Configurer, so
+// the step that owns the targets file configures its plugins. It lives
+// apart from core/runner so that programs embedding the runner in process
+// (package preconnect) do not compile the plugin machinery.
+package session
 
 import (
 	"context"
@@ -14,6 +21,7 @@ import (
 
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/internal/fdpass"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
@@ -21,7 +29,7 @@ import (
 
 // Session is the set of plugin processes serving a plan's phases, one
 // process per phase, over hashicorp/go-plugin (Linux only: sockets travel
-// between processes with SCM_RIGHTS). It implements Phases and, for the
+// between processes with SCM_RIGHTS). It implements runner.Phases and, for the
 // step that owns the targets file, config.Configurer.
 type Session struct {
 	names   map[string]string // phase → "name version", for samples
@@ -47,7 +55,8 @@ func Start(ctx context.Context, plugins []plan.Plugin, opts StartOptions) (*Sess
 	s := &Session{host: host, plugins: map[string]*pluginhost.Plugin{}, names: map[string]string{}}
 	specs := make([]pluginhost.Spec, len(plugins))
 	for i, pl := range plugins {
-		specs[i] = pluginhost.Spec{Name: pl.Name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args}
+		specs[i] = pluginhost.Spec{Name: pl.Name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args,
+			SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv}
 	}
 	started, err := host.Start(ctx, specs)
 	if err != nil {
@@ -85,17 +94,17 @@ func (s *Session) Configure(ctx context.Context, phase string, configJSON []byte
 // Run runs one phase on its plugin. A plugin that did not answer within the
 // call's budget plus a short grace (250 ms) is an error wrapping
 // context.DeadlineExceeded.
-func (s *Session) Run(ctx context.Context, phase string, call Call) (Reply, error) {
+func (s *Session) Run(ctx context.Context, phase string, call runner.Call) (runner.Reply, error) {
 	p, ok := s.plugins[phase]
 	if !ok {
-		return Reply{}, fmt.Errorf("no plugin serves phase %q", phase)
+		return runner.Reply{}, fmt.Errorf("no plugin serves phase %q", phase)
 	}
 	r, err := p.Run(ctx, wire.Call{Target: call.Target, Addresses: call.Addresses, Conn: call.Conn,
 		Attributes: call.Attributes, Timeout: call.Timeout})
 	if err != nil {
-		return Reply{}, sessionError(ctx, err)
+		return runner.Reply{}, sessionError(ctx, err)
 	}
-	return Reply{Duration: r.Duration, Addresses: r.Addresses, Conn: r.Conn, Attributes: r.Attributes,
+	return runner.Reply{Duration: r.Duration, Addresses: r.Addresses, Conn: r.Conn, Attributes: r.Attributes,
 		Failure: r.Failure, Reusable: r.Reusable}, nil
 }
 
@@ -103,7 +112,7 @@ func (s *Session) Run(ctx context.Context, phase string, call Call) (Reply, erro
 // promises.
 func sessionError(ctx context.Context, err error) error {
 	switch code := status.Code(err); {
-	case code == codes.DeadlineExceeded, errors.Is(ctx.Err(), context.DeadlineExceeded):
+	case code == codes.DeadlineExceeded, errors.Is(err, context.DeadlineExceeded), errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return hungError{fmt.Sprintf("the plugin did not answer within what was left of the budget, plus %s grace (hung?)", wire.TimeoutGrace)}
 	case code == codes.Canceled, errors.Is(ctx.Err(), context.Canceled):
 		return fmt.Errorf("interrupted: %w", context.Canceled)

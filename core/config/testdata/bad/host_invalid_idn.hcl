@@ -1,0 +1,3 @@
+target "books" {
+  host = "a\u200db.probe.test"
+}

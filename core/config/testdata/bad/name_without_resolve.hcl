@@ -1,0 +1,5 @@
+target "web" {
+  host   = "www.probe.test"
+  port   = 80
+  phases = ["tcp", "http"]
+}

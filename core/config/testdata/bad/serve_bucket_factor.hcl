@@ -1,0 +1,3 @@
+serve {
+  native_bucket_factor = 1
+}

@@ -1,0 +1,4 @@
+serve {
+  buckets        = []
+  timeout_offset = "-1s"
+}

@@ -1,0 +1,7 @@
+serve {
+  warm = ["web", "api"]
+}
+
+target "web" {
+  host = "www.probe.test"
+}

@@ -1,0 +1,5 @@
+serve {
+}
+
+serve {
+}

@@ -1,0 +1,205 @@
+// Package exporter is the HTTP face of `probe serve`, in the conventions of
+// Prometheus exporters (blackbox_exporter's in particular):
+//
+//	/          a landing page linking the others (exporter-toolkit's)
+//	/metrics   the registry, in every format client_golang's promhttp
+//	           negotiates (text, OpenMetrics, protobuf for native histograms)
+//	/-/healthy 200 while the process serves
+//	/-/ready   200 once the plugins are configured and every target has been
+//	           probed once, else 503
+//	/-/reload  POST: reload the targets file; 200, or 500 with the reason
+//	/probe     ?target=NAME: one probe now, its own registry of gauges
+//	           (blackbox's multi-target pattern)
+//
+// Serve listens with exporter-toolkit, so --web.config.file gives TLS and
+// basic auth as in every official exporter. The package knows nothing of
+// plugins or schedules: the caller passes functions.
+package exporter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/prometheus/exporter-toolkit/web"
+)
+
+// ErrUnknownTarget is what a Probe function returns (wrapped) for a target
+// it will not probe; /probe answers 400 with the message.
+var ErrUnknownTarget = errors.New("unknown target")
+
+// ScrapeTimeoutHeader is the header in which Prometheus sends its scrape
+// timeout in seconds.
+const ScrapeTimeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
+
+// Options wire the endpoints to the rest of probe serve. Every function
+// must be safe for concurrent use.
+type Options struct {
+	// Gatherer is what /metrics exposes.
+	Gatherer prometheus.Gatherer
+	// Registerer, if set, receives promhttp's own metrics
+	// (promhttp_metric_handler_requests_total ...).
+	Registerer prometheus.Registerer
+	// Ready says why the exporter is not ready yet, or "" when it is.
+	Ready func() string
+	// Reload reloads the targets file; the error says why it failed.
+	Reload func(ctx context.Context) error
+	// Probe probes the named target once within timeout (0: the target's
+	// own timeout) and returns a registry describing that probe.
+	Probe func(ctx context.Context, target string, timeout time.Duration) (prometheus.Gatherer, error)
+	// TimeoutOffset is taken off Prometheus' scrape timeout for /probe.
+	TimeoutOffset func() time.Duration
+	// Version is shown on the landing page.
+	Version string
+	Logger  *slog.Logger
+}
+
+// Handler returns the endpoints' mux.
+func Handler(opts Options) (http.Handler, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	mux := http.NewServeMux()
+	metrics := promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{
+		EnableOpenMetrics: true,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelError),
+	})
+	if opts.Registerer != nil {
+		metrics = promhttp.InstrumentMetricHandler(opts.Registerer, metrics)
+	}
+	mux.Handle("/metrics", metrics)
+	mux.HandleFunc("/-/healthy", func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprintln(w, "Healthy")
+	})
+	mux.HandleFunc("/-/ready", func(w http.ResponseWriter, _ *http.Request) {
+		if why := opts.Ready(); why != "" {
+			http.Error(w, "Not ready: "+why, http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "Ready")
+	})
+	mux.HandleFunc("/-/reload", reloadHandler(opts))
+	mux.HandleFunc("/probe", probeHandler(opts))
+	landing, err := web.NewLandingPage(landingConfig(opts.Version))
+	if err != nil {
+		return nil, err
+	}
+	mux.Handle("/", landing)
+	return mux, nil
+}
+
+func landingConfig(version string) web.LandingConfig {
+	return web.LandingConfig{
+		Name:        "probe serve",
+		Description: "Per-phase connection latency (DNS, TCP, TLS, HTTP) of every target, probed continuously",
+		Version:     version,
+		Profiling:   "false",
+		Form: web.LandingForm{Action: "/probe", Inputs: []web.LandingFormInput{
+			{Label: "Target", Type: "text", Name: "target", Placeholder: "a target name from the file"},
+		}},
+		Links: []web.LandingLinks{
+			{Address: "/metrics", Text: "Metrics", Description: "every target's histograms and counters"},
+			{Address: "/-/healthy", Text: "Health", Description: "200 while serving"},
+			{Address: "/-/ready", Text: "Readiness", Description: "200 once every target was probed once"},
+		},
+	}
+}
+
+func reloadHandler(opts Options) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+			w.Header().Set("Allow", "POST, PUT")
+			http.Error(w, "use POST (or PUT) to reload", http.StatusMethodNotAllowed)
+			return
+		}
+		// A client that hangs up must not cut a reload short half way.
+		if err := opts.Reload(context.WithoutCancel(r.Context())); err != nil {
+			http.Error(w, "failed to reload config: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		fmt.Fprintln(w, "Reloaded")
+	}
+}
+
+func probeHandler(opts Options) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		target := r.URL.Query().Get("target")
+		if target == "" {
+			http.Error(w, "the target parameter is missing: /probe?target=NAME", http.StatusBadRequest)
+			return
+		}
+		timeout, err := probeTimeout(r.Header.Get(ScrapeTimeoutHeader), opts.TimeoutOffset())
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		reg, err := opts.Probe(r.Context(), target, timeout)
+		if errors.Is(err, ErrUnknownTarget) {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+	}
+}
+
+// probeTimeout is Prometheus' scrape timeout minus offset, or 0 (the
+// target's own timeout) when the request does not say.
+func probeTimeout(header string, offset time.Duration) (time.Duration, error) {
+	if header == "" {
+		return 0, nil
+	}
+	secs, err := strconv.ParseFloat(header, 64)
+	if err != nil || secs <= 0 || secs > 1e6 {
+		return 0, fmt.Errorf("%s: %q is not a number of seconds", ScrapeTimeoutHeader, header)
+	}
+	d := time.Duration(secs*float64(time.Second)) - offset
+	if d <= 0 {
+		return 0, fmt.Errorf("%s: %gs leaves no time once the %s offset is taken off; raise scrape_timeout", ScrapeTimeoutHeader, secs, offset)
+	}
+	return d, nil
+}
+
+// Serve serves h on ln until ctx ends, then shuts down, giving open
+// requests up to grace to finish. webConfig is an exporter-toolkit web
+// config file (TLS, basic auth), "" for plain HTTP. logger may be nil.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, webConfig string, grace time.Duration, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() {
+		errc <- web.Serve(ln, srv, &web.FlagConfig{WebConfigFile: &webConfig}, logger)
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		srv.Close()
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// ValidateWebConfig checks an exporter-toolkit web config file (certificates
+// readable, users' hashes valid) before anything listens.
+func ValidateWebConfig(path string) error {
+	return web.Validate(path)
+}

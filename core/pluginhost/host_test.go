@@ -1,0 +1,353 @@
+//go:build linux
+
+package pluginhost_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/internal/wire"
+	"github.com/probe-net/probe/sdk"
+	"github.com/probe-net/probe/sdk/server"
+)
+
+// The test binary doubles as the plugin: with PROBE_TEST_PHASE set it serves
+// a trivial phase instead of running tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("PROBE_TEST_PHASE") != "" {
+		server.Serve(quick{})
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// quick answers at once.
+type quick struct{}
+
+func (quick) Describe() sdk.Description  { return sdk.Description{Name: "quick", Version: "test"} }
+func (quick) Configure(sdk.Config) error { return nil }
+func (quick) Run(context.Context, *sdk.Request) (*sdk.Result, error) {
+	return &sdk.Result{Duration: time.Microsecond}, nil
+}
+
+// options serve every built-in name with this test binary. Only the
+// variable that selects the test phase is set on the command.
+func options(t *testing.T) pluginhost.Options {
+	return pluginhost.Options{
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
+		Builtin: func(string) (*exec.Cmd, error) {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = []string{"PROBE_TEST_PHASE=quick"}
+			return cmd, nil
+		},
+		StartTimeout: 10 * time.Second,
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// newHost creates a host whose Close runs at the end of the test at the
+// latest (bounded: the test's own checks come first).
+func newHost(t *testing.T, opts pluginhost.Options) *pluginhost.Host {
+	t.Helper()
+	h, err := pluginhost.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { closeWithin(t, h, 10*time.Second) })
+	return h
+}
+
+// startOne starts one plugin from spec and fails the test if it does not.
+func startOne(t *testing.T, h *pluginhost.Host, spec pluginhost.Spec) *pluginhost.Plugin {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ps, err := h.Start(ctx, []pluginhost.Spec{spec})
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	return ps[0]
+}
+
+// closeWithin closes h and reports whether it returned within d.
+func closeWithin(t *testing.T, h *pluginhost.Host, d time.Duration) bool {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		h.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		t.Errorf("Host.Close did not return within %v", d)
+		return false
+	}
+}
+
+// stop sends SIGSTOP to pid and makes sure the test resumes and kills it
+// in any case, so nothing waits on a stopped process beyond the test.
+func stop(t *testing.T, pid int) {
+	t.Helper()
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(pid, syscall.SIGCONT)
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	})
+}
+
+// Issue 8, case 1: a stopped plugin must not block Close.
+func TestCloseIsBoundedWithAStoppedPlugin(t *testing.T) {
+	h := newHost(t, options(t))
+	p := startOne(t, h, pluginhost.Spec{Name: "quick"})
+	pid := p.PID()
+	stop(t, pid)
+	if !closeWithin(t, h, 8*time.Second) {
+		return
+	}
+	waitGone(t, "the stopped plugin", func() []int { return alive([]int{pid}) })
+}
+
+// Issue 8, case 2: a plugin that stops answering is declared hung, every
+// call on it still ends within its budget plus grace, and the plugin is
+// replaced by a new process, counted as a restart.
+func TestStoppedPluginIsReplaced(t *testing.T) {
+	h := newHost(t, options(t))
+	p := startOne(t, h, pluginhost.Spec{Name: "quick"})
+	first := p.PID()
+	stop(t, first)
+	const budget = 100 * time.Millisecond
+	deadline := time.Now().Add(15 * time.Second)
+	for attempt := 0; ; attempt++ {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %d calls the stopped plugin (pid %d) was still not replaced: pid %d, restarts %d",
+				attempt, first, p.PID(), p.Restarts())
+		}
+		began := time.Now()
+		_, err := runBounded(t, p, budget)
+		if took := time.Since(began); took > budget+wire.TimeoutGrace+5*time.Second {
+			t.Fatalf("a call took %v; the budget was %v plus %v grace", took, budget, wire.TimeoutGrace)
+		}
+		if err == nil && p.PID() != first {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := p.Restarts(); r != 1 {
+		t.Errorf("restarts = %d, want 1 (the replacement of the hung process)", r)
+	}
+	waitGone(t, "the hung plugin", func() []int { return alive([]int{first}) })
+}
+
+// runBounded runs the plugin once; a call that does not return within a
+// generous bound fails the test instead of hanging it.
+func runBounded(t *testing.T, p *pluginhost.Plugin, budget time.Duration) (wire.Reply, error) {
+	t.Helper()
+	type result struct {
+		reply wire.Reply
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		r, err := p.Run(context.Background(), wire.Call{Target: sdk.Target{Name: "t", Host: "127.0.0.1", Port: 9}, Timeout: budget})
+		done <- result{r, err}
+	}()
+	select {
+	case r := <-done:
+		return r.reply, r.err
+	case <-time.After(budget + wire.TimeoutGrace + 10*time.Second):
+		t.Fatalf("Run with a %v budget did not return", budget)
+		return wire.Reply{}, nil
+	}
+}
+
+// script writes an executable shell script.
+func script(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "plugin.sh")
+	if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// readPID waits for a shell script to write its pid file.
+func readPID(t *testing.T, path string) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(path)
+		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
+			return pid
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no pid in %s", path)
+	return 0
+}
+
+// killGroupAtEnd makes sure no member of process group pgid outlives the test.
+func killGroupAtEnd(t *testing.T, pgid *int) {
+	t.Cleanup(func() {
+		if *pgid > 0 {
+			_ = syscall.Kill(-*pgid, syscall.SIGKILL)
+		}
+	})
+}
+
+// Issue 8, case 3: a plugin path that is a shell script running a child
+// without exec. Its start is bounded by StartTimeout even though the
+// child holds the plugin's stdout, and Close leaves no process of its group.
+func TestForkingPluginStartIsBoundedAndItsGroupDies(t *testing.T) {
+	pidFile := filepath.Join(t.TempDir(), "pid")
+	path := script(t, fmt.Sprintf("echo $$ > %s\nsleep 45\n", pidFile))
+	opts := options(t)
+	opts.StartTimeout = time.Second
+	h := newHost(t, opts)
+	var pgid int
+	killGroupAtEnd(t, &pgid)
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Start(context.Background(), []pluginhost.Spec{{Name: "forks", Path: path}})
+		done <- err
+	}()
+	pgid = readPID(t, pidFile)
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a script that never answers the handshake started")
+		}
+	case <-time.After(8 * time.Second):
+		t.Fatalf("Start did not give up within 8s with a 1s start timeout")
+	}
+	if !closeWithin(t, h, 8*time.Second) {
+		return
+	}
+	waitGone(t, "the plugin's process group", func() []int { return group(pgid) })
+}
+
+// A plugin that leaves a child behind (its own stdout closed) loses it on
+// Close: the host ends the plugin's whole process group.
+func TestForkedChildrenDieWithTheirPlugin(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	path := script(t, fmt.Sprintf("sleep 45 >/dev/null 2>&1 </dev/null &\necho $$ > %s\nPROBE_TEST_PHASE=quick exec %s\n",
+		pidFile, os.Args[0]))
+	h := newHost(t, options(t))
+	var pgid int
+	killGroupAtEnd(t, &pgid)
+	p := startOne(t, h, pluginhost.Spec{Name: "forks", Path: path})
+	pgid = readPID(t, pidFile)
+	if pgid != p.PID() {
+		t.Fatalf("script pid %d, plugin pid %d: exec should keep the pid", pgid, p.PID())
+	}
+	if len(group(pgid)) < 2 {
+		t.Fatalf("the plugin's group %d should hold the plugin and its sleep: %v", pgid, group(pgid))
+	}
+	if !closeWithin(t, h, 8*time.Second) {
+		return
+	}
+	waitGone(t, "the plugin's process group", func() []int { return group(pgid) })
+}
+
+// Issue 8, case 11: the plugins' sockets and their directories are
+// private to the user running probe.
+func TestPluginSocketsArePrivate(t *testing.T) {
+	h := newHost(t, options(t))
+	startOne(t, h, pluginhost.Spec{Name: "quick"})
+	var sockets []string
+	err := filepath.Walk(h.Dir(), func(path string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		switch {
+		case fi.IsDir():
+			if perm := fi.Mode().Perm(); perm != 0o700 {
+				t.Errorf("directory %s has mode %v, want 0700", path, perm)
+			}
+		case fi.Mode()&os.ModeSocket != 0:
+			sockets = append(sockets, path)
+			if perm := fi.Mode().Perm(); perm != 0o600 {
+				t.Errorf("socket %s has mode %v, want 0600", path, perm)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sockets) != 1 {
+		t.Errorf("found sockets %v under %s, want one", sockets, h.Dir())
+	}
+}
+
+// waitGone waits up to 10s for list to come back empty.
+func waitGone(t *testing.T, what string, list func() []int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if len(list()) == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Errorf("%s is still running: %v", what, list())
+}
+
+// stat returns the fields of /proc/PID/stat after the command name.
+func stat(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
+	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+}
+
+// alive lists the pids that exist and are not zombies.
+func alive(pids []int) []int {
+	var out []int
+	for _, pid := range pids {
+		if f := stat(pid); len(f) > 0 && f[0] != "Z" {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// group lists the live processes of process group pgid.
+func group(pgid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		// state ppid pgrp ...
+		if f := stat(pid); len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}

@@ -1,0 +1,234 @@
+package surfacer
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/sdk"
+)
+
+var testOpts = Options{Buckets: []float64{0.001, 0.01, 0.1}, NativeBucketFactor: 1.1}
+
+func okSample(target string, dns, tcp, tls, http time.Duration) sample.Sample {
+	return sample.Sample{Target: target, Wall: dns + tcp + tls + http + time.Millisecond, Phases: []sample.Phase{
+		{Name: "dns", Status: sample.OK, Duration: dns},
+		{Name: "tcp", Status: sample.OK, Duration: tcp},
+		{Name: "tls", Status: sample.OK, Duration: tls, Attributes: sdk.Attributes{
+			"tls.peer.not_after": "2030-01-02T03:04:05Z", "tls.chain.not_after": "2029-01-01T00:00:00Z"}},
+		{Name: "http", Status: sample.OK, Duration: http, Attributes: sdk.Attributes{"http.status": int64(204)}},
+	}}
+}
+
+func failedSample(target string) sample.Sample {
+	return sample.Sample{Target: target, Wall: 3 * time.Millisecond, Phases: []sample.Phase{
+		{Name: "dns", Status: sample.Failed, Duration: 2 * time.Millisecond,
+			Error: &sample.Error{Kind: sdk.KindNXDomain, Message: "missing.probe.test does not exist (server 127.0.0.1:5353)"}},
+	}}
+}
+
+func TestObserveCountsAndGauges(t *testing.T) {
+	s := New(testOpts)
+	s.Observe(Cold, okSample("web", 500*time.Microsecond, 2*time.Millisecond, 5*time.Millisecond, 50*time.Millisecond))
+	s.Observe(Cold, failedSample("web"))
+	s.Observe(Warm, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+
+	want := `
+# HELP probe_probes_total Probes by result (success or failure).
+# TYPE probe_probes_total counter
+probe_probes_total{mode="cold",result="failure",target="web"} 1
+probe_probes_total{mode="cold",result="success",target="web"} 1
+probe_probes_total{mode="warm",result="success",target="web"} 1
+# HELP probe_failures_total Failed probes by the phase that failed and the error kind.
+# TYPE probe_failures_total counter
+probe_failures_total{kind="nxdomain",mode="cold",phase="dns",target="web"} 1
+# HELP probe_success 1 if the last probe succeeded, else 0 (blackbox_exporter's meaning).
+# TYPE probe_success gauge
+probe_success{mode="cold",target="web"} 0
+probe_success{mode="warm",target="web"} 1
+# HELP probe_ssl_earliest_cert_expiry Earliest NotAfter of the certificates the server presented in the last TLS handshake, Unix seconds (blackbox_exporter's meaning).
+# TYPE probe_ssl_earliest_cert_expiry gauge
+probe_ssl_earliest_cert_expiry{mode="cold",target="web"} 1.86192e+09
+probe_ssl_earliest_cert_expiry{mode="warm",target="web"} 1.86192e+09
+# HELP probe_http_status_code HTTP status code of the last response (blackbox_exporter's meaning).
+# TYPE probe_http_status_code gauge
+probe_http_status_code{mode="cold",target="web"} 204
+probe_http_status_code{mode="warm",target="web"} 204
+`
+	if err := testutil.CollectAndCompare(s, strings.NewReader(want),
+		"probe_probes_total", "probe_failures_total", "probe_success", "probe_ssl_earliest_cert_expiry", "probe_http_status_code"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPhaseHistogramClassicBuckets(t *testing.T) {
+	s := New(testOpts)
+	s.Observe(Cold, okSample("web", 500*time.Microsecond, 2*time.Millisecond, 5*time.Millisecond, 50*time.Millisecond))
+	s.Observe(Cold, failedSample("web")) // a failed phase is not a latency
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(s)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "probe_phase_duration_seconds" {
+			continue
+		}
+		got := map[string]uint64{}
+		for _, m := range mf.GetMetric() {
+			phase := ""
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "phase" {
+					phase = l.GetValue()
+				}
+			}
+			h := m.GetHistogram()
+			got[phase] = h.GetSampleCount()
+			if len(h.GetBucket()) != 3 {
+				t.Errorf("%s: %d classic buckets, want 3", phase, len(h.GetBucket()))
+			}
+			if h.GetSchema() == 0 && h.GetZeroThreshold() == 0 {
+				t.Errorf("%s: no native histogram (schema %d, zero threshold %g)", phase, h.GetSchema(), h.GetZeroThreshold())
+			}
+		}
+		want := map[string]uint64{"dns": 1, "tcp": 1, "tls": 1, "http": 1}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("phase %s: %d observations, want %d (all: %v)", k, got[k], v, got)
+			}
+		}
+		return
+	}
+	t.Fatal("no probe_phase_duration_seconds family")
+}
+
+func TestSkippedAndReusedPhasesAreNotLatencies(t *testing.T) {
+	s := New(testOpts)
+	s.Observe(Warm, sample.Sample{Target: "raw", Phases: []sample.Phase{
+		{Name: "dns", Status: sample.Skipped},
+		{Name: "tcp", Status: sample.Reused},
+		{Name: "http", Status: sample.OK, Duration: time.Millisecond},
+	}})
+	if n := testutil.CollectAndCount(s, "probe_phase_duration_seconds"); n != 1 {
+		t.Errorf("%d phase series, want 1 (http only)", n)
+	}
+}
+
+func TestRetainDropsRemovedTargets(t *testing.T) {
+	s := New(testOpts)
+	s.Observe(Cold, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	s.Observe(Warm, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	s.Observe(Cold, failedSample("gone"))
+	before := testutil.CollectAndCount(s)
+	s.Retain([]Key{{"web", Cold}})
+	after := testutil.CollectAndCount(s)
+	// web/cold keeps 4 phases + chain histogram, 1 probes counter, success,
+	// duration, cert, status = 10 series.
+	if after != 10 || before <= after {
+		t.Errorf("series: %d before Retain, %d after; want 10 after", before, after)
+	}
+	if n := testutil.CollectAndCount(s, "probe_failures_total"); n != 0 {
+		t.Errorf("%d failure series survive for a removed target", n)
+	}
+}
+
+// TestMemoryBoundedByTargets: the number of series does not grow with the
+// number of probes.
+func TestMemoryBoundedByTargets(t *testing.T) {
+	s := New(testOpts)
+	for i := range 2000 {
+		d := time.Duration(i%500+1) * 37 * time.Microsecond
+		s.Observe(Cold, okSample("web", d, d, d, d))
+		if i%10 == 0 {
+			s.Observe(Cold, failedSample("web"))
+		}
+	}
+	n := testutil.CollectAndCount(s)
+	s.Observe(Cold, okSample("web", time.Second, time.Second, time.Second, time.Second))
+	if m := testutil.CollectAndCount(s); m != n {
+		t.Errorf("series grew from %d to %d with one more probe", n, m)
+	}
+}
+
+func TestOneShot(t *testing.T) {
+	reg := OneShot(failedSample("missing"), 4500*time.Millisecond)
+	want := `
+# HELP probe_success 1 if the probe succeeded, else 0.
+# TYPE probe_success gauge
+probe_success 0
+# HELP probe_timeout_seconds The probe's budget.
+# TYPE probe_timeout_seconds gauge
+probe_timeout_seconds 4.5
+# HELP probe_failed_phase_info 1 for the phase that failed, labelled with the error kind.
+# TYPE probe_failed_phase_info gauge
+probe_failed_phase_info{kind="nxdomain",phase="dns"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "probe_success", "probe_timeout_seconds", "probe_failed_phase_info"); err != nil {
+		t.Error(err)
+	}
+	reg = OneShot(okSample("web", time.Millisecond, 2*time.Millisecond, 3*time.Millisecond, 4*time.Millisecond), time.Second)
+	want = `
+# HELP probe_phase_seconds Duration of each phase that succeeded, as the plugin measured it.
+# TYPE probe_phase_seconds gauge
+probe_phase_seconds{phase="dns"} 0.001
+probe_phase_seconds{phase="http"} 0.004
+probe_phase_seconds{phase="tcp"} 0.002
+probe_phase_seconds{phase="tls"} 0.003
+# HELP probe_http_status_code HTTP status code of the response.
+# TYPE probe_http_status_code gauge
+probe_http_status_code 204
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "probe_phase_seconds", "probe_http_status_code"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestInventory(t *testing.T) {
+	inv := NewInventory("1.2.3", 1)
+	restarts := 0
+	inv.Loaded([]Target{{Name: "web", Host: "www.probe.test", Port: 80, Protocol: "http", Phases: []string{"dns", "tcp", "http"}, Modes: []string{Cold}}},
+		func() []Plugin {
+			return []Plugin{{Mode: Cold, Phase: "dns", Name: "dns", Version: "0.1.0", Source: "built-in dns", Restarts: restarts}}
+		})
+	restarts = 2
+	inv.Failed()
+	want := `
+# HELP probe_config_last_reload_successful 1 if the last config load or reload succeeded, else 0 (probing goes on with the previous config).
+# TYPE probe_config_last_reload_successful gauge
+probe_config_last_reload_successful 0
+# HELP probe_plugin_restarts_total Times the plugin process was replaced after it crashed or hung (resets when a reload starts new plugins).
+# TYPE probe_plugin_restarts_total counter
+probe_plugin_restarts_total{mode="cold",phase="dns"} 2
+# HELP probe_target_info Always 1 per configured target and mode; labels say what it is (from the targets file).
+# TYPE probe_target_info gauge
+probe_target_info{host="www.probe.test",mode="cold",phases="dns,tcp,http",port="80",protocol="http",target="web"} 1
+`
+	if err := testutil.CollectAndCompare(inv, strings.NewReader(want),
+		"probe_config_last_reload_successful", "probe_plugin_restarts_total", "probe_target_info"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(inv, "probe_config_last_reload_success_timestamp_seconds"); n != 1 {
+		t.Errorf("%d reload timestamp series, want 1 after a successful load", n)
+	}
+	if problems, err := testutil.CollectAndLint(inv); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+func TestMetricNamesLint(t *testing.T) {
+	s := New(testOpts)
+	s.Observe(Cold, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	s.Observe(Cold, failedSample("web"))
+	problems, err := testutil.CollectAndLint(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
