@@ -244,10 +244,17 @@ func (m *callMux) broken(cs *callStream, err error) {
 	close(cs.done)
 }
 
-// explain turns the error that ended a stream into a call's error.
+// explain turns the error that ended a stream into a call's error. A
+// stream cancelled from this side (the host is stopping or replacing the
+// plugin: close) is the plugin going away, codes.Unavailable as for a
+// unary call to a killed process; the call's own context ending is
+// handled by the caller.
 func (m *callMux) explain(err error) error {
-	if status.Code(err) == codes.Unimplemented {
+	switch status.Code(err) {
+	case codes.Unimplemented:
 		return errUnary
+	case codes.Canceled:
+		return status.Error(codes.Unavailable, "plugin call stream closed: the plugin is being stopped")
 	}
 	if _, ok := status.FromError(err); ok {
 		return err

@@ -200,3 +200,27 @@ func TestRunSendsOnlyTheAttributesAPhaseReads(t *testing.T) {
 		}
 	}
 }
+
+// Closing the client (the host stopping or replacing the plugin) fails the
+// calls in flight as unavailable, as a killed process would, not as
+// cancelled (which means the run was interrupted).
+func TestCallsInFlightWhenTheClientClosesAreUnavailable(t *testing.T) {
+	c, _ := serveOver(t, newServer(sleepPhase{}, nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Run(ctx, Call{Target: sdk.Target{Name: "cut", Port: 3000}, Timeout: 5 * time.Second})
+		errc <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	c.Close()
+	select {
+	case err := <-errc:
+		if status.Code(err) != codes.Unavailable {
+			t.Errorf("got %v, want code Unavailable", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the call did not end when the client closed")
+	}
+}
