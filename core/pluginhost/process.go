@@ -388,9 +388,19 @@ func dispense(client *plugin.Client) (*wire.Client, error) {
 // that process dies, the connection breaks for the next phase, whose
 // failure is then the relaying plugin's.
 type relayedConn struct {
-	*net.UnixConn
-	plugin string
-	proc   *process
+	net.Conn // a *net.UnixConn or an *fdpass.Socket
+	plugin   string
+	proc     *process
+}
+
+// SyscallConn gives the socket's descriptor, so the connection can be
+// handed on to the next plugin.
+func (c *relayedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("a relayed %T has no descriptor", c.Conn)
+	}
+	return sc.SyscallConn()
 }
 
 // relayGrace is how long RelayError waits for a relaying process seen

@@ -163,7 +163,9 @@ func (c *Client) reply(ctx context.Context, outID uint64, resp *phasev1.RunRespo
 		if c.channel == nil {
 			return Reply{}, errors.New("plugin handed back a connection but there is no fd channel")
 		}
-		conn, err := c.channel.Receive(ctx, outID)
+		// The host passes it on, shuts it down or closes it: it need not
+		// be a full net.Conn (see fdpass.Socket).
+		conn, err := c.channel.ReceiveSocket(ctx, outID)
 		if err != nil {
 			return Reply{}, fmt.Errorf("plugin reply: %w", err)
 		}
