@@ -331,7 +331,8 @@ func (p *Plugin) environment(extra []string) []string {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, extra...)
+	env = append(env, runtimeEnv(p.host.opts)...)
+	env = append(env, extra...) // later entries win: these override the defaults
 	for _, name := range p.spec.PassEnv {
 		if v, ok := os.LookupEnv(name); ok && !Reserved(name) {
 			env = append(env, name+"="+v)
@@ -342,17 +343,35 @@ func (p *Plugin) environment(extra []string) []string {
 			env = append(env, name+"="+v)
 		}
 	}
-	if v, ok := os.LookupEnv("GOMAXPROCS"); ok {
-		env = append(env, "GOMAXPROCS="+v)
-	} else if n := p.host.opts.Procs; n > 0 {
-		env = append(env, "GOMAXPROCS="+strconv.Itoa(n))
-	}
 	return append(env,
 		fdpass.EnvChannel+"=1",
 		plugin.EnvUnixSocketDir+"="+p.host.dir,
 		pluginproc.EnvRunDir+"="+p.host.dir,
 		pluginproc.EnvLogLevel+"="+p.host.opts.Logger.GetLevel().String(),
 	)
+}
+
+// runtimeEnv is the Go runtime settings of a plugin process: the host's
+// own GOMAXPROCS, GOGC and GOMEMLIMIT if it has them, else Options.Procs,
+// PluginGOGC and PluginMemLimit.
+func runtimeEnv(o Options) []string {
+	var env []string
+	if v, ok := os.LookupEnv("GOMAXPROCS"); ok {
+		env = append(env, "GOMAXPROCS="+v)
+	} else if o.Procs > 0 {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(o.Procs))
+	}
+	if v, ok := os.LookupEnv("GOGC"); ok {
+		env = append(env, "GOGC="+v)
+	} else {
+		env = append(env, "GOGC="+strconv.Itoa(PluginGOGC))
+	}
+	if v, ok := os.LookupEnv("GOMEMLIMIT"); ok {
+		env = append(env, "GOMEMLIMIT="+v)
+	} else {
+		env = append(env, "GOMEMLIMIT="+PluginMemLimit)
+	}
+	return env
 }
 
 func isBase(name string) bool {
