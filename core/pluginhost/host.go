@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/probe-net/probe/internal/wire"
 )
 
 // BuiltinArg is the hidden first argument with which probe re-executes
@@ -178,6 +180,7 @@ func SelfBuiltin(name string) (*exec.Cmd, error) {
 // Start starts the plugins concurrently and returns them in spec order.
 // If any fails to start, the ones that did are left for Close.
 func (h *Host) Start(ctx context.Context, specs []Spec) ([]*Plugin, error) {
+	go wire.Warm() // while the processes start
 	out := make([]*Plugin, len(specs))
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup

@@ -211,6 +211,7 @@ func (p *Plugin) connect(ctx context.Context, proc *process, cmd *exec.Cmd, chil
 	if err != nil {
 		return sdk.Description{}, fmt.Errorf("describe: %w", callError(ctx, err))
 	}
+	r.phase.Open() // the Calls stream, while the host configures the plugin
 	return desc, nil
 }
 

@@ -141,6 +141,15 @@ func (c *Client) invoke(ctx context.Context, req *phasev1.RunRequest) (*phasev1.
 	return resp, err
 }
 
+// Open opens the Calls stream now rather than on the first Run, so the
+// first probe does not wait for it (nor for the plugin to start serving
+// it). Failing to open is not an error here: Run tries again.
+func (c *Client) Open() {
+	if cs, id, _, err := c.calls.register(); err == nil {
+		c.calls.forget(cs, id)
+	}
+}
+
 // Close ends the Calls stream; calls in flight fail.
 func (c *Client) Close() { c.calls.close() }
 

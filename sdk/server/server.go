@@ -42,6 +42,7 @@ func Serve(phase sdk.Phase) {
 		}
 	}
 	cleanUpIfOrphaned(logger)
+	go wire.Warm() // while the host connects, describes and configures
 	writeProfile := startProfile(phase.Describe().Name, logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake,
