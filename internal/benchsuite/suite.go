@@ -170,7 +170,7 @@ func throughputSection(ctx context.Context, o Options, l *Loopback) error {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				r := v.run(ctx, next, n, c)
+				r := runAt(ctx, v, next, n, c)
 				next += n
 				tab.add(v.name, c, r)
 				writeRaw(o.Raw, v.name, c, r)
@@ -182,6 +182,17 @@ func throughputSection(ctx context.Context, o Options, l *Loopback) error {
 	}
 	tab.write(w)
 	return nil
+}
+
+// runAt runs one batch of v. At concurrency 1 this process runs on one P,
+// as probe run does for a run of one target at a time (unless GOMAXPROCS
+// is set); it changes nothing measurable for the in-process baseline and
+// the exporter is a process of its own.
+func runAt(ctx context.Context, v variant, first, n, c int) Result {
+	if _, set := os.LookupEnv("GOMAXPROCS"); c == 1 && !set {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	}
+	return v.run(ctx, first, n, c)
 }
 
 // variants starts what the throughput section compares. cleanup stops it

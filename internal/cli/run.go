@@ -141,6 +141,7 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	defer stop()
 	p := plan.Build(s.file)
 	p.Plugins = p.Needed()
+	defer oneProcForSequentialRuns(p)()
 	ps, err := g.startSession(ctx, s, p, opts.defaults)
 	defer ps.Close()
 	if err != nil {
