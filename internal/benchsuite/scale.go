@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -174,13 +175,14 @@ func pss(pid int) int64 {
 	return statusKB(fmt.Sprintf("/proc/%d/smaps_rollup", pid), "Pss:")
 }
 
+// children lists pid's child processes, each once.
 func children(pid int) []int {
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	var out []int
 	for _, t := range tasks {
 		b, _ := os.ReadFile(t)
 		for _, f := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(f); err == nil {
+			if n, err := strconv.Atoi(f); err == nil && !slices.Contains(out, n) {
 				out = append(out, n)
 			}
 		}
