@@ -11,7 +11,22 @@ PROTOC_GEN_GO      := google.golang.org/protobuf/cmd/protoc-gen-go@v1.36.12
 PROTOC_GEN_GO_GRPC := google.golang.org/grpc/cmd/protoc-gen-go-grpc@v1.6.2
 PROTO              := internal/phasev1/phase.proto
 
-.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench bench-go soak clean
+# Fuzz targets, as package:Target. `make fuzz` runs each for FUZZTIME; CI
+# runs each for a few seconds. A crasher lands in the package's
+# testdata/fuzz/<Target>/: fix the bug and commit the file, which then runs
+# with every `go test` as a regression test.
+FUZZTIME ?= 30s
+FUZZ_TARGETS := \
+	internal/safetext:FuzzEscape \
+	core/config:FuzzLoad \
+	core/targets:FuzzParse \
+	core/targets:FuzzParsePort \
+	internal/cli:FuzzParseTestTarget \
+	internal/fdpass:FuzzChannelMessages \
+	plugins/dns:FuzzAnswer \
+	plugins/http:FuzzResponse
+
+.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench bench-go fuzz soak clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -59,6 +74,13 @@ proto: ## regenerate internal/phasev1 from phase.proto
 proto-check: proto ## fail if the committed generated code differs from phase.proto
 	@git diff --exit-code -- internal/phasev1 || \
 		(echo "internal/phasev1 is stale: run 'make proto' and commit the result"; exit 1)
+
+fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
+	done
 
 BENCH_REPS ?= 5
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -128,18 +127,6 @@ func cliTargets(t *testing.T, tb *testbed.Testbed, closedPort int) []preconnect.
 		{Name: "refused", Host: "127.0.0.1", Port: closedPort, Protocol: "tcp"},
 		{Name: "notls", Host: "www.probe.test", Port: httpPort, Protocol: "tls"},
 	}
-}
-
-// closedPort returns a loopback port nothing listens on (it was free a
-// moment ago).
-func closedPort(t *testing.T) int {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := port(t, ln.Addr().String())
-	ln.Close()
-	return p
 }
 
 // runCLI runs probe with the testbed's variables and returns stdout.

@@ -2,11 +2,11 @@ package preconnect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
 	"github.com/probe-net/probe/core/runner"
-	"github.com/probe-net/probe/sdk"
 )
 
 // Client probes targets through the built-in phases, configured once, in
@@ -61,7 +61,7 @@ func All(ctx context.Context, targets []Target, opts Options) []Result {
 func (c *Client) Host(ctx context.Context, t Target) (Result, error) {
 	nt, err := t.normalize()
 	if err == nil && ctx.Err() != nil {
-		err = &Error{Kind: sdk.KindCanceled, Message: fmt.Sprintf("target %q: not probed: %v", nt.Name, ctx.Err())}
+		err = notStarted(ctx, nt, "not probed")
 	}
 	if err != nil {
 		return Result{Target: nt, Err: err}, err
@@ -116,4 +116,14 @@ func (c *Client) All(ctx context.Context, targets []Target, opts Options) []Resu
 	}
 	wg.Wait()
 	return out
+}
+
+// notStarted is the error of a target not probed because ctx was done
+// already: kind timeout for a deadline, else canceled.
+func notStarted(ctx context.Context, t Target, what string) *Error {
+	kind := KindCanceled
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		kind = KindTimeout
+	}
+	return &Error{Kind: kind, Message: fmt.Sprintf("target %q: %s: %v", t.Name, what, ctx.Err()), Err: ctx.Err()}
 }

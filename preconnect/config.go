@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
@@ -18,11 +19,13 @@ import (
 )
 
 // Attrs is one built-in phase's configuration: attribute name → value, as
-// in the config body of that phase's plugin block in a targets file. Values
-// are strings, numbers, bools, []string or map[string]string, as the
-// attribute's type says; durations are strings ("500ms"). The attributes
-// of each phase are listed in plugins/<phase>/README.md and by
-// `probe plugins`.
+// in the config body of that phase's plugin block in a targets file. A
+// value has the Go type of the attribute's declared type: string, a number
+// (int, float64, ...), bool, a slice of those ([]string, []int) or
+// map[string]string. A duration attribute ("timeout") takes a
+// time.Duration or a string in time.ParseDuration's form ("500ms"). The
+// attributes of each phase, with their types, are listed in
+// plugins/<phase>/README.md and by `probe plugins`.
 type Attrs map[string]any
 
 // Config configures the built-in phases a Client or Pool runs. The zero
@@ -112,6 +115,9 @@ func checkAttr(schema []sdk.Attribute, name string, v any) (json.RawMessage, err
 	ty, err := config.CtyType(schema[i].Type)
 	if err != nil {
 		return nil, err
+	}
+	if d, ok := v.(time.Duration); ok && schema[i].Type.String() == sdk.String.String() {
+		v = d.String() // duration attributes are strings: "500ms"
 	}
 	raw, err := json.Marshal(v)
 	if err != nil {

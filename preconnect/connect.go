@@ -19,9 +19,11 @@ func connChain(protocol string) []string {
 
 // conn is a connection made through the phases.
 type conn struct {
-	net.Conn              // *tls.Conn for https, else the *watchedConn
-	raw      *watchedConn // the TCP connection underneath
-	result   Result
+	// Conn is what the Transport gets: the tls phase's *tls.Conn (over raw)
+	// for https, the tcp phase's connection itself for http.
+	net.Conn
+	raw    *watchedConn // the TCP connection underneath, watched while idle
+	result Result
 }
 
 // connect runs t's connection phases (dns unless the host is an IP
@@ -37,7 +39,11 @@ func connect(ctx context.Context, phases runner.Phases, t Target) (*conn, Result
 	if held == nil {
 		return nil, r
 	}
-	return &conn{Conn: held.Conn, raw: w.raw, result: r}, r
+	out := &conn{Conn: held.Conn, raw: w.raw, result: r}
+	if held.Conn == net.Conn(w.raw) { // no TLS above: nothing of the watcher's to keep
+		out.Conn = w.raw.Conn
+	}
+	return out, r
 }
 
 // watching wraps the tcp phase's socket, before tls builds on it, so that a

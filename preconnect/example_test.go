@@ -160,3 +160,18 @@ func ExampleParseHosts() {
 	// [::1]:8443:https ::1 8443 https [dns tcp tls http]
 	// PRECONNECT_HOSTS entry 1 "db.internal:5432": want host:port:proto
 }
+
+func ExampleTargetFromURL() {
+	for _, u := range []string{"https://api.example.com/v1/items", "http://[::1]:8080/healthz", "ftp://files.example.com/"} {
+		t, err := preconnect.TargetFromURL(u)
+		if err != nil {
+			fmt.Println(err)
+			continue
+		}
+		fmt.Println(t.Host, t.Port, t.Protocol, preconnect.Phases(t.Protocol))
+	}
+	// Output:
+	// api.example.com 443 https [dns tcp tls http]
+	// ::1 8080 http [dns tcp http]
+	// preconnect: input: URL "ftp://files.example.com/": the scheme must be http or https
+}

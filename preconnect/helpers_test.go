@@ -52,6 +52,19 @@ func port(t testing.TB, hostport string) int {
 	return n
 }
 
+// closedPort returns a loopback port nothing listens on (it was free a
+// moment ago): connecting to it is refused.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := port(t, ln.Addr().String())
+	ln.Close()
+	return p
+}
+
 // events is what one request's traces reported.
 type events struct {
 	mu                      sync.Mutex

@@ -139,7 +139,7 @@ func TestStatsNearestRank(t *testing.T) {
 }
 
 func TestParseHostsIsTheCLIs(t *testing.T) {
-	got, err := preconnect.ParseHosts("web.test:8080:http, [::1]:443:HTTPS")
+	got, err := preconnect.ParseHosts("web.test:8080:http, [::1]:443:https")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +192,87 @@ func TestHostSendsALabels(t *testing.T) {
 	}
 	if len(tb.DNSQueries()) == 0 {
 		t.Error("no DNS query")
+	}
+}
+
+// Protocols are lower case, as everywhere in probe: Phases and Target agree.
+func TestProtocolsAreLowerCase(t *testing.T) {
+	if p := preconnect.Phases("HTTPS"); p != nil {
+		t.Errorf("Phases(HTTPS) = %v, want nil", p)
+	}
+	client, err := preconnect.New(noDNS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Host(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: 1, Protocol: "HTTPS"})
+	var e *preconnect.Error
+	if !errors.As(err, &e) || e.Kind != preconnect.KindInput || !strings.Contains(err.Error(), `protocol "HTTPS": protocols are written in lower case: "https"`) {
+		t.Errorf("Protocol HTTPS: %v, want kind input saying protocols are lower case", err)
+	}
+}
+
+// Attrs take the Go values the Config example shows: a time.Duration for a
+// duration, []int for a list of numbers.
+func TestConfigTakesGoValues(t *testing.T) {
+	srv := startServer(t, false, false, 0)
+	client, err := preconnect.New(preconnect.Config{
+		DNS:  preconnect.Attrs{"servers": []string{"127.0.0.1:9"}, "timeout": 300 * time.Millisecond},
+		HTTP: preconnect.Attrs{"path": "/", "expect_status": []int{204}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.Host(context.Background(), srv.target(t))
+	var e *preconnect.Error
+	if !errors.As(err, &e) || e.Kind != preconnect.KindHTTPStatus {
+		t.Errorf("a 200 where expect_status is [204]: %v, want kind http_status", err)
+	}
+}
+
+// Statistics list phases in chain order whatever the order of results.
+func TestStatsPhasesInChainOrder(t *testing.T) {
+	phases := func(names ...string) preconnect.Result {
+		var r preconnect.Result
+		for _, n := range names {
+			r.Phases = append(r.Phases, preconnect.Phase{Name: n, Status: preconnect.OK, Duration: time.Millisecond})
+		}
+		return r
+	}
+	s := preconnect.Stats([]preconnect.Result{phases("dns", "tcp", "http"), phases("dns", "tcp", "tls", "http")})
+	var got []string
+	for _, p := range s.Phases {
+		got = append(got, p.Name)
+	}
+	if strings.Join(got, ",") != "dns,tcp,tls,http" {
+		t.Errorf("Stats phases %v, want dns,tcp,tls,http", got)
+	}
+}
+
+func TestTargetFromURL(t *testing.T) {
+	for _, c := range []struct {
+		url  string
+		want preconnect.Target
+	}{
+		{"https://api.example.com/v1/items?x=1", preconnect.Target{Host: "api.example.com", Port: 443, Protocol: "https"}},
+		{"http://user@[::1]:8080/", preconnect.Target{Host: "::1", Port: 8080, Protocol: "http"}},
+		{"HTTP://www.example.com", preconnect.Target{Host: "www.example.com", Port: 80, Protocol: "http"}},
+	} {
+		got, err := preconnect.TargetFromURL(c.url)
+		if err != nil || got != c.want {
+			t.Errorf("TargetFromURL(%q) = %+v, %v; want %+v", c.url, got, err, c.want)
+		}
+	}
+	for _, c := range []struct{ url, want string }{
+		{"ftp://files.example.com/", `preconnect: input: URL "ftp://files.example.com/": the scheme must be http or https`},
+		{"api.example.com:443", `preconnect: input: URL "api.example.com:443": the scheme must be http or https`},
+		{"https:///path", `preconnect: input: URL "https:///path": no host`},
+		{"https://a.example:0/", `preconnect: input: URL "https://a.example:0/": port "0" is not a number from 1 to 65535`},
+		{"https://a b.example/", `preconnect: input: URL "https://a b.example/": not a URL: invalid character " " in host name`},
+	} {
+		_, err := preconnect.TargetFromURL(c.url)
+		var e *preconnect.Error
+		if !errors.As(err, &e) || e.Kind != preconnect.KindInput || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("TargetFromURL(%q): %v, want %q", c.url, err, c.want)
+		}
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/core/runner"
-	"github.com/probe-net/probe/sdk"
 )
 
 // DefaultMaxIdle is how long a preconnected connection waits unused before
@@ -22,9 +21,11 @@ const DefaultMaxIdle = 90 * time.Second
 
 // PoolOptions say how a Pool keeps its connections.
 type PoolOptions struct {
-	// PerTarget is how many connections Warm establishes to each target;
-	// 0 means 1. Over HTTP/2 one connection carries every request; over
-	// HTTP/1.1 each concurrent first request needs its own.
+	// PerTarget is how many preconnected connections the pool keeps
+	// waiting for each target; 0 means 1. Warm tops a target up to it and
+	// re-warming never goes past it. Over HTTP/2 one connection carries
+	// every request; over HTTP/1.1 each concurrent first request needs its
+	// own.
 	PerTarget int
 	// MaxIdle is how long a preconnected connection may wait unused; then
 	// the pool closes it. 0 means DefaultMaxIdle. It is also the
@@ -35,10 +36,13 @@ type PoolOptions struct {
 	MaxIdle time.Duration
 	// Rewarm replaces every preconnected connection closed unused (MaxIdle
 	// passed, or the server closed it) with a new one, until Close: the
-	// targets stay warm. A replacement is made no sooner than MaxIdle
-	// after the connection it replaces was established, and a failed one
-	// is retried every MaxIdle, so a target costs at most PerTarget
-	// connections per MaxIdle.
+	// targets stay warm, PerTarget connections each. A replacement is made
+	// no sooner than MaxIdle after the connection it replaces was
+	// established, and not at all when PerTarget connections wait already
+	// (Warm topped the target up meanwhile); a failed one is retried every
+	// MaxIdle. So a target costs at most PerTarget connections per MaxIdle.
+	// A connection handed to the Transport is not replaced: the Transport
+	// keeps it.
 	Rewarm bool
 	// OnWarm, if set, is called with the result of every connection the
 	// pool establishes ahead of need (by Warm and by re-warming), success
@@ -51,19 +55,22 @@ type PoolOptions struct {
 // preconnected target pays for no DNS lookup, TCP connect or TLS
 // handshake. See the package documentation for how to use it.
 type Pool struct {
-	opts    PoolOptions
-	phases  runner.InProcess
-	tr      *http.Transport
-	ctx     context.Context // cancelled by Close
-	cancel  context.CancelFunc
-	onWarmM sync.Mutex // serialises OnWarm
+	opts      PoolOptions
+	phases    runner.InProcess
+	tr        *http.Transport
+	ctx       context.Context // cancelled by Close
+	cancel    context.CancelFunc
+	onWarmM   sync.Mutex // serialises OnWarm
+	deadlines deadlines
 
 	mu      sync.Mutex
-	idle    map[string][]*warmConn // by key, oldest first
-	targets map[string]Target      // what Warm was given, by key
+	idle    map[string][]*warmConn   // by key, oldest first
+	targets map[string]Target        // what Warm was given, by key
+	locks   map[string]chan struct{} // by key: held while topping the key up (see lockKey)
 	closed  bool
 	stats   PoolStats
 	wg      sync.WaitGroup // re-warm goroutines
+	warms   sync.WaitGroup // Warm calls in flight
 }
 
 // PoolStats counts what a Pool did.
@@ -104,10 +111,10 @@ func NewPool(cfg Config, opts PoolOptions) (*Pool, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Pool{opts: opts, phases: phases, idle: map[string][]*warmConn{}, targets: map[string]Target{}}
+	p := &Pool{opts: opts, phases: phases, idle: map[string][]*warmConn{}, targets: map[string]Target{}, locks: map[string]chan struct{}{}, deadlines: deadlines{by: map[string]time.Time{}}}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.tr = &http.Transport{
-		Proxy:               nil, // preconnected connections go straight to the target
+		Proxy:               p.deadlines.note, // preconnected connections go straight to the target: no proxy
 		DialContext:         func(ctx context.Context, _, addr string) (net.Conn, error) { return p.dial(ctx, "http", addr) },
 		DialTLSContext:      func(ctx context.Context, _, addr string) (net.Conn, error) { return p.dial(ctx, "https", addr) },
 		ForceAttemptHTTP2:   true,
@@ -123,56 +130,26 @@ func NewPool(cfg Config, opts PoolOptions) (*Pool, error) {
 // through the pool for http and https URLs alike: a preconnected
 // connection when one waits for the URL's host and port, else a new one
 // through the same phases (and so the same resolvers and TLS settings).
+//
+// Deadlines: a request never waits past its own context's deadline (an
+// http.Client's Timeout sets one); net/http returns when the context ends,
+// dial or no dial. A connection made on demand has as its budget the later
+// of two: the Timeout of the Target Warm was given for that host and port
+// (DefaultTimeout, 5 s, for one never warmed) and the latest deadline of
+// the requests to that host and port. So a request whose deadline is later
+// than the Timeout is not cut short by it, and one whose deadline is
+// earlier ends at its deadline. net/http detaches a dial from the request
+// that started it, since the connection may serve the next request: the
+// dial goes on after an earlier deadline, up to the Timeout, and a dial
+// cannot see its request's context otherwise, so the pool learns each
+// request's deadline from the Transport's Proxy hook (which returns no
+// proxy): leave Proxy as it is.
+//
+// The Transport keeps up to max(PerTarget, 2) idle connections per host
+// (MaxIdleConnsPerHost; 2 is net/http's default) and closes one idle for
+// MaxIdle (IdleConnTimeout). It negotiates HTTP/2 when the server offers
+// it (ForceAttemptHTTP2).
 func (p *Pool) Transport() *http.Transport { return p.tr }
-
-// Warm establishes PerTarget connections to each target now, concurrently,
-// and keeps them for the Transport; it returns when all are established
-// or failed, with one Result per connection, target by target. Only http
-// and https targets can be warmed; others get an *Error of kind input.
-// Warm may be called again at any time, for more targets or more
-// connections; after Close every connection fails with kind canceled. The
-// URL a request uses must name the target's host as given (a name, or the
-// same IP literal) and its port.
-func (p *Pool) Warm(ctx context.Context, targets ...Target) []Result {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(p.ctx, cancel)
-	defer stop()
-	out := make([]Result, len(targets)*p.opts.PerTarget)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, DefaultConcurrency)
-	for i, t := range targets {
-		for j := range p.opts.PerTarget {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				out[i*p.opts.PerTarget+j] = p.warmOne(ctx, t)
-			}()
-		}
-	}
-	wg.Wait()
-	return out
-}
-
-func (p *Pool) warmOne(ctx context.Context, t Target) Result {
-	nt, err := t.normalize()
-	if err == nil && nt.Protocol != "http" && nt.Protocol != "https" {
-		err = &Error{Kind: sdk.KindInput, Message: fmt.Sprintf("target %q: a Pool warms http and https targets, not %s", nt.Name, nt.Protocol)}
-	}
-	if err == nil && p.ctx.Err() != nil {
-		err = &Error{Kind: sdk.KindCanceled, Message: fmt.Sprintf("target %q: the pool is closed", nt.Name)}
-	}
-	if err != nil {
-		return Result{Target: nt, Err: err}
-	}
-	key := poolKey(nt.Protocol, nt.Host, nt.Port)
-	p.mu.Lock()
-	p.targets[key] = nt
-	p.mu.Unlock()
-	return p.establish(ctx, key, nt)
-}
 
 // establish makes one connection ahead of need and keeps it.
 func (p *Pool) establish(ctx context.Context, key string, t Target) Result {
@@ -257,46 +234,6 @@ func (p *Pool) lost(w *warmConn) {
 	}
 }
 
-// replace starts re-warming w's slot when Rewarm is set: no sooner than
-// MaxIdle after w was established, retrying every MaxIdle until it works
-// or the pool closes.
-func (p *Pool) replace(w *warmConn) {
-	if !p.opts.Rewarm {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return
-	}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		delay := p.opts.MaxIdle - time.Since(w.at)
-		for p.sleep(delay) {
-			if p.establish(p.ctx, w.key, w.target).OK() {
-				return
-			}
-			delay = p.opts.MaxIdle
-		}
-	}()
-}
-
-// sleep waits d; false when the pool closed first.
-func (p *Pool) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return p.ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-p.ctx.Done():
-		return false
-	}
-}
-
 // dial is the Transport's dial hook for scheme ("http" or "https").
 func (p *Pool) dial(ctx context.Context, scheme, addr string) (net.Conn, error) {
 	host, portText, err := net.SplitHostPort(addr)
@@ -312,7 +249,9 @@ func (p *Pool) dial(ctx context.Context, scheme, addr string) (net.Conn, error) 
 	return p.dialNew(ctx, key, scheme, host, port, addr)
 }
 
-// dialNew makes a connection on demand through the phases.
+// dialNew makes a connection on demand through the phases, within the
+// target's Timeout or the latest deadline of a request waiting for it,
+// whichever is later.
 func (p *Pool) dialNew(ctx context.Context, key, scheme, host string, port int, addr string) (net.Conn, error) {
 	p.mu.Lock()
 	t, ok := p.targets[key]
@@ -321,6 +260,7 @@ func (p *Pool) dialNew(ctx context.Context, key, scheme, host string, port int, 
 	if !ok {
 		t, _ = Target{Host: host, Port: port, Protocol: scheme}.normalize()
 	}
+	t.Timeout = max(t.Timeout, p.deadlines.budget(key))
 	c, r := connect(ctx, p.phases, t)
 	info := DialInfo{Addr: addr, Result: r}
 	if c != nil {
@@ -381,11 +321,19 @@ func (p *Pool) Stats() PoolStats {
 	return s
 }
 
-// Close closes every preconnected connection still waiting, stops
-// re-warming and closes the Transport's idle connections. It returns when
-// every goroutine the pool started has ended. Requests in flight finish;
-// the Transport dials new connections through the phases afterwards, if
-// used again. Close is safe to call more than once; it returns nil.
+// CloseWait bounds how long Close waits for the Warm calls and re-warming
+// it cancelled to return: they end as soon as their phases notice, unless
+// an OnWarm callback blocks.
+const CloseWait = 5 * time.Second
+
+// Close cancels Warm calls in flight and re-warming, closes every
+// preconnected connection still waiting and the Transport's idle
+// connections, and returns when every goroutine the pool started has
+// ended and every Warm call has returned (their connections failing with
+// kind canceled), or with an error after CloseWait if some have not (an
+// OnWarm callback that does not return). Requests in flight finish; the
+// Transport dials new connections through the phases afterwards, if used
+// again. Close is safe to call more than once.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	p.closed = true
@@ -401,17 +349,39 @@ func (p *Pool) Close() error {
 		_ = w.conn.Close()
 		w.conn.raw.wait()
 	}
-	p.wg.Wait()
+	err := p.waitWarming()
 	p.tr.CloseIdleConnections()
-	return nil
+	return err
+}
+
+// waitWarming waits, at most CloseWait, for Warm calls and re-warming to
+// end.
+func (p *Pool) waitWarming() error {
+	done := make(chan struct{})
+	go func() {
+		p.warms.Wait()
+		p.wg.Wait()
+		close(done)
+	}()
+	t := time.NewTimer(CloseWait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-t.C:
+		return fmt.Errorf("preconnect: Close: Warm calls or re-warming still running after %s (an OnWarm callback that does not return?)", CloseWait)
+	}
 }
 
 // poolKey identifies where a connection goes: scheme, host (lower case,
-// IP literals in canonical form) and port.
+// without a final dot — "api.example." is the fully qualified form of
+// "api.example", RFC 1034 §3.1 — IP literals in canonical form) and port.
 func poolKey(scheme, host string, port int) string {
 	host = strings.ToLower(strings.TrimSuffix(strings.TrimPrefix(host, "["), "]"))
 	if a, err := netip.ParseAddr(host); err == nil {
 		host = a.Unmap().String()
+	} else {
+		host = strings.TrimSuffix(host, ".")
 	}
 	return scheme + "://" + net.JoinHostPort(host, strconv.Itoa(port))
 }

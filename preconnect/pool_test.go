@@ -2,6 +2,11 @@ package preconnect_test
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -83,6 +88,19 @@ func TestPoolFirstRequestNeedsNoNewConnection(t *testing.T) {
 			}
 			if !ev.gotConn || ev.got.Conn != ev.dials[0].Conn {
 				t.Errorf("httptrace GotConn %+v is not the preconnected connection %v", ev.got, ev.dials[0].Conn)
+			}
+			// DialInfo.Conn is a type of the standard library's, as documented.
+			switch conn := ev.dials[0].Conn.(type) {
+			case *tls.Conn:
+				if c.scheme != "https" {
+					t.Errorf("http connection is a %T", conn)
+				}
+			case *net.TCPConn:
+				if c.scheme != "http" {
+					t.Errorf("https connection is a %T", conn)
+				}
+			default:
+				t.Errorf("DialInfo.Conn is a %T, want *tls.Conn or *net.TCPConn", conn)
 			}
 			if s := pool.Stats(); s.Used != 1 || s.Dialed != 0 || s.Warmed != 1 || s.Idle != 0 {
 				t.Errorf("pool stats %+v", s)
@@ -257,5 +275,62 @@ func TestPoolRejects(t *testing.T) {
 	}
 	if s := pool.Stats(); s.Idle != 0 || s.Warmed != 0 || s.Failed != 0 {
 		t.Errorf("stats %+v after Warm after Close", s)
+	}
+}
+
+// A connection made on demand runs within the request's deadline, not the
+// target's shorter Timeout: a handshake that takes longer than the target's
+// Timeout but fits the request's deadline succeeds; a request deadline
+// shorter than the Timeout still cuts the dial short.
+func TestPoolOnDemandDialHasTheRequestDeadline(t *testing.T) {
+	srv := startServer(t, true, false, 0)
+	slow := delayTCP(t, srv.Listener.Addr().String(), 150*time.Millisecond, 0) // a handshake takes two one-way trips or more
+	pool, err := preconnect.NewPool(srv.config(), preconnect.PoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	target := preconnect.Target{Host: "127.0.0.1", Port: port(t, slow), Protocol: "https", Timeout: 100 * time.Millisecond}
+	if r := pool.Warm(context.Background(), target); !errors.Is(r[0].Err, context.DeadlineExceeded) {
+		t.Fatalf("Warm with a 100ms Timeout through a 150ms delay: %v, want a timeout", r[0].Err)
+	}
+	url := "https://" + slow + "/"
+	resp := get(t, context.Background(), pool.Transport(), url) // get gives the request a 10 s deadline
+	if resp.StatusCode != 200 {
+		t.Errorf("status %d", resp.StatusCode)
+	}
+
+	pool.Transport().CloseIdleConnections()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if _, err := pool.Transport().RoundTrip(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a request with a 100ms deadline: %v, want it cut short", err)
+	}
+}
+
+// A name with a final dot is the same host as without it: a target warmed
+// as "www.probe.test." serves a request to "www.probe.test", and the other
+// way round.
+func TestPoolMatchesHostsWithAndWithoutTheFinalDot(t *testing.T) {
+	tb := startTestbed(t)
+	httpPort := port(t, tb.HTTPAddr)
+	for _, c := range []struct{ warm, request string }{
+		{"www.probe.test.", "www.probe.test"},
+		{"www.probe.test", "www.probe.test."},
+	} {
+		pool, err := preconnect.NewPool(testbedConfig(tb), preconnect.PoolOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := pool.Warm(context.Background(), preconnect.Target{Host: c.warm, Port: httpPort, Protocol: "http"}); !r[0].OK() {
+			t.Fatalf("Warm %s: %v", c.warm, r[0].Err)
+		}
+		ctx, ev := traced(context.Background())
+		get(t, ctx, pool.Transport(), "http://"+c.request+":"+strconv.Itoa(httpPort)+"/")
+		if len(ev.dials) != 1 || !ev.dials[0].Preconnected {
+			t.Errorf("warmed %q, requested %q: dials %+v, want the preconnected connection", c.warm, c.request, ev.dials)
+		}
+		pool.Close()
 	}
 }

@@ -78,23 +78,6 @@ type Result struct {
 // OK reports whether every phase that ran succeeded.
 func (r Result) OK() bool { return r.Err == nil }
 
-// Error is why a probe or a connection failed. Kind is one of the
-// sdk.Kind* constants: the same kinds the CLI reports ("timeout",
-// "refused", "nxdomain", "certificate", ...). Phase is empty for a target
-// that could not be probed at all (Kind sdk.KindInput: a bad Target).
-type Error struct {
-	Phase   string
-	Kind    sdk.ErrorKind
-	Message string
-}
-
-func (e *Error) Error() string {
-	if e.Phase == "" {
-		return "preconnect: " + e.Message
-	}
-	return "preconnect: " + e.Phase + ": " + string(e.Kind) + ": " + e.Message
-}
-
 // fromSample converts what the runner produced.
 func fromSample(t Target, s sample.Sample) Result {
 	r := Result{Target: t, Start: s.Start}
@@ -107,7 +90,7 @@ func fromSample(t Target, s sample.Sample) Result {
 func phaseOf(p sample.Phase) Phase {
 	out := Phase{Name: p.Name, Status: Status(p.Status), Duration: p.Duration, Attributes: p.Attributes, Note: p.Note}
 	if p.Error != nil {
-		out.Err = &Error{Phase: p.Name, Kind: p.Error.Kind, Message: p.Error.Message}
+		out.Err = &Error{Phase: p.Name, Kind: p.Error.Kind, Message: sample.TrimKind(p.Error.Kind, p.Error.Message), Err: p.Error.Err}
 	}
 	return out
 }

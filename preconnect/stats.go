@@ -2,6 +2,7 @@ package preconnect
 
 import (
 	"errors"
+	"slices"
 	"sort"
 	"time"
 
@@ -17,7 +18,9 @@ type Statistics struct {
 	Count, OK, Failed int
 	// Latency summarises Result.Latency over the successful results.
 	Latency Summary
-	// Phases summarises each phase, in chain order (first seen first).
+	// Phases summarises each phase that ran or was skipped in some result,
+	// in chain order: dns, tcp, tls, http (see Phases), whatever the order
+	// of the results.
 	Phases []PhaseStats
 	// Errors counts each distinct failure (kind and message), most
 	// frequent first.
@@ -44,7 +47,7 @@ type Summary struct {
 // ErrorCount is one distinct failure and how often it happened.
 type ErrorCount struct {
 	Phase   string
-	Kind    sdk.ErrorKind
+	Kind    Kind
 	Message string
 	Count   int
 }
@@ -84,7 +87,18 @@ func Stats(results []Result) Statistics {
 		out.Errors = append(out.Errors, *unprobed[key])
 	}
 	sort.SliceStable(out.Errors, func(i, j int) bool { return out.Errors[i].Count > out.Errors[j].Count })
+	sort.SliceStable(out.Phases, func(i, j int) bool { return chainIndex(out.Phases[i].Name) < chainIndex(out.Phases[j].Name) })
 	return out
+}
+
+// chainIndex is a phase's place in the longest chain (https's); other
+// names come after, in the order seen.
+func chainIndex(phase string) int {
+	chain := Phases("https")
+	if i := slices.Index(chain, phase); i >= 0 {
+		return i
+	}
+	return len(chain)
 }
 
 func summary(s stats.Summary) Summary {
@@ -99,9 +113,9 @@ func asError(err error) *Error {
 		return e
 	}
 	if err == nil {
-		return &Error{Kind: sdk.KindInternal, Message: "failed without an error"}
+		return &Error{Kind: KindInternal, Message: "failed without an error"}
 	}
-	return &Error{Kind: sdk.Classify(err), Message: err.Error()}
+	return &Error{Kind: sdk.Classify(err), Message: err.Error(), Err: err}
 }
 
 // sample is r as the runner emitted it.

@@ -8,7 +8,9 @@ import (
 
 // Trace receives events of a Pool's dial hook for one request, like
 // net/http/httptrace.ClientTrace. Attach it with WithTrace to the
-// request's context.
+// request's context. It is the way to know a request got a preconnected
+// connection: httptrace cannot say (the package documentation explains
+// what it reports instead).
 type Trace struct {
 	// Dial is called each time the Transport dials for the request: with
 	// Preconnected true when the pool handed it a connection it had made
@@ -32,8 +34,12 @@ type DialInfo struct {
 	// they were spent ahead of need; for one made on demand, by this
 	// request. Result.Err is set when the dial failed.
 	Result Result
-	// Conn is the connection handed to the Transport (the one
-	// httptrace.GotConnInfo.Conn reports); nil when the dial failed.
+	// Conn is the connection handed to the Transport, the one
+	// httptrace.GotConnInfo.Conn reports: for https the *tls.Conn the tls
+	// phase made, for http the connection the tcp phase made (a
+	// *net.TCPConn). nil when the dial failed. It belongs to the
+	// Transport: read its state (ConnectionState, LocalAddr), do not read,
+	// write or close it.
 	Conn net.Conn
 }
 

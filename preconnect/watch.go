@@ -49,7 +49,8 @@ func (c *watchedConn) Read(p []byte) (int, error) {
 
 // watch starts the watcher. dataOK says the server may send while the
 // connection is idle (TLS); without TLS any byte means the connection is
-// unusable. lost is called (from the watcher's goroutine) when the server
+// unusable, so a watch that stops cleanly has nothing pending and the
+// connection underneath can be handed out as it is. lost is called (from the watcher's goroutine) when the server
 // closed the connection or broke the rules; not when stop ended the watch.
 func (c *watchedConn) watch(dataOK bool, lost func(error)) {
 	c.done = make(chan struct{})
@@ -68,12 +69,12 @@ func (c *watchedConn) watchLoop(dataOK bool) error {
 		n, err := c.Conn.Read(buf)
 		c.pending = append(c.pending, buf[:n]...)
 		switch {
+		case !dataOK && len(c.pending) > 0:
+			return fmt.Errorf("the server sent %d bytes before any request", len(c.pending))
 		case err != nil && c.stopping.Load() && errors.Is(err, os.ErrDeadlineExceeded):
 			return nil
 		case err != nil:
 			return fmt.Errorf("closed by the server while idle: %w", err)
-		case !dataOK && n > 0:
-			return fmt.Errorf("the server sent %d bytes before any request", len(c.pending))
 		case len(c.pending) > maxPending:
 			return fmt.Errorf("the server sent more than %d bytes before any request", maxPending)
 		}

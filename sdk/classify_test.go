@@ -7,9 +7,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"io"
 	"math/big"
 	"net"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -175,4 +177,26 @@ func selfSigned(t *testing.T) tls.Certificate {
 		t.Fatal(err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
+}
+
+// Cause keeps an error in the chain without its text: the message stays
+// the phase's own words, and errors.Is still finds what Go returned.
+func TestCauseAddsNoText(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, dialErr := net.Dial("tcp", addr)
+	if dialErr == nil {
+		t.Fatal("dialled a closed port")
+	}
+	err = Errorf(KindRefused, "connect %s: refused%w", addr, Cause(dialErr))
+	if err.Error() != "connect "+addr+": refused" {
+		t.Errorf("text %q", err)
+	}
+	if !errors.Is(err, syscall.ECONNREFUSED) || Classify(err) != KindRefused {
+		t.Errorf("%v: errors.Is ECONNREFUSED %v, kind %s", err, errors.Is(err, syscall.ECONNREFUSED), Classify(err))
+	}
 }

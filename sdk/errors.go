@@ -55,6 +55,22 @@ func Errorf(kind ErrorKind, format string, args ...any) error {
 	return &Error{Kind: kind, Err: fmt.Errorf(format, args...)}
 }
 
+// Cause returns an error with no text of its own that unwraps to err. End
+// a message that already says why in its own words with %w and Cause(err),
+// and err stays in the chain for errors.Is and errors.As (the caller can
+// test for syscall.ECONNREFUSED or context.DeadlineExceeded) without its
+// text (Go's internals, "dial tcp 10.0.0.1:443: connect: ...") repeated:
+//
+//	sdk.Errorf(sdk.KindRefused, "connect %s: refused%w", addr, sdk.Cause(err))
+//
+// err must not be nil.
+func Cause(err error) error { return cause{err} }
+
+type cause struct{ err error }
+
+func (c cause) Error() string { return "" }
+func (c cause) Unwrap() error { return c.err }
+
 // Classify returns the kind of err: the Kind of the first *Error in its
 // chain, else a kind inferred from the causes a phase commonly meets:
 //

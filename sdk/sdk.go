@@ -78,6 +78,13 @@ type Attribute struct {
 	Type        Type
 	Required    bool
 	Description string
+	// Path marks a value (a string, or the strings in a list or map) as a
+	// file path. The host resolves a relative path against the directory
+	// of the targets file before the plugin sees it, as it does a plugin
+	// block's path, so a file works from any working directory; the plugin
+	// receives an absolute path. Values the host sets itself (probe test's
+	// flags) are absolute already.
+	Path bool
 }
 
 // Target is what is being probed.

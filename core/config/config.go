@@ -1,9 +1,14 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
+	"os"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 // File is a loaded targets file.
@@ -39,8 +44,9 @@ type Plugin struct {
 	// Config is the body of the config block, nil when there is none. It
 	// carries the file's variables and functions: decode it with
 	// DecodePluginConfig.
-	Config hcl.Body
-	Range  hcl.Range // the block's definition range
+	Config    hcl.Body
+	Range     hcl.Range // the block's definition range
+	PathRange hcl.Range // where path is written; the block's range when it is not
 }
 
 // Target is one thing to probe.
@@ -63,3 +69,28 @@ const (
 	DefaultCount       = 1
 	DefaultConcurrency = 16
 )
+
+// CheckPath reports, at the path attribute, an external plugin whose
+// executable is missing, is not a regular file or is not executable; nil
+// for a built-in or a path that can be started.
+func (p Plugin) CheckPath() *hcl.Diagnostic {
+	if p.Path == "" {
+		return nil
+	}
+	st, err := os.Stat(p.Path)
+	problem := ""
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		problem = "does not exist"
+	case err != nil:
+		problem = "cannot be read: " + err.Error()
+	case !st.Mode().IsRegular():
+		problem = "is not a regular file"
+	case st.Mode().Perm()&0o111 == 0:
+		problem = "is not executable (chmod +x)"
+	default:
+		return nil
+	}
+	return errorAt(&p.PathRange, "Invalid plugin path",
+		"plugin %q: %s %s.", p.Name, safetext.Quote(p.Path), problem)
+}

@@ -7,17 +7,22 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"net/netip"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk"
 )
@@ -215,9 +220,11 @@ func (d *decoder) plugin(b *hcl.Block) Plugin {
 	case path == nil && builtin == nil:
 		p.Builtin = p.Name
 	}
+	p.PathRange = b.DefRange
 	if path != nil {
 		p.Builtin = ""
 		p.Path = d.pluginPath(path, p.Path)
+		p.PathRange = path.Expr.Range()
 	}
 	if args := d.attr(c, "args", &p.Args); args != nil && path == nil {
 		d.errorf(args.NameRange, "Unexpected args",
@@ -331,13 +338,7 @@ func (d *decoder) pluginPath(a *hcl.Attribute, path string) string {
 		d.errorf(a.Expr.Range(), "Invalid path", "path must not be empty.")
 		return ""
 	}
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(d.dir, path)
-	}
-	if abs, err := filepath.Abs(path); err == nil {
-		path = abs
-	}
-	return path
+	return absPath(d.dir, path)
 }
 
 // config checks that a plugin's config block holds only attributes whose
@@ -353,13 +354,14 @@ func (d *decoder) config(blocks hcl.Blocks) hcl.Body {
 		_, diags := a.Expr.Value(d.ctx)
 		d.diags = append(d.diags, diags...)
 	}
-	return &evalBody{Body: body, ctx: d.ctx}
+	return &evalBody{Body: body, ctx: d.ctx, dir: d.dir}
 }
 
 // settings are the attributes a target and the defaults block share.
 type settings struct {
 	protocol    string
 	port        int
+	hasPort     bool // port is written, valid or not
 	timeout     time.Duration
 	phases      []string
 	hasPhases   bool
@@ -371,8 +373,8 @@ func (s settings) or(fallback settings) settings {
 	if s.protocol == "" {
 		s.protocol = fallback.protocol
 	}
-	if s.port == 0 {
-		s.port = fallback.port
+	if !s.hasPort {
+		s.port, s.hasPort = fallback.port, fallback.hasPort
 	}
 	if s.timeout == 0 {
 		s.timeout = fallback.timeout
@@ -393,18 +395,62 @@ func (d *decoder) defaults(b *hcl.Block) settings {
 
 func (d *decoder) settings(c *hcl.BodyContent, owner string) settings {
 	var s settings
-	if a := d.attr(c, "protocol", &s.protocol); a != nil && !slices.Contains(registry.ProtocolNames(), s.protocol) {
-		d.errorf(a.Expr.Range(), "Invalid protocol",
-			"protocol = %q is not one of %s.", s.protocol, strings.Join(registry.ProtocolNames(), ", "))
+	if a := d.attr(c, "protocol", &s.protocol); a != nil {
+		if problem := ProtocolProblem(s.protocol); problem != "" {
+			d.errorf(a.Expr.Range(), "Invalid protocol", "protocol = %s.", problem)
+		}
 	}
-	if a := d.attr(c, "port", &s.port); a != nil && (s.port < 1 || s.port > 65535) {
-		d.errorf(a.Expr.Range(), "Invalid port", "port = %d is outside 1..65535.", s.port)
+	if a, ok := c.Attributes["port"]; ok {
+		s.port, s.hasPort = d.port(a), true
 	}
 	s.timeout, _ = d.duration(c, "timeout", true)
 	if a, ok := c.Attributes["phases"]; ok {
 		s.phases, s.hasPhases, s.phasesRange = d.phaseList(a, owner), true, a.Expr.Range()
 	}
 	return s
+}
+
+// port decodes a port: a whole number from 1 to 65535 ("80" converts, as
+// HCL converts strings to numbers). A bad value is one error in probe's
+// words; it returns 0 then.
+func (d *decoder) port(a *hcl.Attribute) int {
+	v, diags := a.Expr.Value(d.ctx)
+	if diags.HasErrors() {
+		d.diags = append(d.diags, diags...)
+		return 0
+	}
+	num, err := convert.Convert(v, cty.Number)
+	if err != nil || num.IsNull() || !num.IsKnown() {
+		d.errorf(a.Expr.Range(), "Invalid port", "port must be a whole number from 1 to 65535, not %s.", valueText(v))
+		return 0
+	}
+	f := num.AsBigFloat()
+	n, accuracy := f.Int64()
+	switch {
+	case !f.IsInt():
+		d.errorf(a.Expr.Range(), "Invalid port", "port = %s is not a whole number; write one from 1 to 65535.", valueText(num))
+		return 0
+	case accuracy != big.Exact || n < 1 || n > 65535:
+		d.errorf(a.Expr.Range(), "Invalid port", "port = %s is outside 1..65535.", valueText(num))
+		return 0
+	}
+	return int(n)
+}
+
+// valueText shows a value in a message: a number or a quoted string as
+// written, otherwise its type ("null", "a bool").
+func valueText(v cty.Value) string {
+	switch {
+	case v.IsNull():
+		return "null"
+	case !v.IsKnown():
+		return "an unknown value"
+	case v.Type() == cty.Number:
+		return safetext.Shorten(v.AsBigFloat().Text('g', -1), 40)
+	case v.Type() == cty.String:
+		return safetext.Quote(v.AsString())
+	}
+	return "a " + v.Type().FriendlyName()
 }
 
 // phaseList decodes and checks an explicit chain. Problems point at the
@@ -476,7 +522,7 @@ func (d *decoder) target(b *hcl.Block, defaults settings) Target {
 	if t.Port == 0 {
 		t.Port = registry.DefaultPort(t.Protocol)
 	}
-	if t.Port == 0 && registry.Chain(t.Protocol) != nil {
+	if t.Port == 0 && !s.hasPort && registry.Chain(t.Protocol) != nil {
 		d.errorf(b.DefRange, "Missing port",
 			"%s: protocol %q has no default port; set port.", owner, t.Protocol)
 	}
@@ -509,22 +555,41 @@ func (d *decoder) unresolved(t Target) bool {
 }
 
 // WireHost checks a target's host as written — a name or an IP address,
-// without brackets or a port — and returns the form that goes on the wire:
+// without brackets, a port, spaces or control characters — and returns the
+// form that goes on the wire:
 // IP addresses and ASCII names as they are, internationalised names as
 // A-labels (IDNA 2008 / UTS #46, see sdk.ASCIIHost). The error says what is
-// wrong, for the caller to place (a file position, a flag, an entry).
+// wrong, for the caller to place (a file position, a flag, an entry); it
+// quotes the host with safetext.Quote. It is the rule for every way a host
+// enters: the file, PRECONNECT_HOSTS, probe test.
 func WireHost(host string) (string, error) {
 	switch {
 	case strings.TrimSpace(host) == "":
 		return "", errors.New("host must not be empty")
 	case strings.Contains(host, "://") || strings.ContainsAny(host, "/?#"):
-		return "", fmt.Errorf("host must be a name or IP address, not a URL (%q)", host)
+		return "", fmt.Errorf("host must be a name or IP address, not a URL (%s)", safetext.Quote(host))
 	case strings.ContainsAny(host, " \t\r\n"):
-		return "", fmt.Errorf("host must be a name or IP address; %q contains spaces", host)
+		return "", fmt.Errorf("host must be a name or IP address; %s contains spaces", safetext.Quote(host))
+	case strings.ContainsFunc(host, unicode.IsControl) || !utf8.ValidString(host):
+		return "", fmt.Errorf("host must be a name or IP address; %s contains control characters or invalid UTF-8", safetext.Quote(host))
 	case strings.Contains(host, ":") && !isIP(host):
-		return "", fmt.Errorf("host must be a name or IP address without a port (%q); set port instead", host)
+		return "", fmt.Errorf("host must be a name or IP address without a port (%s); set port instead", safetext.Quote(host))
 	}
 	return sdk.ASCIIHost(host)
+}
+
+// ProtocolProblem says what is wrong with a protocol name, or "" when it
+// is one of registry.ProtocolNames: the rule for every way a protocol
+// enters (the file, PRECONNECT_HOSTS, probe test). Names are lower case everywhere, as in the
+// file; "HTTP" is an error that says so. The problem starts with the value.
+func ProtocolProblem(protocol string) string {
+	switch {
+	case slices.Contains(registry.ProtocolNames(), protocol):
+		return ""
+	case slices.Contains(registry.ProtocolNames(), strings.ToLower(protocol)):
+		return fmt.Sprintf("%s: protocols are written in lower case: %q", safetext.Quote(protocol), strings.ToLower(protocol))
+	}
+	return fmt.Sprintf("%s is not one of %s", safetext.Quote(protocol), strings.Join(registry.ProtocolNames(), ", "))
 }
 
 func isIP(host string) bool {

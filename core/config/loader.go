@@ -109,3 +109,31 @@ func (l *Loader) WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, color bool
 func Format(src []byte) []byte {
 	return hclwrite.Format(src)
 }
+
+// DeclaredTargets returns the names of the target blocks in src, in file
+// order, without evaluating anything: it serves shell completion, so it
+// works on files whose variables have no value yet, and returns what it can
+// read of a file that does not parse. Names ending in ".json" are read as
+// HCL's JSON syntax.
+func DeclaredTargets(filename string, src []byte) []string {
+	var f *hcl.File
+	if strings.HasSuffix(filename, ".json") {
+		f, _ = hcljson.Parse(src, filename)
+	} else {
+		f, _ = hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
+	}
+	if f == nil || f.Body == nil {
+		return nil
+	}
+	content, _, _ := f.Body.PartialContent(&hcl.BodySchema{
+		Blocks: []hcl.BlockHeaderSchema{{Type: "target", LabelNames: []string{"name"}}},
+	})
+	if content == nil {
+		return nil
+	}
+	var names []string
+	for _, b := range content.Blocks {
+		names = append(names, b.Labels[0])
+	}
+	return names
+}

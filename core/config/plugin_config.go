@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/big"
+	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -20,6 +21,7 @@ import (
 type evalBody struct {
 	hcl.Body
 	ctx *hcl.EvalContext
+	dir string // the targets file's directory, for Path attributes
 }
 
 // DecodePluginConfig type-checks a plugin's config body against the
@@ -27,7 +29,10 @@ type evalBody struct {
 // Attributes the schema does not declare are errors, and so are missing
 // required ones; those are reported at blockRange (the plugin block) when
 // there is no config body at all (body == nil, which yields "{}").
-// Optional attributes that are not set are null in the JSON.
+// Optional attributes that are not set are null in the JSON. The values of
+// attributes the schema marks as paths (sdk.Attribute.Path) are made
+// absolute: a relative path is resolved against the directory of the
+// targets file the body came from, as a plugin block's path is.
 func DecodePluginConfig(body hcl.Body, blockRange hcl.Range, schema []sdk.Attribute) ([]byte, hcl.Diagnostics) {
 	spec, diags := objectSpec(schema)
 	if diags.HasErrors() {
@@ -37,8 +42,9 @@ func DecodePluginConfig(body hcl.Body, blockRange hcl.Range, schema []sdk.Attrib
 		return []byte("{}"), missingRequired(schema, blockRange)
 	}
 	var ctx *hcl.EvalContext
+	dir := "."
 	if b, ok := body.(*evalBody); ok {
-		ctx = b.ctx
+		ctx, dir = b.ctx, b.dir
 	}
 	value, diags := hcldec.Decode(body, spec, ctx)
 	if diags.HasErrors() {
@@ -47,11 +53,53 @@ func DecodePluginConfig(body hcl.Body, blockRange hcl.Range, schema []sdk.Attrib
 	if diags := checkIntegers(body, blockRange, value, schema); diags.HasErrors() {
 		return nil, diags
 	}
+	value, err := resolvePaths(value, schema, dir)
+	if err != nil {
+		return nil, hcl.Diagnostics{errorAt(&blockRange, "Cannot resolve plugin paths", "%s", err)}
+	}
 	out, err := ctyjson.Marshal(value, value.Type())
 	if err != nil {
 		return nil, hcl.Diagnostics{errorAt(&blockRange, "Cannot encode plugin config", "%s", err)}
 	}
 	return out, nil
+}
+
+// resolvePaths makes the strings of Path attributes in a decoded config
+// object absolute, relative ones against dir.
+func resolvePaths(obj cty.Value, schema []sdk.Attribute, dir string) (cty.Value, error) {
+	if obj.IsNull() || !obj.IsKnown() {
+		return obj, nil
+	}
+	attrs := obj.AsValueMap()
+	for _, a := range schema {
+		v, ok := attrs[a.Name]
+		if !a.Path || !ok {
+			continue
+		}
+		resolved, err := cty.Transform(v, func(_ cty.Path, v cty.Value) (cty.Value, error) {
+			if v.IsNull() || !v.IsKnown() || v.Type() != cty.String || v.AsString() == "" {
+				return v, nil
+			}
+			return cty.StringVal(absPath(dir, v.AsString())), nil
+		})
+		if err != nil {
+			return cty.NilVal, fmt.Errorf("attribute %q: %w", a.Name, err)
+		}
+		attrs[a.Name] = resolved
+	}
+	return cty.ObjectVal(attrs), nil
+}
+
+// absPath resolves path against dir and makes it absolute, so that it
+// means the same file in any process and never becomes a $PATH lookup.
+func absPath(dir, path string) string {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	return path
 }
 
 // objectSpec builds the hcldec spec of a plugin's schema.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
@@ -129,7 +130,7 @@ func functions(getenv func(string) string) map[string]function.Function {
 		"env":    envFunc(getenv),
 		"upper":  stdlib.UpperFunc,
 		"lower":  stdlib.LowerFunc,
-		"format": stdlib.FormatFunc,
+		"format": boundedFormat(),
 		"join":   stdlib.JoinFunc,
 		"concat": stdlib.ConcatFunc,
 	}
@@ -145,4 +146,48 @@ func envFunc(getenv func(string) string) function.Function {
 			return cty.StringVal(getenv(args[0].AsString())), nil
 		},
 	})
+}
+
+// maxFormatWidth bounds the width and precision of a format verb: without
+// it, format("%999999999s", "x") allocates a gigabyte.
+const maxFormatWidth = 1024
+
+// boundedFormat is stdlib's format with every width and precision at most
+// maxFormatWidth; a larger one is an error, not an allocation.
+func boundedFormat() function.Function {
+	return function.New(&function.Spec{
+		Description: stdlib.FormatFunc.Description(),
+		Params:      stdlib.FormatFunc.Params(),
+		VarParam:    stdlib.FormatFunc.VarParam(),
+		Type:        function.StaticReturnType(cty.String),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			if f := args[0]; f.IsKnown() && !f.IsNull() {
+				if n := largestWidth(f.AsString()); n > maxFormatWidth {
+					return cty.DynamicVal, function.NewArgErrorf(0, "a width or precision of %d is more than %d", n, maxFormatWidth)
+				}
+			}
+			return stdlib.FormatFunc.Call(args)
+		},
+	})
+}
+
+// largestWidth returns the largest number written in a verb of a format
+// string ("%-20.5s" → 20), or 0.
+func largestWidth(f string) int {
+	largest := 0
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+		n := 0
+		for i++; i < len(f) && strings.IndexByte("-+# 0123456789.[]*", f[i]) >= 0; i++ {
+			if c := f[i]; c >= '0' && c <= '9' {
+				n = min(n*10+int(c-'0'), 1<<30)
+				largest = max(largest, n)
+			} else {
+				n = 0
+			}
+		}
+	}
+	return largest
 }

@@ -7,7 +7,9 @@
 //	/-/healthy 200 while the process serves
 //	/-/ready   200 once the plugins are configured and every target has been
 //	           probed once, else 503
-//	/-/reload  POST: reload the targets file; 200, or 500 with the reason
+//	/-/reload  POST: reload the targets file; 200 once the new file is in
+//	           use (serve waits for the old schedule's probes in flight, each
+//	           within its budget), or 500 with the reason
 //	/probe     ?target=NAME: one probe now, its own registry of gauges
 //	           (blackbox's multi-target pattern)
 //
@@ -21,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"strconv"
@@ -154,14 +157,24 @@ func probeHandler(opts Options) http.HandlerFunc {
 }
 
 // probeTimeout is Prometheus' scrape timeout minus offset, or 0 (the
-// target's own timeout) when the request does not say.
+// target's own timeout) when the request does not say. Prometheus sends
+// the timeout in seconds as a float (strconv.FormatFloat 'f', -1); any
+// float strconv.ParseFloat reads is taken. NaN, zero and negative values
+// are errors; one too long for a time.Duration (+Inf, 1e300) is no bound
+// from the scrape, so the target's own timeout applies.
 func probeTimeout(header string, offset time.Duration) (time.Duration, error) {
 	if header == "" {
 		return 0, nil
 	}
 	secs, err := strconv.ParseFloat(header, 64)
-	if err != nil || secs <= 0 || secs > 1e6 {
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, fmt.Errorf("%s: %q is not a number of seconds", ScrapeTimeoutHeader, header)
+	}
+	if math.IsNaN(secs) || secs <= 0 {
+		return 0, fmt.Errorf("%s: %q is not a positive number of seconds", ScrapeTimeoutHeader, header)
+	}
+	if secs >= maxSeconds {
+		return 0, nil
 	}
 	d := time.Duration(secs*float64(time.Second)) - offset
 	if d <= 0 {
@@ -170,17 +183,21 @@ func probeTimeout(header string, offset time.Duration) (time.Duration, error) {
 	return d, nil
 }
 
-// Serve serves h on ln until ctx ends, then shuts down, giving open
-// requests up to grace to finish. webConfig is an exporter-toolkit web
-// config file (TLS, basic auth), "" for plain HTTP. logger may be nil.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, webConfig string, grace time.Duration, logger *slog.Logger) error {
+// maxSeconds is the longest time.Duration in seconds, rounded down.
+const maxSeconds = float64(math.MaxInt64 / int64(time.Second))
+
+// Serve serves h on every listener of lns until ctx ends, then shuts
+// down, giving open requests up to grace to finish. webConfig is an
+// exporter-toolkit web config file (TLS, basic auth), "" for plain HTTP.
+// logger may be nil.
+func Serve(ctx context.Context, lns []net.Listener, h http.Handler, webConfig string, grace time.Duration, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() {
-		errc <- web.Serve(ln, srv, &web.FlagConfig{WebConfigFile: &webConfig}, logger)
+		errc <- web.ServeMultiple(lns, srv, &web.FlagConfig{WebConfigFile: &webConfig}, logger)
 	}()
 	select {
 	case err := <-errc:

@@ -85,7 +85,7 @@ func start(t *testing.T, webConfig string, client *http.Client) *fixture {
 	f.base = scheme + "://" + ln.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, h, webConfig, time.Second, nil) }()
+	go func() { done <- Serve(ctx, []net.Listener{ln}, h, webConfig, time.Second, nil) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
@@ -161,8 +161,30 @@ func TestProbeTimeoutFromPrometheusHeader(t *testing.T) {
 	if to := time.Duration(f.lastTO.Load()); to != 2*time.Second {
 		t.Errorf("timeout %v, want 2s (2.5s scrape timeout minus 0.5s offset)", to)
 	}
-	for _, bad := range []string{"0.4", "soon", "-1"} {
-		code, body := f.do(t, "GET", "/probe?target=web", http.Header{ScrapeTimeoutHeader: {bad}})
+	// Any float Prometheus may send; one too long for a time.Duration
+	// leaves the target's own timeout, which is shorter anyway.
+	for header, want := range map[string]time.Duration{
+		"15": 14500 * time.Millisecond, "9.5e-1": 450 * time.Millisecond, "1e7": 1e7*time.Second - 500*time.Millisecond,
+		"+Inf": 0, "1e300": 0,
+	} {
+		code, body := f.do(t, "GET", "/probe?target=web", http.Header{ScrapeTimeoutHeader: {header}})
+		if code != 200 {
+			t.Errorf("header %q: %d %q, want 200", header, code, body)
+			continue
+		}
+		if to := time.Duration(f.lastTO.Load()); to != want {
+			t.Errorf("header %q: timeout %v, want %v", header, to, want)
+		}
+	}
+	for _, bad := range []string{"0.4", "0", "soon", "-1", "-Inf", "NaN", ""} {
+		h := http.Header{ScrapeTimeoutHeader: {bad}}
+		code, body := f.do(t, "GET", "/probe?target=web", h)
+		if bad == "" {
+			if code != 200 {
+				t.Errorf("empty header: %d %q, want 200 (as no header)", code, body)
+			}
+			continue
+		}
 		if code != 400 || !strings.Contains(body, ScrapeTimeoutHeader) {
 			t.Errorf("header %q: %d %q, want 400 naming the header", bad, code, body)
 		}

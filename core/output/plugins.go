@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 // PluginsSchema identifies the plugins document layout (docs/schema/probe.plugins.v1.json).
@@ -37,6 +39,9 @@ type ConfigAttribute struct {
 	Type        string `json:"type"`
 	Required    bool   `json:"required"`
 	Description string `json:"description,omitempty"`
+	// Path marks a file path, resolved against the targets file's directory
+	// (sdk.Attribute.Path).
+	Path bool `json:"path,omitempty"`
 }
 
 // pluginsFormats are the formats of a plugins report.
@@ -54,12 +59,13 @@ func (r PluginsReport) Render(w io.Writer, f Format, o Options) error {
 }
 
 // writePluginsTable lists the plugins; summaries and config schemas are in
-// the JSON form, which has room for them.
+// the JSON form, which has room for them. What a plugin says of itself is
+// escaped (safetext).
 func writePluginsTable(w io.Writer, r PluginsReport, _ Options) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PHASE\tPLUGIN\tVERSION\tSOURCE")
 	for _, p := range r.Plugins {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Phase, p.Name, p.Version, shortPath(p.Source))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Phase, safetext.Escape(p.Name), safetext.Escape(p.Version), safetext.Escape(shortPath(p.Source)))
 	}
 	return tw.Flush()
 }

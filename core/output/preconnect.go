@@ -15,6 +15,7 @@ import (
 
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -171,7 +172,11 @@ func progressTLSDetail(a sdk.Attributes) string {
 
 // progressDNSDetail lists at most three answers.
 func progressDNSDetail(a sdk.Attributes) string {
-	answers, _ := a[sdk.AttrDNSAnswers].([]string)
+	raw, _ := a[sdk.AttrDNSAnswers].([]string)
+	answers := make([]string, len(raw))
+	for i, s := range raw {
+		answers[i] = safetext.Escape(s)
+	}
 	out := "no addresses"
 	switch {
 	case len(answers) > 3:
@@ -199,6 +204,7 @@ func progressGenericDetail(a sdk.Attributes) string {
 	return strings.Join(parts, " ")
 }
 
+// progressAttr shows an attribute's value, escaped (safetext).
 func progressAttr(v any) string {
 	switch v := v.(type) {
 	case nil:
@@ -206,9 +212,9 @@ func progressAttr(v any) string {
 	case time.Duration:
 		return msText(v) + "ms"
 	case []string:
-		return strings.Join(v, ",")
+		return safetext.Escape(strings.Join(v, ","))
 	}
-	return fmt.Sprint(v)
+	return safetext.Escape(fmt.Sprint(v))
 }
 
 // PreconnectSchema identifies the preconnect document layout

@@ -17,6 +17,7 @@ import (
 
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/stats"
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -120,18 +121,20 @@ func attrField(key, sep string) func(map[string]any) string {
 	return func(a map[string]any) string { return detailText(a[key], sep) }
 }
 
+// The value is escaped (safetext): names, certificate fields and headers
+// come from servers.
 func detailText(v any, sep string) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
 	case []string:
-		return strings.Join(v, sep)
+		return safetext.Escape(strings.Join(v, sep))
 	case time.Duration:
 		return msText(v) + " ms"
 	case string:
-		return v
+		return safetext.Escape(v)
 	}
-	return fmt.Sprint(v)
+	return safetext.Escape(fmt.Sprint(v))
 }
 
 var phaseDetails = map[string][]detailField{

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -66,19 +68,20 @@ func truncate(s string, n int) string {
 }
 
 // describeError is "kind: message", without repeating a "kind: " the
-// message already starts with (as many plugins' messages do).
+// message already starts with (as many plugins' messages do). The message
+// is escaped (safetext): it may quote what a server sent.
 func describeError(kind sdk.ErrorKind, message string) string {
 	if kind == "" {
-		return message
+		return safetext.Escape(message)
 	}
-	return string(kind) + ": " + plainMessage(kind, message)
+	return string(kind) + ": " + safetext.Escape(plainMessage(kind, message))
 }
 
 // phaseError is "phase: kind: message", leaving the kind out when it is the
 // phase's own name (a dns error in the dns phase).
 func phaseError(phase string, kind sdk.ErrorKind, message string) string {
 	if string(kind) == phase {
-		return phase + ": " + plainMessage(kind, message)
+		return phase + ": " + safetext.Escape(plainMessage(kind, message))
 	}
 	return phase + ": " + describeError(kind, message)
 }
@@ -86,7 +89,7 @@ func phaseError(phase string, kind sdk.ErrorKind, message string) string {
 // plainMessage is an error message as JSON documents carry it: without a
 // leading "<kind>: ", since the kind has a field of its own.
 func plainMessage(kind sdk.ErrorKind, message string) string {
-	return strings.TrimPrefix(message, string(kind)+": ")
+	return sample.TrimKind(kind, message)
 }
 
 // insecureWarning is the line every renderer prints for targets whose TLS

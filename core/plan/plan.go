@@ -82,6 +82,23 @@ func Build(f *config.File) *Plan {
 	return p
 }
 
+// BuildAll is Build plus a plugin for every plugin block no target uses,
+// after the used ones: what `probe validate` starts, so that an unused
+// block's path and config are checked too.
+func BuildAll(f *config.File) *Plan {
+	p := Build(f)
+	declared := map[string]config.Plugin{}
+	for _, pl := range f.Plugins {
+		declared[pl.Name] = pl
+	}
+	for _, pl := range f.Plugins {
+		if !slices.ContainsFunc(p.Plugins, func(u Plugin) bool { return u.Name == pl.Name }) {
+			p.Plugins = append(p.Plugins, plugin(pl.Name, declared))
+		}
+	}
+	return p
+}
+
 func target(t config.Target) Target {
 	out := Target{
 		Target:  sdk.Target{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol},

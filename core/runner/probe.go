@@ -208,7 +208,7 @@ func (c *chain) absorb(index int, reply Reply, res *sample.Phase) {
 	}
 	if reply.Failure != nil {
 		res.Status = sample.Failed
-		res.Error = &sample.Error{Kind: reply.Failure.Kind, Message: reply.Failure.Error()}
+		res.Error = &sample.Error{Kind: reply.Failure.Kind, Message: reply.Failure.Error(), Err: reply.Failure}
 		return
 	}
 	res.Status = sample.OK
@@ -227,13 +227,13 @@ func callError(ctx context.Context, t plan.Target, err error) *sample.Error {
 	var se *sdk.Error
 	switch {
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("%v (probe timeout %s)", err, t.Timeout)}
+		return &sample.Error{Kind: sdk.KindTimeout, Message: fmt.Sprintf("%v (probe timeout %s)", err, t.Timeout), Err: err}
 	case errors.Is(err, context.Canceled), errors.Is(ctx.Err(), context.Canceled):
-		return &sample.Error{Kind: sdk.KindCanceled, Message: "interrupted"}
+		return &sample.Error{Kind: sdk.KindCanceled, Message: "interrupted", Err: err}
 	case errors.As(err, &se):
-		return &sample.Error{Kind: se.Kind, Message: se.Error()}
+		return &sample.Error{Kind: se.Kind, Message: se.Error(), Err: err}
 	}
-	return &sample.Error{Kind: sdk.KindPlugin, Message: err.Error()}
+	return &sample.Error{Kind: sdk.KindPlugin, Message: err.Error(), Err: err}
 }
 
 func (c *chain) release() {

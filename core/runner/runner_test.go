@@ -5,6 +5,7 @@ package runner_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -696,5 +698,28 @@ func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
 	s, held = prober.Connect(context.Background(), target("t", closedPort, 5*time.Second, "dial"), 0)
 	if s.OK() || held != nil {
 		t.Errorf("a refused dial gave sample %+v, held %v", s, held)
+	}
+}
+
+// In process, a failed phase's own error stays in the sample, for
+// errors.Is and As (package preconnect unwraps to it); it is never
+// serialised, so what the CLI writes does not change.
+func TestInProcessKeepsTheCause(t *testing.T) {
+	closed, _ := net.Listen("tcp", "127.0.0.1:0")
+	closedPort := closed.Addr().(*net.TCPAddr).Port
+	closed.Close()
+	prober := runner.NewProber(runner.InProcess{"dial": dialPhase{}}, runner.Options{})
+	defer prober.Close()
+	s := prober.Probe(context.Background(), target("t", closedPort, 5*time.Second, "dial"), 0)
+	f := s.Failure()
+	if f == nil || f.Error == nil || f.Error.Kind != sdk.KindRefused {
+		t.Fatalf("sample %+v, want a refused dial", s)
+	}
+	if !errors.Is(f.Error, syscall.ECONNREFUSED) {
+		t.Errorf("the sample's error %v (cause %v) does not unwrap to ECONNREFUSED", f.Error, f.Error.Err)
+	}
+	out, err := json.Marshal(f.Error)
+	if err != nil || string(out) != `{"kind":"refused","message":"`+f.Error.Message+`"}` {
+		t.Errorf("JSON %s, %v; want kind and message only", out, err)
 	}
 }

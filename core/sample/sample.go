@@ -5,6 +5,7 @@
 package sample
 
 import (
+	"strings"
 	"time"
 
 	"github.com/probe-net/probe/sdk"
@@ -26,9 +27,27 @@ const (
 type Error struct {
 	Kind    sdk.ErrorKind `json:"kind"`
 	Message string        `json:"message"`
+	// Err is the error behind Message, as the runner got it: from a phase
+	// run in this process (core/runner.InProcess) the phase's own error,
+	// whose chain errors.Is and errors.As search (package preconnect
+	// unwraps to it); from a plugin process only its text; nil when the
+	// runner made the failure up (a budget spent before the phase). Its
+	// text is already in Message. It is never serialised.
+	Err error `json:"-"`
 }
 
 func (e *Error) Error() string { return string(e.Kind) + ": " + e.Message }
+
+// Unwrap returns Err.
+func (e *Error) Unwrap() error { return e.Err }
+
+// TrimKind is message without a leading "kind: ", which many phases'
+// messages start with ("nxdomain: x.test does not exist"): the message as
+// renderers put it after the kind they print themselves, so the kind is
+// never said twice.
+func TrimKind(kind sdk.ErrorKind, message string) string {
+	return strings.TrimPrefix(message, string(kind)+": ")
+}
 
 // Phase is one phase's result within a probe.
 type Phase struct {

@@ -118,10 +118,3 @@ func (inv *Inventory) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(inv.reloadTime, prometheus.GaugeValue, float64(lastGood.UnixNano())/1e9)
 	}
 }
-
-func boolValue(b bool) float64 {
-	if b {
-		return 1
-	}
-	return 0
-}

@@ -6,19 +6,26 @@
 // samples (core/sample) and knows nothing of runners, plugins or HTTP.
 //
 // Memory is bounded by the targets, not by probes or time: each (target,
-// mode) holds a fixed set of series (histogram buckets, counters, gauges),
-// and Retain drops the series of targets a reload removed. Labels are
-// bounded: target, mode, phase, error kind and result; never a message or
-// an address.
+// mode) holds a bounded set of series (histogram buckets, counters,
+// gauges), and Retain drops the series of targets a reload removed. Labels
+// are bounded: target, mode, phase, error kind and result; never a message
+// or an address.
+//
+// Counters exist from the moment a (target, mode) is scheduled (Schedule):
+// Prometheus' increase() and rate() see the first failure only if the
+// series was there, at 0, before it (Prometheus' advice is to initialise
+// the label values known in advance).
 package surfacer
 
 import (
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/sdk"
 )
 
 // Modes label how a target was probed.
@@ -44,17 +51,16 @@ const nativeMaxBuckets = 160
 // Surfacer holds the metrics derived from samples. It is a
 // prometheus.Collector and safe for concurrent use.
 type Surfacer struct {
-	phase      *prometheus.HistogramVec
-	probe      *prometheus.HistogramVec
-	probes     *prometheus.CounterVec
-	failures   *prometheus.CounterVec
-	success    *prometheus.GaugeVec
-	duration   *prometheus.GaugeVec
-	certExpiry *prometheus.GaugeVec
-	httpStatus *prometheus.GaugeVec
+	phase    *prometheus.HistogramVec
+	probe    *prometheus.HistogramVec
+	probes   *prometheus.CounterVec
+	failures *prometheus.CounterVec
+	last     *lastProbe
 
-	mu   sync.Mutex
-	seen map[Key]bool // every (target, mode) with series
+	// mu serialises Observe, Schedule, Retain and Collect, so that a
+	// scrape sees each probe's series all updated or not at all.
+	mu    sync.Mutex
+	state map[Key]*lastState // every (target, mode) with series
 }
 
 // New makes a Surfacer whose histograms have opts' buckets.
@@ -68,9 +74,6 @@ func New(opts Options) *Surfacer {
 			NativeHistogramMinResetDuration: time.Hour,
 		}, labels)
 	}
-	gauge := func(name, help string) *prometheus.GaugeVec {
-		return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, []string{"target", "mode"})
-	}
 	return &Surfacer{
 		phase: hist("probe_phase_duration_seconds",
 			"Duration of each phase that succeeded, as the plugin measured it.", "target", "mode", "phase"),
@@ -80,16 +83,13 @@ func New(opts Options) *Surfacer {
 			Help: "Probes by result (success or failure)."}, []string{"target", "mode", "result"}),
 		failures: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "probe_failures_total",
 			Help: "Failed probes by the phase that failed and the error kind."}, []string{"target", "mode", "phase", "kind"}),
-		success:    gauge("probe_success", "1 if the last probe succeeded, else 0 (blackbox_exporter's meaning)."),
-		duration:   gauge("probe_duration_seconds", "Host time the last probe took, all phases and overhead (blackbox_exporter's meaning)."),
-		certExpiry: gauge("probe_ssl_earliest_cert_expiry", "Earliest NotAfter of the certificates the server presented in the last TLS handshake, Unix seconds (blackbox_exporter's meaning)."),
-		httpStatus: gauge("probe_http_status_code", "HTTP status code of the last response (blackbox_exporter's meaning)."),
-		seen:       map[Key]bool{},
+		last:  newLastProbe("target", "mode"),
+		state: map[Key]*lastState{},
 	}
 }
 
 func (s *Surfacer) collectors() []prometheus.Collector {
-	return []prometheus.Collector{s.phase, s.probe, s.probes, s.failures, s.success, s.duration, s.certExpiry, s.httpStatus}
+	return append([]prometheus.Collector{s.phase, s.probe, s.probes, s.failures}, s.last.collectors()...)
 }
 
 // Describe implements prometheus.Collector.
@@ -101,22 +101,80 @@ func (s *Surfacer) Describe(ch chan<- *prometheus.Desc) {
 
 // Collect implements prometheus.Collector.
 func (s *Surfacer) Collect(ch chan<- prometheus.Metric) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, c := range s.collectors() {
 		c.Collect(ch)
 	}
 }
 
+// Key names one (target, mode).
+type Key struct{ Target, Mode string }
+
+// Scheduled is a (target, mode) about to be probed, with the phase slots
+// of its chain.
+type Scheduled struct {
+	Key
+	Phases []string
+}
+
+// likelyKinds are the failures each well-known phase slot reports most:
+// Schedule creates their counters at 0. Every slot, a plugin's own
+// included, also gets timeout. Other kinds (plugins may invent their own)
+// start at their first failure; probe_probes_total{result="failure"},
+// always created, counts every failure from the start.
+var likelyKinds = map[string][]sdk.ErrorKind{
+	sdk.PhaseDNS:  {sdk.KindNXDomain, sdk.KindServFail},
+	sdk.PhaseTCP:  {sdk.KindRefused},
+	sdk.PhaseTLS:  {sdk.KindCertificate},
+	sdk.PhaseHTTP: {sdk.KindHTTPStatus, sdk.KindReset},
+}
+
+// Schedule creates, at 0, the counters of every (target, mode) in jobs
+// that the surfacer does not have yet: probe_probes_total for both
+// results, and probe_failures_total for each phase of the chain with
+// timeout and its likelyKinds. It also records each chain, which decides
+// the last-probe gauges (probe_http_status_code is 0, not absent, when a
+// chain with an http slot got no response). Call it before the jobs'
+// probes start; Retain drops what is no longer scheduled.
+func (s *Surfacer) Schedule(jobs []Scheduled) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, j := range jobs {
+		st := s.stateOf(j.Key)
+		if st.phases != nil && !slices.Equal(st.phases, j.Phases) {
+			// The chain changed: what was measured on the old one is
+			// another target's.
+			s.deleteSeries(j.Key)
+			st = s.stateOf(j.Key)
+		}
+		st.phases = slices.Clone(j.Phases)
+		for _, result := range []string{"success", "failure"} {
+			s.probes.WithLabelValues(j.Target, j.Mode, result).Add(0)
+		}
+		for _, ph := range j.Phases {
+			for _, kind := range append([]sdk.ErrorKind{sdk.KindTimeout}, likelyKinds[ph]...) {
+				s.failures.WithLabelValues(j.Target, j.Mode, ph, string(kind)).Add(0)
+			}
+		}
+	}
+}
+
 // Observe records one probe of one target, probed in mode (Cold or Warm).
 func (s *Surfacer) Observe(mode string, smp sample.Sample) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	t := smp.Target
-	s.mark(Key{t, mode})
-	s.duration.WithLabelValues(t, mode).Set(smp.Wall.Seconds())
+	st := s.stateOf(Key{t, mode})
+	chain := st.phases
+	if chain == nil { // not scheduled: the sample's phases are all we know
+		chain = phaseNames(smp)
+	}
+	s.last.update([]string{t, mode}, smp, chain, st)
 	if f := smp.Failure(); f != nil {
-		s.success.WithLabelValues(t, mode).Set(0)
 		s.probes.WithLabelValues(t, mode, "failure").Inc()
 		s.failures.WithLabelValues(t, mode, f.Name, errorKind(f)).Inc()
 	} else {
-		s.success.WithLabelValues(t, mode).Set(1)
 		s.probes.WithLabelValues(t, mode, "success").Inc()
 		s.probe.WithLabelValues(t, mode).Observe(smp.Total().Seconds())
 	}
@@ -124,13 +182,6 @@ func (s *Surfacer) Observe(mode string, smp sample.Sample) {
 		if p.Status == sample.OK {
 			s.phase.WithLabelValues(t, mode, p.Name).Observe(p.Duration.Seconds())
 		}
-	}
-	a := attributes(smp)
-	if v, ok := a.certExpiry(); ok {
-		s.certExpiry.WithLabelValues(t, mode).Set(v)
-	}
-	if v, ok := a.httpStatus(); ok {
-		s.httpStatus.WithLabelValues(t, mode).Set(v)
 	}
 }
 
@@ -142,45 +193,47 @@ func errorKind(p *sample.Phase) string {
 	return string(p.Error.Kind)
 }
 
-// Key names one (target, mode) whose series Retain keeps.
-type Key struct{ Target, Mode string }
+func phaseNames(smp sample.Sample) []string {
+	out := make([]string, len(smp.Phases))
+	for i, p := range smp.Phases {
+		out[i] = p.Name
+	}
+	return out
+}
 
 // Retain deletes the series of every (target, mode) not in keep, so that
 // targets a reload removed stop being exported and stop holding memory.
 func (s *Surfacer) Retain(keep []Key) {
-	want := map[Key]bool{}
+	want := make(map[Key]bool, len(keep))
 	for _, k := range keep {
 		want[k] = true
 	}
-	for _, k := range s.forget(want) {
-		labels := prometheus.Labels{"target": k.Target, "mode": k.Mode}
-		s.phase.DeletePartialMatch(labels)
-		s.probe.DeletePartialMatch(labels)
-		s.probes.DeletePartialMatch(labels)
-		s.failures.DeletePartialMatch(labels)
-		s.success.DeletePartialMatch(labels)
-		s.duration.DeletePartialMatch(labels)
-		s.certExpiry.DeletePartialMatch(labels)
-		s.httpStatus.DeletePartialMatch(labels)
-	}
-}
-
-func (s *Surfacer) mark(k Key) {
-	s.mu.Lock()
-	s.seen[k] = true
-	s.mu.Unlock()
-}
-
-// forget removes and returns the keys not in want.
-func (s *Surfacer) forget(want map[Key]bool) []Key {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var gone []Key
-	for k := range s.seen {
+	for k := range s.state {
 		if !want[k] {
-			gone = append(gone, k)
-			delete(s.seen, k)
+			s.deleteSeries(k)
 		}
 	}
-	return gone
+}
+
+// stateOf returns k's state, making it if k has none. Called with mu held.
+func (s *Surfacer) stateOf(k Key) *lastState {
+	st, ok := s.state[k]
+	if !ok {
+		st = &lastState{}
+		s.state[k] = st
+	}
+	return st
+}
+
+// deleteSeries drops every series of k. Called with mu held.
+func (s *Surfacer) deleteSeries(k Key) {
+	labels := prometheus.Labels{"target": k.Target, "mode": k.Mode}
+	s.phase.DeletePartialMatch(labels)
+	s.probe.DeletePartialMatch(labels)
+	s.probes.DeletePartialMatch(labels)
+	s.failures.DeletePartialMatch(labels)
+	s.last.delete(labels)
+	delete(s.state, k)
 }

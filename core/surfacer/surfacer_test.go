@@ -7,6 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/sdk"
@@ -50,15 +51,15 @@ probe_failures_total{kind="nxdomain",mode="cold",phase="dns",target="web"} 1
 # TYPE probe_success gauge
 probe_success{mode="cold",target="web"} 0
 probe_success{mode="warm",target="web"} 1
-# HELP probe_ssl_earliest_cert_expiry Earliest NotAfter of the certificates the server presented in the last TLS handshake, Unix seconds (blackbox_exporter's meaning).
+# HELP probe_ssl_earliest_cert_expiry Earliest NotAfter of the certificates presented in the TLS handshake of the connection the last probe used, Unix seconds; absent when it used none (blackbox_exporter's meaning).
 # TYPE probe_ssl_earliest_cert_expiry gauge
-probe_ssl_earliest_cert_expiry{mode="cold",target="web"} 1.86192e+09
 probe_ssl_earliest_cert_expiry{mode="warm",target="web"} 1.86192e+09
-# HELP probe_http_status_code HTTP status code of the last response (blackbox_exporter's meaning).
+# HELP probe_http_status_code HTTP status code of the last probe's response; 0 when it got none (blackbox_exporter's meaning).
 # TYPE probe_http_status_code gauge
-probe_http_status_code{mode="cold",target="web"} 204
 probe_http_status_code{mode="warm",target="web"} 204
 `
+	// Not scheduled, web/cold is known by its samples alone: the last
+	// one failed at dns, so nothing says it speaks HTTP.
 	if err := testutil.CollectAndCompare(s, strings.NewReader(want),
 		"probe_probes_total", "probe_failures_total", "probe_success", "probe_ssl_earliest_cert_expiry", "probe_http_status_code"); err != nil {
 		t.Error(err)
@@ -127,10 +128,10 @@ func TestRetainDropsRemovedTargets(t *testing.T) {
 	before := testutil.CollectAndCount(s)
 	s.Retain([]Key{{"web", Cold}})
 	after := testutil.CollectAndCount(s)
-	// web/cold keeps 4 phases + chain histogram, 1 probes counter, success,
-	// duration, cert, status = 10 series.
-	if after != 10 || before <= after {
-		t.Errorf("series: %d before Retain, %d after; want 10 after", before, after)
+	// web/cold keeps 4 phase histograms + the probe's, 1 probes counter,
+	// success, duration, 4 phase gauges, cert, status = 14 series.
+	if after != 14 || before <= after {
+		t.Errorf("series: %d before Retain, %d after; want 14 after", before, after)
 	}
 	if n := testutil.CollectAndCount(s, "probe_failures_total"); n != 0 {
 		t.Errorf("%d failure series survive for a removed target", n)
@@ -156,36 +157,87 @@ func TestMemoryBoundedByTargets(t *testing.T) {
 }
 
 func TestOneShot(t *testing.T) {
-	reg := OneShot(failedSample("missing"), 4500*time.Millisecond)
+	chain := []string{"dns", "tcp", "tls", "http"}
+	reg := OneShot(failedSample("missing"), chain, 4500*time.Millisecond)
 	want := `
-# HELP probe_success 1 if the probe succeeded, else 0.
+# HELP probe_success 1 if the last probe succeeded, else 0 (blackbox_exporter's meaning).
 # TYPE probe_success gauge
-probe_success 0
+probe_success{mode="cold"} 0
 # HELP probe_timeout_seconds The probe's budget.
 # TYPE probe_timeout_seconds gauge
-probe_timeout_seconds 4.5
-# HELP probe_failed_phase_info 1 for the phase that failed, labelled with the error kind.
+probe_timeout_seconds{mode="cold"} 4.5
+# HELP probe_failed_phase_info 1 for the phase at which the last probe failed, labelled with the error kind; absent after a success.
 # TYPE probe_failed_phase_info gauge
-probe_failed_phase_info{kind="nxdomain",phase="dns"} 1
-`
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "probe_success", "probe_timeout_seconds", "probe_failed_phase_info"); err != nil {
-		t.Error(err)
-	}
-	reg = OneShot(okSample("web", time.Millisecond, 2*time.Millisecond, 3*time.Millisecond, 4*time.Millisecond), time.Second)
-	want = `
-# HELP probe_phase_seconds Duration of each phase that succeeded, as the plugin measured it.
-# TYPE probe_phase_seconds gauge
-probe_phase_seconds{phase="dns"} 0.001
-probe_phase_seconds{phase="http"} 0.004
-probe_phase_seconds{phase="tcp"} 0.002
-probe_phase_seconds{phase="tls"} 0.003
-# HELP probe_http_status_code HTTP status code of the response.
+probe_failed_phase_info{kind="nxdomain",mode="cold",phase="dns"} 1
+# HELP probe_http_status_code HTTP status code of the last probe's response; 0 when it got none (blackbox_exporter's meaning).
 # TYPE probe_http_status_code gauge
-probe_http_status_code 204
+probe_http_status_code{mode="cold"} 0
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "probe_phase_seconds", "probe_http_status_code"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "probe_success", "probe_timeout_seconds", "probe_failed_phase_info",
+		"probe_http_status_code", "probe_ssl_earliest_cert_expiry", "probe_phase_last_duration_seconds"); err != nil {
 		t.Error(err)
 	}
+	reg = OneShot(okSample("web", time.Millisecond, 2*time.Millisecond, 3*time.Millisecond, 4*time.Millisecond), chain, time.Second)
+	want = `
+# HELP probe_phase_last_duration_seconds Duration of each phase that ran and succeeded in the last probe, as its plugin timed it; absent for a phase that failed, was skipped, reused or not reached.
+# TYPE probe_phase_last_duration_seconds gauge
+probe_phase_last_duration_seconds{mode="cold",phase="dns"} 0.001
+probe_phase_last_duration_seconds{mode="cold",phase="http"} 0.004
+probe_phase_last_duration_seconds{mode="cold",phase="tcp"} 0.002
+probe_phase_last_duration_seconds{mode="cold",phase="tls"} 0.003
+# HELP probe_http_status_code HTTP status code of the last probe's response; 0 when it got none (blackbox_exporter's meaning).
+# TYPE probe_http_status_code gauge
+probe_http_status_code{mode="cold"} 204
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "probe_phase_last_duration_seconds", "probe_http_status_code", "probe_failed_phase_info"); err != nil {
+		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(OneShot(failedSample("raw"), []string{"dns", "tcp"}, time.Second), "probe_http_status_code"); n != 0 {
+		t.Errorf("a chain without http has %d probe_http_status_code series, want none (blackbox has none for a tcp probe)", n)
+	}
+}
+
+// TestOneShotUsesTheNamesOfMetrics: every /probe series but the budget is
+// a /metrics series of the same name, type and help.
+func TestOneShotUsesTheNamesOfMetrics(t *testing.T) {
+	chain := []string{"dns", "tcp", "tls", "http"}
+	s := New(testOpts)
+	s.Observe(Cold, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	s.Observe(Cold, failedSample("gone"))
+	metrics := families(t, s)
+	for _, smp := range []sample.Sample{okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond), failedSample("gone")} {
+		for name, mf := range families(t, OneShot(smp, chain, time.Second)) {
+			if name == "probe_timeout_seconds" {
+				continue
+			}
+			m, ok := metrics[name]
+			switch {
+			case !ok:
+				t.Errorf("/probe has %s, /metrics has not", name)
+			case m.GetType() != mf.GetType() || m.GetHelp() != mf.GetHelp():
+				t.Errorf("%s: /probe has %v %q, /metrics %v %q", name, mf.GetType(), mf.GetHelp(), m.GetType(), m.GetHelp())
+			}
+		}
+	}
+}
+
+func families(t *testing.T, c prometheus.Collector) map[string]*dto.MetricFamily {
+	t.Helper()
+	g, ok := c.(prometheus.Gatherer)
+	if !ok {
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(c)
+		g = reg
+	}
+	mfs, err := g.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]*dto.MetricFamily{}
+	for _, mf := range mfs {
+		out[mf.GetName()] = mf
+	}
+	return out
 }
 
 func TestInventory(t *testing.T) {
@@ -230,5 +282,108 @@ func TestMetricNamesLint(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+var webChain = []Scheduled{{Key: Key{"web", Cold}, Phases: []string{"dns", "tcp", "tls", "http"}}}
+
+// TestLastProbeGaugesDescribeOnlyTheLastProbe: after a good probe, a probe
+// that fails before tls and http leaves no certificate expiry and a status
+// code of 0, as blackbox_exporter, which builds its gauges per probe; the
+// phase gauges of the phases it did not complete and the failure go away
+// when they no longer describe the last probe.
+func TestLastProbeGaugesDescribeOnlyTheLastProbe(t *testing.T) {
+	s := New(testOpts)
+	s.Schedule(webChain)
+	s.Observe(Cold, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	s.Observe(Cold, failedSample("web"))
+	want := `
+# HELP probe_http_status_code HTTP status code of the last probe's response; 0 when it got none (blackbox_exporter's meaning).
+# TYPE probe_http_status_code gauge
+probe_http_status_code{mode="cold",target="web"} 0
+# HELP probe_failed_phase_info 1 for the phase at which the last probe failed, labelled with the error kind; absent after a success.
+# TYPE probe_failed_phase_info gauge
+probe_failed_phase_info{kind="nxdomain",mode="cold",phase="dns",target="web"} 1
+`
+	if err := testutil.CollectAndCompare(s, strings.NewReader(want), "probe_http_status_code", "probe_failed_phase_info"); err != nil {
+		t.Error(err)
+	}
+	for _, name := range []string{"probe_ssl_earliest_cert_expiry", "probe_phase_last_duration_seconds"} {
+		if n := testutil.CollectAndCount(s, name); n != 0 {
+			t.Errorf("%d %s series after a probe that failed at dns, want 0", n, name)
+		}
+	}
+	s.Observe(Cold, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	if n := testutil.CollectAndCount(s, "probe_failed_phase_info"); n != 0 {
+		t.Errorf("%d probe_failed_phase_info series after a success, want 0", n)
+	}
+	if n := testutil.CollectAndCount(s, "probe_phase_last_duration_seconds"); n != 4 {
+		t.Errorf("%d probe_phase_last_duration_seconds series after a full probe, want 4", n)
+	}
+}
+
+// TestReusedConnectionKeepsItsCertificate: a warm probe on a kept
+// connection did not repeat the handshake, whose certificate still
+// describes the connection; its skipped phases have no duration.
+func TestReusedConnectionKeepsItsCertificate(t *testing.T) {
+	s := New(testOpts)
+	s.Schedule([]Scheduled{{Key: Key{"web", Warm}, Phases: []string{"dns", "tcp", "tls", "http"}}})
+	s.Observe(Warm, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	s.Observe(Warm, sample.Sample{Target: "web", Reused: true, Phases: []sample.Phase{
+		{Name: "dns", Status: sample.Reused}, {Name: "tcp", Status: sample.Reused}, {Name: "tls", Status: sample.Reused},
+		{Name: "http", Status: sample.OK, Duration: time.Millisecond, Attributes: sdk.Attributes{"http.status": int64(200)}},
+	}})
+	if n := testutil.CollectAndCount(s, "probe_ssl_earliest_cert_expiry"); n != 1 {
+		t.Errorf("%d certificate series after a probe on a kept TLS connection, want 1", n)
+	}
+	if n := testutil.CollectAndCount(s, "probe_phase_last_duration_seconds"); n != 1 {
+		t.Errorf("%d phase gauges after a probe that ran http alone, want 1", n)
+	}
+}
+
+// TestScheduleCreatesCountersAtZero: counters exist before the first
+// probe, so that increase() sees the first failure; a reload that removes
+// the target drops them.
+func TestScheduleCreatesCountersAtZero(t *testing.T) {
+	s := New(testOpts)
+	s.Schedule([]Scheduled{{Key: Key{"raw", Cold}, Phases: []string{"dns", "tcp"}}})
+	want := `
+# HELP probe_probes_total Probes by result (success or failure).
+# TYPE probe_probes_total counter
+probe_probes_total{mode="cold",result="failure",target="raw"} 0
+probe_probes_total{mode="cold",result="success",target="raw"} 0
+# HELP probe_failures_total Failed probes by the phase that failed and the error kind.
+# TYPE probe_failures_total counter
+probe_failures_total{kind="nxdomain",mode="cold",phase="dns",target="raw"} 0
+probe_failures_total{kind="servfail",mode="cold",phase="dns",target="raw"} 0
+probe_failures_total{kind="timeout",mode="cold",phase="dns",target="raw"} 0
+probe_failures_total{kind="refused",mode="cold",phase="tcp",target="raw"} 0
+probe_failures_total{kind="timeout",mode="cold",phase="tcp",target="raw"} 0
+`
+	if err := testutil.CollectAndCompare(s, strings.NewReader(want), "probe_probes_total", "probe_failures_total"); err != nil {
+		t.Error(err)
+	}
+	s.Schedule(webChain)
+	s.Retain([]Key{{"web", Cold}})
+	if n := testutil.CollectAndCount(s, "probe_probes_total"); n != 2 {
+		t.Errorf("%d probes counters after a Retain of web alone, want web's 2", n)
+	}
+	if n := testutil.CollectAndCount(s, "probe_failures_total"); n != 3+2+2+3 {
+		t.Errorf("%d failure counters for web's dns, tcp, tls, http, want 10", n)
+	}
+}
+
+// TestScheduleWithAnotherChainStartsAfresh: a reload that changes a
+// target's chain drops what was measured on the old one.
+func TestScheduleWithAnotherChainStartsAfresh(t *testing.T) {
+	s := New(testOpts)
+	s.Schedule(webChain)
+	s.Observe(Cold, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	s.Schedule([]Scheduled{{Key: Key{"web", Cold}, Phases: []string{"dns", "tcp", "http"}}})
+	if n := testutil.CollectAndCount(s, "probe_phase_duration_seconds"); n != 0 {
+		t.Errorf("%d phase histograms of the old chain survive", n)
+	}
+	if n := testutil.CollectAndCount(s, "probe_failures_total"); n != 3+2+3 {
+		t.Errorf("%d failure counters for the new chain dns, tcp, http, want 8", n)
 	}
 }

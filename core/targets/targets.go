@@ -6,11 +6,11 @@ package targets
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/probe-net/probe/core/config"
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/plugins/registry"
 )
 
@@ -63,19 +63,27 @@ func target(name, written string, port int, protocol string) (config.Target, err
 	}, nil
 }
 
-// Parse reads a PRECONNECT_HOSTS value. Entries are separated by commas;
-// blank entries are ignored. Each target is named "host:port:proto" (the
-// entry itself, normalised). An error names the entry and what is wrong.
+// Parse reads a PRECONNECT_HOSTS value: entries "host:port:proto"
+// separated by commas, with spaces around an entry ignored. A value of only
+// spaces means no targets; an empty entry within a value (",," or a comma
+// at either end) is an error, as is anything else that is not a target, by
+// the same rules as the targets file (config.WireHost,
+// config.ProtocolProblem, ParsePort). Each target is named
+// "host:port:proto" (the entry itself, normalised). An error names the
+// entry by number and quotes it, escaped and shortened (safetext.Quote).
 func Parse(value string) ([]config.Target, error) {
+	if strings.TrimSpace(value) == "" {
+		return nil, nil
+	}
 	var out []config.Target
 	for i, raw := range strings.Split(value, ",") {
 		entry := strings.TrimSpace(raw)
 		if entry == "" {
-			continue
+			return nil, fmt.Errorf("%s entry %d is empty: remove the extra comma (entries are host:port:proto, separated by commas)", EnvHosts, i+1)
 		}
 		t, err := parseEntry(entry)
 		if err != nil {
-			return nil, fmt.Errorf("%s entry %d %q: %w", EnvHosts, i+1, entry, err)
+			return nil, fmt.Errorf("%s entry %d %s: %w", EnvHosts, i+1, safetext.Quote(entry), err)
 		}
 		out = append(out, t)
 	}
@@ -97,19 +105,29 @@ func parseEntry(entry string) (config.Target, error) {
 	if !ok {
 		return config.Target{}, fmt.Errorf("want host:port:proto")
 	}
-	port, err := strconv.Atoi(portText)
-	if err != nil || port < 1 || port > 65535 {
-		return config.Target{}, fmt.Errorf("port %q is not a number from 1 to 65535", portText)
+	port, err := ParsePort(portText)
+	if err != nil {
+		return config.Target{}, err
 	}
-	proto = strings.ToLower(proto)
-	if !slices.Contains(registry.ProtocolNames(), proto) {
-		return config.Target{}, fmt.Errorf("protocol %q is not one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
+	if problem := config.ProtocolProblem(proto); problem != "" {
+		return config.Target{}, fmt.Errorf("protocol %s", problem)
 	}
 	hostPart := host
 	if strings.Contains(host, ":") {
 		hostPart = "[" + host + "]"
 	}
-	return target(hostPart+":"+portText+":"+proto, host, port, proto)
+	return target(hostPart+":"+strconv.Itoa(port)+":"+proto, host, port, proto)
+}
+
+// ParsePort reads a port written as text, in decimal: 1 to 65535. The
+// error quotes the text and says what is wanted, whatever it was (a sign,
+// a fraction, 20 digits).
+func ParsePort(s string) (int, error) {
+	port, err := strconv.Atoi(s)
+	if err != nil || port < 1 || port > 65535 || s[0] == '+' {
+		return 0, fmt.Errorf("port %s is not a number from 1 to 65535", safetext.Quote(s))
+	}
+	return port, nil
 }
 
 // splitHost takes the host off the front of an entry: a name, an IPv4
@@ -122,19 +140,34 @@ func splitHost(entry string) (host, rest string, err error) {
 		}
 		host = entry[1:end]
 		if a, perr := netip.ParseAddr(host); perr != nil || !a.Is6() {
-			return "", "", fmt.Errorf("%q is not an IPv6 address", host)
+			return "", "", fmt.Errorf("%s is not an IPv6 address", safetext.Quote(host))
 		}
 		if !strings.HasPrefix(entry[end+1:], ":") {
 			return "", "", fmt.Errorf("want [ipv6]:port:proto")
 		}
 		return host, entry[end+2:], nil
 	}
+	if fields := strings.Split(entry, ":"); len(fields) > 3 {
+		return "", "", tooManyFields(fields)
+	}
 	host, rest, ok := strings.Cut(entry, ":")
 	if !ok || host == "" {
 		return "", "", fmt.Errorf("want host:port:proto")
 	}
-	if strings.Count(rest, ":") > 1 {
-		return "", "", fmt.Errorf("too many colons; write IPv6 addresses in brackets, as [::1]:443:https")
-	}
 	return host, rest, nil
+}
+
+// tooManyFields explains an entry with more than three colon-separated
+// fields: an IPv6 address without brackets, or something after the protocol.
+func tooManyFields(fields []string) error {
+	host := strings.Join(fields[:len(fields)-2], ":")
+	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
+		return fmt.Errorf("write an IPv6 address in brackets: %s",
+			safetext.Escape(safetext.Shorten("["+host+"]:"+strings.Join(fields[len(fields)-2:], ":"), safetext.MaxValue)))
+	}
+	if strings.Contains(fields[0], "/") || strings.HasPrefix(fields[1], "//") {
+		return fmt.Errorf("want host:port:proto, not a URL")
+	}
+	return fmt.Errorf("want host:port:proto, but it has %d fields; %s after the protocol is one too many (entries are separated by commas)",
+		len(fields), safetext.Quote(strings.Join(fields[3:], ":")))
 }

@@ -6,7 +6,7 @@ import (
 )
 
 func TestParse(t *testing.T) {
-	got, err := Parse(" web.test:8080:http, [::1]:443:HTTPS ,10.0.0.1:22:tcp,,")
+	got, err := Parse(" web.test:8080:http, [::1]:443:https ,10.0.0.1:22:tcp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestParse(t *testing.T) {
 }
 
 func TestParseEmpty(t *testing.T) {
-	for _, v := range []string{"", " ", ",,"} {
+	for _, v := range []string{"", " ", "\t"} {
 		got, err := Parse(v)
 		if err != nil || len(got) != 0 {
 			t.Errorf("Parse(%q) = %v, %v", v, got, err)
@@ -47,13 +47,24 @@ func TestParseErrors(t *testing.T) {
 		{"web.test:0:http", `PRECONNECT_HOSTS entry 1 "web.test:0:http": port "0" is not a number from 1 to 65535`},
 		{"web.test:70000:http", `PRECONNECT_HOSTS entry 1 "web.test:70000:http": port "70000" is not a number from 1 to 65535`},
 		{"web.test:80:gopher", `PRECONNECT_HOSTS entry 1 "web.test:80:gopher": protocol "gopher" is not one of tcp, tls, http, https`},
-		{"::1:443:https", `PRECONNECT_HOSTS entry 1 "::1:443:https": want host:port:proto`},
-		{"fe80::1:443:https", `PRECONNECT_HOSTS entry 1 "fe80::1:443:https": too many colons; write IPv6 addresses in brackets, as [::1]:443:https`},
+		{"::1:443:https", `PRECONNECT_HOSTS entry 1 "::1:443:https": write an IPv6 address in brackets: [::1]:443:https`},
+		{"fe80::1:443:https", `PRECONNECT_HOSTS entry 1 "fe80::1:443:https": write an IPv6 address in brackets: [fe80::1]:443:https`},
+		{"host:1:https:extra", `PRECONNECT_HOSTS entry 1 "host:1:https:extra": want host:port:proto, but it has 4 fields; "extra" after the protocol is one too many (entries are separated by commas)`},
+		{"a.test:80:HTTP", `PRECONNECT_HOSTS entry 1 "a.test:80:HTTP": protocol "HTTP": protocols are written in lower case: "http"`},
+		{"a.test:80:http,,b.test:1:tcp", `PRECONNECT_HOSTS entry 2 is empty: remove the extra comma (entries are host:port:proto, separated by commas)`},
+		{"a.test:80:http,", `PRECONNECT_HOSTS entry 2 is empty: remove the extra comma (entries are host:port:proto, separated by commas)`},
+		{",a.test:80:http", `PRECONNECT_HOSTS entry 1 is empty: remove the extra comma (entries are host:port:proto, separated by commas)`},
+		{"a.test:-1:http", `PRECONNECT_HOSTS entry 1 "a.test:-1:http": port "-1" is not a number from 1 to 65535`},
+		{"a.test:+80:http", `PRECONNECT_HOSTS entry 1 "a.test:+80:http": port "+80" is not a number from 1 to 65535`},
+		{"a.test:99999999999999999999:http", `PRECONNECT_HOSTS entry 1 "a.test:99999999999999999999:http": port "99999999999999999999" is not a number from 1 to 65535`},
+		{"a\x1b]0;T\a.test:80:http", `PRECONNECT_HOSTS entry 1 "a\x1b]0;T\a.test:80:http": host must be a name or IP address; "a\x1b]0;T\a.test" contains control characters or invalid UTF-8`},
+		{"a b:80:http", `PRECONNECT_HOSTS entry 1 "a b:80:http": host must be a name or IP address; "a b" contains spaces`},
 		{"[::1:443:https", `PRECONNECT_HOSTS entry 1 "[::1:443:https": missing ] after the IPv6 address`},
 		{"[10.0.0.1]:443:https", `PRECONNECT_HOSTS entry 1 "[10.0.0.1]:443:https": "10.0.0.1" is not an IPv6 address`},
 		{"[::1]443:https", `PRECONNECT_HOSTS entry 1 "[::1]443:https": want [ipv6]:port:proto`},
 		{":80:http", `PRECONNECT_HOSTS entry 1 ":80:http": want host:port:proto`},
-		{"http://web.test:80:http", `PRECONNECT_HOSTS entry 1 "http://web.test:80:http": too many colons; write IPv6 addresses in brackets, as [::1]:443:https`},
+		{"http://web.test:80:http", `PRECONNECT_HOSTS entry 1 "http://web.test:80:http": want host:port:proto, not a URL`},
+		{"web.test/x:80:http", `PRECONNECT_HOSTS entry 1 "web.test/x:80:http": host must be a name or IP address, not a URL ("web.test/x")`},
 	} {
 		_, err := Parse(c.value)
 		if err == nil || err.Error() != c.want {
@@ -77,6 +88,14 @@ func TestDefaults(t *testing.T) {
 	}
 	if got[4].Host != "api.example.com" || got[4].Protocol != "https" || strings.Join(got[4].Phases, ",") != "dns,tcp,tls,http" {
 		t.Errorf("production api = %+v", got[4])
+	}
+}
+
+// A 1 MB entry is not repeated whole in the error.
+func TestParseErrorShortensLongEntries(t *testing.T) {
+	_, err := Parse(strings.Repeat("a", 1<<20) + " b:80:http")
+	if err == nil || len(err.Error()) > 1500 || !strings.Contains(err.Error(), "bytes left out") {
+		t.Errorf("error of %d bytes: %.300v", len(err.Error()), err)
 	}
 }
 

@@ -157,7 +157,7 @@ func TestParseArgsRejects(t *testing.T) {
 		want string
 	}{
 		{"", nil, "no upstreams: give --upstream URL or set PRECONNECT_HOSTS"},
-		{"", []string{"--upstream", "ftp://x.test/"}, `--upstream "ftp://x.test/": want an http:// or https:// URL with a host`},
+		{"", []string{"--upstream", "ftp://x.test/"}, `--upstream: URL "ftp://x.test/": the scheme must be http or https`},
 		{"db.test:5432:tcp", nil, `PRECONNECT_HOSTS entry "db.test:5432:tcp": an upstream is http or https`},
 		{"db.test:tcp", nil, `PRECONNECT_HOSTS entry 1 "db.test:tcp": want host:port:proto`},
 		{"", []string{"--upstream", "http://x.test/", "extra"}, `unexpected argument "extra"`},

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 	"time"
 
@@ -87,16 +86,15 @@ func upstreams(urls []string) ([]upstream, error) {
 }
 
 func parseUpstream(raw string) (upstream, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
-		return upstream{}, fmt.Errorf("--upstream %q: want an http:// or https:// URL with a host", raw)
-	}
-	t := preconnect.Target{Name: raw, Host: u.Hostname(), Protocol: u.Scheme}
-	if p := u.Port(); p != "" {
-		if _, err := fmt.Sscan(p, &t.Port); err != nil {
-			return upstream{}, fmt.Errorf("--upstream %q: bad port %q", raw, p)
+	t, err := preconnect.TargetFromURL(raw)
+	if err != nil {
+		var e *preconnect.Error
+		if errors.As(err, &e) {
+			return upstream{}, fmt.Errorf("--upstream: %s", e.Message)
 		}
+		return upstream{}, fmt.Errorf("--upstream: %v", err)
 	}
+	t.Name = raw
 	return upstream{url: raw, target: t}, nil
 }
 

@@ -8,13 +8,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/plugins/registry"
 	"github.com/probe-net/probe/sdk/server"
@@ -28,6 +28,11 @@ const (
 	ExitRuntime     = 3   // probe itself could not run: a plugin did not start, an I/O error
 	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM
 )
+
+// maxMessage bounds an error message in characters: values quoted in it
+// (a host, a flag's value) are shortened where it is made, and this catches
+// any that are not.
+const maxMessage = 2000
 
 // Version is the probe version, set at build time with -ldflags.
 var Version = "0.1.0-dev"
@@ -55,15 +60,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return ExitOK
 	}
+	// Messages quote what was given (a host, a flag's value): escaped, so
+	// that they cannot drive the terminal.
+	safeErr := safetext.NewWriter(stderr)
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err.Error() != "" {
-			fmt.Fprintln(stderr, "probe:", ee.err)
+			fmt.Fprintln(safeErr, "probe:", safetext.EscapeLines(safetext.Shorten(ee.err.Error(), maxMessage)))
 		}
 		return ee.code
 	}
 	// cobra's own errors: unknown command or flag, wrong argument count.
-	fmt.Fprintf(stderr, "probe: %v\nRun '%s --help' for usage.\n", err, helpPath(root, args))
+	fmt.Fprintf(safeErr, "probe: %s\nRun '%s --help' for usage.\n", safetext.EscapeLines(safetext.Shorten(err.Error(), maxMessage)), helpPath(root, args))
 	return ExitUsage
 }
 
@@ -92,12 +100,24 @@ func servePlugin(args []string, stderr io.Writer) int {
 	return ExitOK
 }
 
+// globals are what every command shares: the output streams, the
+// verbosity and the colour decisions.
 type globals struct {
+	// stdout and stderr escape what is written to them (safetext.Writer):
+	// everything for people goes through them. JSON stays valid and exact.
 	stdout, stderr io.Writer
-	verbose        int
-	color          bool // stderr/stdout is a terminal and NO_COLOR is unset
-	// log, when set, is the logger every part of the command uses (serve
-	// builds it from --log.level and --log.format).
+	// rawStdout and rawStderr are the streams themselves: for byte-exact
+	// output (fmt -), the progress bar and terminal checks.
+	rawStdout, rawStderr io.Writer
+	verbose              int
+	noColor              bool // --no-color
+	// color and colorErr say whether stdout and stderr may use colour,
+	// each decided by its own stream (colorful); set once flags are parsed.
+	color, colorErr bool
+
+	// log is the logger every part of the command uses: built from -v and
+	// PROBE_LOG on first use, or set by serve from --log.level and
+	// --log.format.
 	log hclog.Logger
 	// foreverRestarts replaces crashed plugins without limit, with backoff
 	// (serve runs for months; a one-shot run gives up after a few).
@@ -110,7 +130,10 @@ func (g *globals) hostOptions() pluginhost.Options {
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
-	g := &globals{stdout: stdout, stderr: stderr, color: colorful(stdout)}
+	g := &globals{
+		stdout: safetext.NewWriter(stdout), stderr: safetext.NewWriter(stderr),
+		rawStdout: stdout, rawStderr: stderr,
+	}
 	root := &cobra.Command{
 		Use:   "probe",
 		Short: "Measure DNS, TCP, TLS and HTTP phases per target, with each phase a plugin",
@@ -122,21 +145,32 @@ Each phase runs in its own plugin process; one real connection travels the
 chain. Any phase can be replaced from the targets file.
 
 Environment:
-  PRECONNECT_HOSTS  extra targets, "host:port:proto,..." ([::1]:443:https for IPv6)
+  PRECONNECT_HOSTS  extra targets, "host:port:proto,..." ([::1]:443:https for IPv6);
+                    probe serve ignores it
   PROBE_VAR_<name>  value of a variable declared in the targets file
-  PROBE_LOG         log level: trace, debug, info, warn (default), error
-  NO_COLOR          never use colour
+  PROBE_LOG         log level: trace, debug, info, warn (default), error, off
+  PROBE_LOG_FORMAT  log format: text (default) or json (one object a line)
+  NO_COLOR          never use colour (nor does TERM=dumb or --no-color)
+
+Shell completion: probe completion bash|zsh|fish|powershell --help.
 
 Exit status:
   0 every probe succeeded, 1 some probe failed, 2 bad usage, targets file or
-  plugin config, 3 probe could not run (a plugin did not start), 130 interrupted.`,
+  plugin config, 3 probe could not run (a plugin did not start), 130 interrupted
+  (probe serve exits 0 on SIGINT or SIGTERM: that is how a daemon stops).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
 	}
+	root.SetVersionTemplate(versionLine())
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().CountVarP(&g.verbose, "verbose", "v", "log more (-v debug, -vv trace); PROBE_LOG=debug does the same")
+	root.PersistentFlags().BoolVar(&g.noColor, "no-color", false, "never use colour (as NO_COLOR=1 or TERM=dumb)")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		g.color = colorful(g.rawStdout, g.noColor)
+		g.colorErr = colorful(g.rawStderr, g.noColor)
+	}
 	root.AddCommand(
 		newRunCmd(g), newPreconnectCmd(g), newWarmupCmd(g), newStatusCmd(g), newTestCmd(g),
 		newValidateCmd(g), newFmtCmd(g), newPluginsCmd(g), newServeCmd(g), newVersionCmd(g),
@@ -144,43 +178,9 @@ Exit status:
 	return root
 }
 
-// logger logs to stderr at the level from -v or PROBE_LOG (default warn).
-func (g *globals) logger() hclog.Logger {
-	if g.log != nil {
-		return g.log
-	}
-	level := hclog.Warn
-	if env := os.Getenv("PROBE_LOG"); env != "" {
-		level = hclog.LevelFromString(env)
-		if level == hclog.NoLevel {
-			level = hclog.Warn
-		}
-	}
-	switch {
-	case g.verbose >= 2:
-		level = hclog.Trace
-	case g.verbose == 1 && level > hclog.Debug:
-		level = hclog.Debug
-	}
-	opts := &hclog.LoggerOptions{Name: "probe", Level: level, Output: g.stderr}
-	if level > hclog.Trace {
-		opts.Exclude = pluginPlumbing().Exclude
-	}
-	return hclog.New(opts)
-}
-
-// pluginPlumbing excludes go-plugin's own messages about its connection to
-// a plugin: noise at debug level (one of them reads like an error on every
-// normal exit), kept at trace (-vv).
-func pluginPlumbing() *hclog.ExcludeByMessage {
-	var ex hclog.ExcludeByMessage
-	for _, msg := range []string{
-		"waiting for RPC address", "using plugin", "plugin address",
-		"received EOF, stopping recv loop", "plugin exited",
-	} {
-		ex.Add(msg)
-	}
-	return &ex
+// versionLine is what `probe version` and `probe --version` print.
+func versionLine() string {
+	return fmt.Sprintf("probe %s (plugin protocol %d)\n", Version, pluginProtocol)
 }
 
 func newVersionCmd(g *globals) *cobra.Command {
@@ -189,7 +189,7 @@ func newVersionCmd(g *globals) *cobra.Command {
 		Short: "Print the probe version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintf(g.stdout, "probe %s (plugin protocol %d)\n", Version, pluginProtocol)
+			fmt.Fprint(g.stdout, versionLine())
 			return nil
 		},
 	}

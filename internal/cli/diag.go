@@ -6,9 +6,11 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/core/session"
@@ -26,20 +28,26 @@ type pluginSet struct {
 // file. Problems are printed against the file; the error carries the exit
 // code: 2 when they point into the file, 3 when probe itself could not run.
 // The caller closes the session in every case.
+//
+// An external plugin whose executable is missing is reported at its path
+// and not started; the others still start, so that one run reports every
+// problem.
 func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, defaults map[string]map[string]any) (*pluginSet, error) {
+	diags, startable := checkPluginPaths(s.file, p)
 	host := g.hostOptions()
 	host.Procs = pluginhost.ProcsFor(concurrencyOf(p))
-	rs, err := session.Start(ctx, p.Plugins, session.StartOptions{Host: host})
+	rs, err := session.Start(ctx, startable.Plugins, session.StartOptions{Host: host})
 	out := &pluginSet{Session: rs}
-	var diags hcl.Diagnostics
 	if err != nil {
-		diags = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot start plugins", Detail: err.Error()}}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot start plugins", Detail: err.Error()})
 	} else {
-		phases := make([]string, len(p.Plugins))
-		for i, pl := range p.Plugins {
+		phases := make([]string, len(startable.Plugins))
+		for i, pl := range startable.Plugins {
 			phases[i] = pl.Name
 		}
-		out.applied, diags = s.file.ConfigurePlugins(ctx, rs, phases, defaults)
+		var more hcl.Diagnostics
+		out.applied, more = s.file.ConfigurePlugins(ctx, rs, phases, defaults)
+		diags = append(diags, more...)
 	}
 	if !diags.HasErrors() {
 		return out, nil
@@ -47,7 +55,7 @@ func (g *globals) startSession(ctx context.Context, s *source, p *plan.Plan, def
 	if ctx.Err() != nil {
 		return out, exit(ExitInterrupted, "interrupted while starting plugins")
 	}
-	_ = s.loader.WriteDiagnostics(g.stderr, diags, g.color)
+	_ = s.loader.WriteDiagnostics(g.stderr, diags, g.colorErr)
 	if hasSubject(diags) {
 		return out, exit(ExitUsage, "")
 	}
@@ -86,4 +94,24 @@ func oneProcForSequentialRuns(p *plan.Plan) (restore func()) {
 	}
 	prev := runtime.GOMAXPROCS(1)
 	return func() { runtime.GOMAXPROCS(prev) }
+}
+
+// checkPluginPaths checks the executables of p's external plugins
+// (config.Plugin.CheckPath) and returns the problems and a plan without
+// the plugins that cannot start.
+func checkPluginPaths(f *config.File, p *plan.Plan) (hcl.Diagnostics, *plan.Plan) {
+	var diags hcl.Diagnostics
+	startable := *p
+	startable.Plugins = nil
+	for _, pl := range p.Plugins {
+		i := slices.IndexFunc(f.Plugins, func(c config.Plugin) bool { return c.Name == pl.Name })
+		if i >= 0 {
+			if d := f.Plugins[i].CheckPath(); d != nil {
+				diags = append(diags, d)
+				continue
+			}
+		}
+		startable.Plugins = append(startable.Plugins, pl)
+	}
+	return diags, &startable
 }

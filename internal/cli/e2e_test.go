@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -27,6 +28,10 @@ import (
 var binDir string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if noBinaryNeeded() {
+		os.Exit(m.Run())
+	}
 	dir, err := os.MkdirTemp("", "probe-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -41,6 +46,14 @@ func TestMain(m *testing.M) {
 	}
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// noBinaryNeeded reports a fuzz worker (it runs only the fuzz target) or
+// -run '^$' (no test at all, as `make fuzz` asks): nothing runs the binary.
+func noBinaryNeeded() bool {
+	worker := flag.Lookup("test.fuzzworker")
+	run := flag.Lookup("test.run")
+	return (worker != nil && worker.Value.String() == "true") || (run != nil && run.Value.String() == "^$")
 }
 
 func build(dir string) error {

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/output"
+	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/session"
 )
 
@@ -28,7 +29,7 @@ comes from (a built-in served by this probe binary, or an executable).
 			if err != nil {
 				return err
 			}
-			infos, err := g.startPlugins(s)
+			infos, err := g.startPlugins(s, plan.Build(s.file))
 			if err != nil {
 				return err
 			}
@@ -47,7 +48,7 @@ func pluginsReport(infos []session.Info) output.PluginsReport {
 		p := output.PluginInfo{Phase: in.Phase, Name: in.Description.Name, Version: in.Description.Version,
 			Source: pluginSource(in), Path: in.Spec.Path, Summary: in.Description.Summary}
 		for _, a := range in.Description.Schema {
-			p.Config = append(p.Config, output.ConfigAttribute{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description})
+			p.Config = append(p.Config, output.ConfigAttribute{Name: a.Name, Type: a.Type.String(), Required: a.Required, Description: a.Description, Path: a.Path})
 		}
 		r.Plugins = append(r.Plugins, p)
 	}

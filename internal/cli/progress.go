@@ -41,10 +41,10 @@ func (d *delayedWriter) Write(p []byte) (int, error) {
 // newProgress returns a progress for total probes; nil (a no-op) when it
 // must not be shown.
 func newProgress(g *globals, total int, enabled bool) *progress {
-	if !enabled || total < 2 || !isTerminal(g.stderr) {
+	if !enabled || total < 2 || !isTerminal(g.rawStderr) || dumbTerminal() {
 		return nil
 	}
-	out := &delayedWriter{w: g.stderr}
+	out := &delayedWriter{w: g.rawStderr}
 	p := &progress{out: out, bar: progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(out),
 		progressbar.OptionSetDescription("probing"),
@@ -52,7 +52,7 @@ func newProgress(g *globals, total int, enabled bool) *progress {
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionClearOnFinish(),
-		progressbar.OptionEnableColorCodes(g.color),
+		progressbar.OptionEnableColorCodes(g.colorErr),
 	)}
 	p.timer = time.AfterFunc(progressDelay, func() {
 		out.open.Store(true)

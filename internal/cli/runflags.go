@@ -13,6 +13,7 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 // runFlags override the file's run settings and target timeouts.
@@ -43,6 +44,30 @@ func (d *msDuration) Set(s string) error {
 	return nil
 }
 
+// maxCount bounds --count and --concurrency: far beyond any real run, and
+// small enough that nothing computed from it overflows.
+const maxCount = 1<<31 - 1
+
+// countValue is an int flag that takes a whole number from 0 to maxCount
+// and says so, rather than quoting strconv ("value out of range"). Range
+// checks against 1 are the command's, with its own words.
+type countValue int
+
+func (c *countValue) String() string { return strconv.Itoa(int(*c)) }
+func (c *countValue) Type() string   { return "int" }
+
+func (c *countValue) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	switch {
+	case err != nil && errors.Is(err, strconv.ErrRange), err == nil && n > maxCount:
+		return fmt.Errorf("%s is too large: want a whole number up to %d", safetext.Quote(s), maxCount)
+	case err != nil:
+		return fmt.Errorf("want a whole number, not %s", safetext.Quote(s))
+	}
+	*c = countValue(n)
+	return nil
+}
+
 // errTooManyMillis is a number of milliseconds no duration can hold.
 var errTooManyMillis = errors.New("too many milliseconds")
 
@@ -69,9 +94,9 @@ func (f *runFlags) register(cmd *cobra.Command, fallbackCount int, report output
 	if fallbackCount > 1 {
 		countHelp = fmt.Sprintf("probes per target (overrides run.count; %d when neither is set)", fallbackCount)
 	}
-	fl.IntVar(&f.count, "count", 0, countHelp)
+	fl.Var((*countValue)(&f.count), "count", countHelp)
 	fl.Var((*msDuration)(&f.interval), "interval", "pause between rounds: milliseconds (200) or a duration (200ms) (overrides run.interval)")
-	fl.IntVar(&f.concurrency, "concurrency", 0, "targets probed at once (overrides run.concurrency)")
+	fl.Var((*countValue)(&f.concurrency), "concurrency", "targets probed at once (overrides run.concurrency)")
 	fl.BoolVar(&f.sequential, "sequential", false, "probe targets one after another")
 	fl.Var((*msDuration)(&f.timeout), "timeout", "budget for one probe of a target: milliseconds (2000) or a duration (2s) (overrides every target's timeout)")
 	f.format = addFormatFlag(cmd, report)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -17,6 +18,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/common/promslog"
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/config"
@@ -26,6 +28,7 @@ import (
 	"github.com/probe-net/probe/core/scheduler"
 	"github.com/probe-net/probe/core/surfacer"
 	"github.com/probe-net/probe/core/targets"
+	"github.com/probe-net/probe/internal/safetext"
 )
 
 // DefaultListenAddress is where serve listens unless --web.listen-address
@@ -35,7 +38,7 @@ import (
 const DefaultListenAddress = ":9716"
 
 type serveFlags struct {
-	listen    string
+	listen    []string
 	webConfig string
 	logLevel  string
 	logFormat string
@@ -46,7 +49,7 @@ func newServeCmd(g *globals) *cobra.Command {
 	var src sourceFlags
 	var f serveFlags
 	cmd := &cobra.Command{
-		Use:   "serve [FILE]",
+		Use:   "serve FILE",
 		Short: "Probe every target continuously and export the results for Prometheus",
 		Long: `Probe every target of FILE on a schedule, forever, and export per-phase
 histograms, counters and blackbox_exporter-compatible gauges at /metrics for
@@ -59,29 +62,49 @@ resumption, DNS cache; mode="warm") and shapes the histograms.
 
 Endpoints: / (links), /metrics, /-/healthy, /-/ready (200 once every target
 was probed once), POST /-/reload, /probe?target=NAME (one probe now, as
-blackbox_exporter's multi-target pattern). SIGHUP reloads too. A reload
-checks the new file and starts its plugins first; if anything fails, probing
-goes on with the old file and probe_config_last_reload_successful is 0.
+blackbox_exporter's multi-target pattern). SIGHUP reloads too (one sent while
+starting is done once started). A reload checks the new file and starts its
+plugins first; if anything fails, probing goes on with the old file and
+probe_config_last_reload_successful is 0. Otherwise it waits for the old
+schedule's probes in flight (each within its budget) and swaps the file in.
+
+FILE is required: serve never probes the built-in demo list, and ignores
+PRECONNECT_HOSTS (the targets are the file's, which a reload reads again).
+Every --web.listen-address is bound before any plugin starts.
 
 A plugin that crashes is restarted, with backoff, however often it crashes.
-SIGINT or SIGTERM: in-flight probes finish within their budget, exit 0.`,
+SIGINT or SIGTERM, at any time: in-flight probes finish within their budget,
+exit 0. Exit 2: bad flags, FILE or listen address; 3: an address in use or a
+plugin that cannot start.`,
 		Example: `  probe serve targets.hcl
-  probe serve targets.hcl --web.listen-address 127.0.0.1:9716 --log.format json
+  probe serve targets.hcl --web.listen-address 127.0.0.1:9716 --web.listen-address [::1]:9716
   probe serve targets.hcl --web.config.file web.yml   # TLS and basic auth
   curl -X POST localhost:9716/-/reload`,
-		Args: cobra.MaximumNArgs(1),
+		Args: serveArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return serve(g, &src, &f, fileArg(args))
+			return serve(g, &src, &f, args[0])
 		},
 	}
 	src.register(cmd)
 	fl := cmd.Flags()
-	fl.StringVar(&f.listen, "web.listen-address", DefaultListenAddress, "address to listen on for /metrics and the other endpoints")
+	fl.StringArrayVar(&f.listen, "web.listen-address", []string{DefaultListenAddress}, "[HOST]:PORT to listen on for /metrics and the other endpoints (repeatable: every address is bound, as in exporter-toolkit)")
 	fl.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web config file: TLS and basic auth (see https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
-	fl.StringVar(&f.logLevel, "log.level", "info", "log level: debug, info, warn, error")
-	fl.StringVar(&f.logFormat, "log.format", "text", "log format: text or json")
+	fl.StringVar(&f.logLevel, "log.level", "info", "only log entries at this level or above: "+strings.Join(promslog.LevelFlagOptions, ", "))
+	fl.StringVar(&f.logFormat, "log.format", "logfmt", "log format: "+strings.Join(promslog.FormatFlagOptions, " or ")+" (keys time, level, msg, as Prometheus logs)")
 	fl.BoolVar(&f.adhoc, "probe.allow-adhoc", false, `let /probe?target=host:port:proto probe targets the file does not name (off: an open prober is an SSRF tool)`)
 	return cmd
+}
+
+// serveArgs requires FILE: a daemon probes what a file names, never the
+// built-in demo list the one-shot commands fall back to.
+func serveArgs(_ *cobra.Command, args []string) error {
+	switch {
+	case len(args) == 0:
+		return exit(ExitUsage, "probe serve needs a targets file (probe serve FILE): it never probes the built-in demo list")
+	case len(args) > 1:
+		return exit(ExitUsage, "probe serve takes one targets file, not %d arguments", len(args))
+	}
+	return nil
 }
 
 // exporterState is the state of a running `probe serve`.
@@ -91,6 +114,7 @@ type exporterState struct {
 	path  string
 	flags *serveFlags
 	log   hclog.Logger
+	web   *slog.Logger // the same log, for exporter-toolkit
 	surf  *surfacer.Surfacer
 	inv   *surfacer.Inventory
 
@@ -104,34 +128,70 @@ type exporterState struct {
 }
 
 func serve(g *globals, src *sourceFlags, f *serveFlags, path string) error {
+	// Signals first: Go's default for SIGHUP is to exit (129), and a
+	// SIGHUP sent while the plugins start is a reload to do once they
+	// have (the channel holds one).
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
 	log, err := serveLogger(f.logLevel, f.logFormat, g.stderr)
 	if err != nil {
 		return exit(ExitUsage, "%v", err)
 	}
 	g.log, g.foreverRestarts = log, true
+	return logFatal(log, serveWith(ctx, hup, g, src, f, path, log))
+}
+
+// logFatal writes what made serve exit as a last log entry, in the log's
+// format, and returns its exit code with no message, so that nothing else
+// is printed.
+func logFatal(log hclog.Logger, err error) error {
+	if err == nil {
+		return nil
+	}
+	code := ExitRuntime
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if msg := err.Error(); msg != "" {
+		log.Error("exiting", "code", code, "err", msg)
+	}
+	return &exitError{code: code, err: errors.New("")}
+}
+
+// serveWith runs serve once its signals are handled and its log is made.
+func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourceFlags, f *serveFlags, path string, log *slogLogger) error {
+	if os.Getenv(targets.EnvHosts) != "" {
+		log.Warn(targets.EnvHosts + " is ignored by probe serve: list the targets in the file, which a reload reads again")
+	}
+	src.ignoreEnvHosts = true
 	if f.webConfig != "" {
 		if err := exporter.ValidateWebConfig(f.webConfig); err != nil {
 			return exit(ExitUsage, "--web.config.file %s: %v", f.webConfig, err)
 		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	gen, err := loadGeneration(ctx, g, src, path)
+	// Bound before any plugin starts: a bad or busy address fails at once.
+	lns, err := listenAll(f.listen)
 	if err != nil {
 		return err
 	}
-	s := &exporterState{g: g, src: src, path: path, flags: f, log: log, inv: surfacer.NewInventory(Version, pluginProtocol)}
-	s.surf = surfacer.New(surfacer.Options{Buckets: gen.file.Serve.BucketBounds(), NativeBucketFactor: gen.file.Serve.BucketFactor()})
-	ln, err := net.Listen("tcp", f.listen)
+	gen, err := loadQuietly(ctx, g, src, path)
 	if err != nil {
-		gen.close()
-		return exit(ExitRuntime, "--web.listen-address %s: %v", f.listen, err)
+		closeAll(lns)
+		if ctx.Err() != nil {
+			log.Info("stopped while starting")
+			return nil
+		}
+		return err
 	}
+	s := &exporterState{g: g, src: src, path: path, flags: f, log: log, web: log.Named("web").(*slogLogger).Slog(),
+		inv: surfacer.NewInventory(Version, pluginProtocol)}
+	s.surf = surfacer.New(surfacer.Options{Buckets: gen.file.Serve.BucketBounds(), NativeBucketFactor: gen.file.Serve.BucketFactor()})
 	s.start(gen)
-	served := s.listen(ctx, ln)
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	served := s.listen(ctx, lns)
 	for {
 		select {
 		case <-hup:
@@ -151,9 +211,54 @@ func serve(g *globals, src *sourceFlags, f *serveFlags, path string) error {
 	return nil
 }
 
-// listen serves the endpoints on ln until ctx ends; the channel gets
+// listenAll binds every --web.listen-address. A malformed address (no
+// port, a port out of range, a host that does not resolve) is a usage
+// error (exit 2); one that cannot be bound (in use, not this machine's,
+// a privileged port) a runtime error (exit 3).
+func listenAll(addrs []string) ([]net.Listener, error) {
+	var lns []net.Listener
+	for _, addr := range addrs {
+		ln, err := listenOn(addr)
+		if err != nil {
+			closeAll(lns)
+			return nil, err
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+func listenOn(addr string) (net.Listener, error) {
+	quoted := safetext.Quote(addr)
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, exit(ExitUsage, "--web.listen-address %s: want [HOST]:PORT (%v)", quoted, err)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return nil, exit(ExitUsage, "--web.listen-address %s: %s is not a port", quoted, safetext.Quote(port))
+	}
+	ln, err := net.Listen("tcp", addr)
+	var dnsErr *net.DNSError
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.As(err, &dnsErr):
+		return nil, exit(ExitUsage, "--web.listen-address %s: %v", quoted, err)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, exit(ExitRuntime, "--web.listen-address %s: the address is in use (another probe serve or exporter listens there)", quoted)
+	}
+	return nil, exit(ExitRuntime, "--web.listen-address %s: cannot listen: %v", quoted, err)
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		ln.Close()
+	}
+}
+
+// listen serves the endpoints on lns until ctx ends; the channel gets
 // Serve's result.
-func (s *exporterState) listen(ctx context.Context, ln net.Listener) <-chan error {
+func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(s.surf, s.inv,
 		collectors.NewGoCollector(),
@@ -166,15 +271,18 @@ func (s *exporterState) listen(ctx context.Context, ln net.Listener) <-chan erro
 		Probe:         s.probeNow,
 		TimeoutOffset: func() time.Duration { return s.current().file.Serve.Offset() },
 		Version:       Version,
-		Logger:        newSlog(s.log.Named("web")),
+		Logger:        s.web,
 	})
 	if err != nil {
+		closeAll(lns)
 		out <- err
 		return out
 	}
-	s.log.Info("serving", "address", ln.Addr().String(), "targets", len(s.current().plan.Targets))
+	for _, ln := range lns {
+		s.log.Info("serving", "address", ln.Addr().String(), "targets", len(s.current().plan.Targets))
+	}
 	go func() {
-		out <- exporter.Serve(ctx, ln, h, s.flags.webConfig, 5*time.Second, newSlog(s.log.Named("web")))
+		out <- exporter.Serve(ctx, lns, h, s.flags.webConfig, 5*time.Second, s.web)
 	}()
 	return out
 }
@@ -185,17 +293,23 @@ func (s *exporterState) current() *generation {
 	return s.gen
 }
 
-// start makes gen current and starts its schedule; the schedule of the
-// generation it replaces, if any, is stopped (its probes in flight finish)
-// and its plugins closed. /probe requests that began on the old generation
-// keep its plugins until they end.
+// start makes gen current and starts its schedule. The schedule of the
+// generation it replaces, if any, is stopped first and its probes in
+// flight finish (each within its budget), so that none of them brings
+// back the series of a target gen removed; then its plugins are closed.
+// /probe requests that began on the old generation keep its plugins until
+// they end.
 func (s *exporterState) start(gen *generation) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
 	s.mu.Lock()
 	old, stopOld, oldDone := s.gen, s.stop, s.done
-	s.gen, s.stop, s.done = gen, cancel, done
+	s.gen = gen // /probe uses gen from now on
 	s.mu.Unlock()
+	if old != nil {
+		stopOld()
+		<-oldDone
+	}
+	s.surf.Retain(gen.keys())
+	s.surf.Schedule(gen.scheduled())
 	s.inv.Loaded(gen.inventoryTargets(), gen.plugins)
 	interval := gen.plan.Run.Interval
 	if interval <= 0 {
@@ -205,6 +319,11 @@ func (s *exporterState) start(gen *generation) {
 	if gen.plan.Run.Sequential {
 		concurrency = 1
 	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.stop, s.done = cancel, done
+	s.mu.Unlock()
 	go func() {
 		defer close(done)
 		_ = scheduler.Run(ctx, gen.jobs, scheduler.Options{
@@ -214,13 +333,8 @@ func (s *exporterState) start(gen *generation) {
 		})
 	}()
 	if old != nil {
-		stopOld()
-		<-oldDone
 		old.close()
 	}
-	// After the old probes have emitted, so that none brings back a
-	// removed target's series.
-	s.surf.Retain(gen.keys())
 }
 
 // halt stops the current schedule, waits for its probes in flight, and
@@ -235,6 +349,8 @@ func (s *exporterState) halt() {
 }
 
 func (s *exporterState) shutdown() {
+	s.reloadMu.Lock() // a reload in progress finishes first
+	defer s.reloadMu.Unlock()
 	s.log.Info("stopping: letting probes in flight finish")
 	s.halt()
 }
@@ -242,7 +358,7 @@ func (s *exporterState) shutdown() {
 func (s *exporterState) emit(job scheduler.Job, smp sample.Sample) {
 	s.surf.Observe(job.Mode, smp)
 	if f := smp.Failure(); f != nil && s.log.IsDebug() {
-		s.log.Debug("probe failed", "target", smp.Target, "mode", job.Mode, "phase", f.Name, "kind", errorKind(f), "error", errorMessage(f))
+		s.log.Debug("probe failed", "target", smp.Target, "mode", job.Mode, "phase", f.Name, "kind", errorKind(f), "err", errorMessage(f))
 	}
 }
 
@@ -285,14 +401,14 @@ func (s *exporterState) reload(ctx context.Context) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	s.log.Info("reloading", "file", s.path)
-	gen, err := reloadGeneration(ctx, s.g, s.src, s.path)
+	gen, err := loadQuietly(ctx, s.g, s.src, s.path)
 	if err == nil && !gen.file.Serve.SameHistograms(s.current().file.Serve) {
 		gen.close()
 		err = errors.New("serve.buckets or serve.native_bucket_factor changed: histograms keep their shape while the process runs; restart probe serve to change them")
 	}
 	if err != nil {
 		s.inv.Failed()
-		s.log.Error("reload failed; probing goes on with the previous file", "error", err.Error())
+		s.log.Error("reload failed; probing goes on with the previous file", "err", err.Error())
 		return err
 	}
 	s.start(gen)
@@ -316,15 +432,21 @@ func (s *exporterState) probeNow(ctx context.Context, name string, timeout time.
 		t.Timeout = timeout
 	}
 	smp := gen.oneShot.Probe(ctx, t, 0)
-	return surfacer.OneShot(smp, t.Timeout), nil
+	return surfacer.OneShot(smp, t.Phases, t.Timeout), nil
 }
 
 func (s *exporterState) probeTarget(gen *generation, name string) (plan.Target, error) {
 	if t, ok := gen.target(name); ok {
 		return t, nil
 	}
-	if !s.flags.adhoc || strings.Count(name, ":") < 2 {
-		return plan.Target{}, fmt.Errorf("%w %q: name a target of the targets file (host:port:proto only with --probe.allow-adhoc)", exporter.ErrUnknownTarget, name)
+	adhocForm := strings.Count(name, ":") >= 2
+	switch {
+	case !s.flags.adhoc && adhocForm:
+		return plan.Target{}, fmt.Errorf("%w %q: not a target of the targets file; probing host:port:proto needs --probe.allow-adhoc", exporter.ErrUnknownTarget, name)
+	case !s.flags.adhoc:
+		return plan.Target{}, fmt.Errorf("%w %q: not a target of the targets file", exporter.ErrUnknownTarget, name)
+	case !adhocForm:
+		return plan.Target{}, fmt.Errorf("%w %q: neither a target of the targets file nor host:port:proto", exporter.ErrUnknownTarget, name)
 	}
 	ct, err := targets.ParseOne(name)
 	if err != nil {

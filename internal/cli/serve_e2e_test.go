@@ -52,10 +52,28 @@ type serveInstance struct {
 // JSON logs, and waits for the line saying where it listens.
 func startServe(t *testing.T, tb *testbed.Testbed, file string, args ...string) *serveInstance {
 	t.Helper()
+	s := launchServe(t, tb, file, args...)
+	s.awaitServing(t)
+	return s
+}
+
+// launchServe starts `probe serve FILE` as startServe does, without
+// waiting.
+func launchServe(t *testing.T, tb *testbed.Testbed, file string, args ...string) *serveInstance {
+	t.Helper()
+	return launchServeEnv(t, tb, nil, file, args...)
+}
+
+// launchServeEnv is launchServe with env added to the environment.
+func launchServeEnv(t *testing.T, tb *testbed.Testbed, env []string, file string, args ...string) *serveInstance {
+	t.Helper()
 	args = append([]string{"serve", file, "--web.listen-address", "127.0.0.1:0", "--log.format", "json"}, args...)
 	cmd := exec.Command(filepath.Join(binDir, "probe"), args...)
 	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir(), "PRECONNECT_HOSTS=", "PROBE_LOG=")
-	cmd.Env = append(cmd.Env, tb.Env()...)
+	if tb != nil {
+		cmd.Env = append(cmd.Env, tb.Env()...)
+	}
+	cmd.Env = append(cmd.Env, env...)
 	s := &serveInstance{cmd: cmd, stderr: &syncBuffer{}}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
@@ -70,30 +88,38 @@ func startServe(t *testing.T, tb *testbed.Testbed, file string, args ...string) 
 			t.Logf("probe serve (pid %d) log:\n%s", cmd.Process.Pid, s.stderr)
 		}
 	})
+	return s
+}
+
+// awaitServing waits up to 20 s for the line saying where s listens.
+func (s *serveInstance) awaitServing(t *testing.T) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for s.addr == "" {
 		if time.Now().After(deadline) {
 			t.Fatalf("probe serve did not say where it listens within 20s:\n%s", s.stderr)
 		}
 		time.Sleep(50 * time.Millisecond)
-		s.addr = listenAddress(s.stderr.String())
+		if addrs := listenAddresses(s.stderr.String()); len(addrs) > 0 {
+			s.addr = addrs[0]
+		}
 	}
-	return s
 }
 
-// listenAddress finds the address in serve's "serving" log line.
-func listenAddress(log string) string {
+// listenAddresses finds the addresses in serve's "serving" log lines.
+func listenAddresses(log string) []string {
+	var out []string
 	sc := bufio.NewScanner(strings.NewReader(log))
 	for sc.Scan() {
 		var line struct {
-			Message string `json:"@message"`
+			Message string `json:"msg"`
 			Address string `json:"address"`
 		}
 		if json.Unmarshal(sc.Bytes(), &line) == nil && line.Message == "serving" {
-			return line.Address
+			out = append(out, line.Address)
 		}
 	}
-	return ""
+	return out
 }
 
 func (s *serveInstance) get(t *testing.T, method, path string) (int, string) {

@@ -3,7 +3,14 @@
 package cli_test
 
 import (
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -120,32 +127,62 @@ func TestServeProbeEndpoint(t *testing.T) {
 			}
 		}
 	}
-	check("/probe?target=secure", 200, "probe_success 1", `probe_phase_seconds{phase="tls"}`, "probe_ssl_earliest_cert_expiry", "probe_http_status_code 200")
-	check("/probe?target=missing", 200, "probe_success 0", `probe_failed_phase_info{kind="nxdomain",phase="dns"} 1`)
-	check("/probe?target=nope", 400, `unknown target "nope"`)
+	check("/probe?target=secure", 200, `probe_success{mode="cold"} 1`, `probe_phase_last_duration_seconds{mode="cold",phase="tls"}`,
+		`probe_ssl_earliest_cert_expiry{mode="cold"}`, `probe_http_status_code{mode="cold"} 200`)
+	check("/probe?target=missing", 200, `probe_success{mode="cold"} 0`, `probe_failed_phase_info{kind="nxdomain",mode="cold",phase="dns"} 1`,
+		`probe_http_status_code{mode="cold"} 0`)
+	check("/probe?target=nope", 400, `unknown target "nope": neither a target of the targets file nor host:port:proto`)
+	if _, body := s.get(t, "GET", "/probe?target=nope"); strings.Contains(body, "--probe.allow-adhoc") {
+		t.Errorf("with --probe.allow-adhoc set, the refusal still asks for it: %q", body)
+	}
 	raw := "127.0.0.1:" + tb.Vars()["tcp_port"] + ":tcp"
-	check("/probe?target="+raw, 200, "probe_success 1", `probe_phase_seconds{phase="tcp"}`)
+	check("/probe?target="+raw, 200, `probe_success{mode="cold"} 1`, `probe_phase_last_duration_seconds{mode="cold",phase="tcp"}`)
 	check("/probe?target=127.0.0.1:1:ftp", 400, `protocol "ftp" is not one of`)
 	s.stop(t)
 
 	closed := startServe(t, tb, example(t, "prometheus/probe.hcl"), "--var", "interval=1m")
 	code, body := closed.get(t, "GET", "/probe?target="+raw)
-	if code != 400 || !strings.Contains(body, "--probe.allow-adhoc") {
+	if code != 400 || !strings.Contains(body, "probing host:port:proto needs --probe.allow-adhoc") {
 		t.Errorf("ad-hoc target without the flag: %d %q; want 400 naming the flag", code, body)
+	}
+	code, body = closed.get(t, "GET", "/probe?target=nope")
+	if code != 400 || !strings.Contains(body, `unknown target "nope": not a target of the targets file`) || strings.Contains(body, "host:port:proto") {
+		t.Errorf("unknown name without the flag: %d %q; want 400 saying only that the file has no such target", code, body)
 	}
 	closed.stop(t)
 }
 
 func TestServeRefusesBadFlagsAndFiles(t *testing.T) {
+	r0 := runProbe(t, nil, "serve", "a.hcl", "b.hcl")
+	if r0.code != 2 || !strings.Contains(r0.stderr, "one targets file") {
+		t.Errorf("two files: exit %d, stderr %q", r0.code, r0.stderr)
+	}
 	r := runProbe(t, nil, "serve", example(t, "testbed.hcl"), "--log.level", "loud")
-	if r.code != 2 || !strings.Contains(r.stderr, "--log.level must be one of") {
+	if r.code != 2 || !strings.Contains(r.stderr, `--log.level must be one of debug, info, warn, error, not "loud"`) {
 		t.Errorf("bad --log.level: exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = runProbe(t, nil, "serve", example(t, "testbed.hcl"), "--log.format", "text")
+	if r.code != 2 || !strings.Contains(r.stderr, `--log.format must be one of logfmt, json, not "text"`) {
+		t.Errorf("bad --log.format: exit %d, stderr %q", r.code, r.stderr)
 	}
 	bad := t.TempDir() + "/bad.hcl"
 	os.WriteFile(bad, []byte("serve {\n  warm = [\"nope\"]\n}\n"), 0o600)
+	// A fatal error is the log's last entry, in the log's format.
+	r = runProbe(t, nil, "serve", bad, "--web.listen-address", "127.0.0.1:0", "--log.format", "json")
+	var last struct{ Level, Msg, Err string }
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	for _, l := range lines {
+		if err := json.Unmarshal([]byte(l), &last); err != nil {
+			t.Errorf("--log.format json: a line that is not JSON: %q", l)
+		}
+	}
+	if r.code != 2 || last.Level != "ERROR" || last.Msg != "exiting" || !strings.Contains(last.Err, `bad.hcl:2:11: error: `) ||
+		!strings.Contains(last.Err, `serve: warm names target "nope"`) {
+		t.Errorf("bad serve block: exit %d, last entry %+v; want 2 and an ERROR entry naming bad.hcl:2:11", r.code, last)
+	}
 	r = runProbe(t, nil, "serve", bad, "--web.listen-address", "127.0.0.1:0")
-	if r.code != 2 || !strings.Contains(r.stderr, `serve: warm names target "nope"`) {
-		t.Errorf("bad serve block: exit %d, stderr %q", r.code, r.stderr)
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "time=") || !strings.Contains(r.stderr, ` level=ERROR msg=exiting code=2 err="`) {
+		t.Errorf("bad serve block, logfmt: exit %d, stderr %q", r.code, r.stderr)
 	}
 	r = runProbe(t, nil, "validate", bad)
 	if r.code != 2 || !strings.Contains(r.stderr, "bad.hcl:2:11") {
@@ -192,4 +229,254 @@ func grepLines(text, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// tlsTarget starts an HTTPS server on 127.0.0.1 and writes a targets file
+// probing it every 200 ms, trusting its certificate.
+func tlsTarget(t *testing.T) (*httptest.Server, string) {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	writeFile(t, ca, string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	file := filepath.Join(dir, "probe.hcl")
+	writeFile(t, file, fmt.Sprintf(`run {
+  interval = "200ms"
+}
+
+plugin "tls" {
+  config {
+    ca_file = %q
+  }
+}
+
+target "flaky" {
+  host     = "127.0.0.1"
+  port     = %d
+  protocol = "https"
+}
+`, ca, port))
+	return srv, file
+}
+
+// TestServeLastProbeGaugesFollowTheTarget: the failure counter exists, at
+// 0, before the first failure (so increase() sees it); once the server
+// goes away, the probes fail at tcp and the gauges say so: status code 0,
+// no certificate expiry, no tls or http duration, as blackbox_exporter's
+// per-probe registry would.
+func TestServeLastProbeGaugesFollowTheTarget(t *testing.T) {
+	srv, file := tlsTarget(t)
+	s := startServe(t, nil, file)
+	const (
+		status  = `probe_http_status_code{mode="cold",target="flaky"}`
+		expiry  = `probe_ssl_earliest_cert_expiry{mode="cold",target="flaky"}`
+		failed  = `probe_probes_total{mode="cold",result="failure",target="flaky"}`
+		refused = `probe_failures_total{kind="refused",mode="cold",phase="tcp",target="flaky"}`
+		tls     = `probe_phase_last_duration_seconds{mode="cold",phase="tls",target="flaky"}`
+	)
+	m := s.await(t, 20*time.Second, "probing flaky", func(m map[string]float64) bool { return m[status] == 200 })
+	for _, series := range []string{failed, refused} {
+		if v, ok := m[series]; !ok || v != 0 {
+			t.Errorf("before any failure, %s = %v (present %v); want 0", series, v, ok)
+		}
+	}
+	for _, series := range []string{expiry, tls} {
+		if _, ok := m[series]; !ok {
+			t.Errorf("after a good probe, %s is missing", series)
+		}
+	}
+	srv.Close()
+	m = s.await(t, 20*time.Second, "failing", func(m map[string]float64) bool {
+		return m[`probe_success{mode="cold",target="flaky"}`] == 0 && m[failed] > 0
+	})
+	if v, ok := m[status]; !ok || v != 0 {
+		t.Errorf("after a probe that got no response, %s = %v (present %v); want 0", status, v, ok)
+	}
+	for _, series := range []string{expiry, tls} {
+		if v, ok := m[series]; ok {
+			t.Errorf("after a probe that failed at tcp, %s = %v is still exported", series, v)
+		}
+	}
+	s.stop(t)
+}
+
+// slowStart writes a targets file probing a TCP listener on 127.0.0.1
+// whose tcp plugin is a script that touches mark, waits, and then runs
+// the built-in: serve's start-up takes a while, and mark says when the
+// plugins began to start.
+func slowStart(t *testing.T, wait string) (file, mark string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	dir := t.TempDir()
+	mark = filepath.Join(dir, "started")
+	script := filepath.Join(dir, "slow-tcp")
+	writeFile(t, script, fmt.Sprintf("#!/bin/sh\ntouch %q\nsleep %s\nexec %q __plugin tcp\n", mark, wait, filepath.Join(binDir, "probe")))
+	if err := os.Chmod(script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	file = filepath.Join(dir, "probe.hcl")
+	writeFile(t, file, fmt.Sprintf(`run {
+  interval = "200ms"
+}
+
+plugin "tcp" {
+  path = %q
+}
+
+target "raw" {
+  host     = "127.0.0.1"
+  port     = %d
+  protocol = "tcp"
+}
+`, script, ln.Addr().(*net.TCPAddr).Port))
+	return file, mark
+}
+
+// awaitFile waits up to 20 s for path to exist.
+func awaitFile(t *testing.T, path string) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(path); err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s did not appear within 20s", path)
+		}
+	}
+}
+
+// TestServeSIGHUPWhileStartingIsAReload: a SIGHUP while the plugins start
+// does not kill serve (Go's default, exit 129); the reload happens once
+// it has started.
+func TestServeSIGHUPWhileStartingIsAReload(t *testing.T) {
+	file, mark := slowStart(t, "1")
+	s := launchServe(t, nil, file)
+	awaitFile(t, mark)
+	if err := s.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		t.Fatal(err)
+	}
+	s.awaitServing(t)
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(s.stderr.String(), `"reloaded"`); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no reload within 20s of the SIGHUP sent while starting:\n%s", s.stderr)
+		}
+	}
+	s.stop(t)
+}
+
+// TestServeChecksListenAddressFirst: a malformed --web.listen-address is a
+// usage error (2), a busy one a runtime error (3), each said before any
+// plugin starts.
+func TestServeChecksListenAddressFirst(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, c := range []struct {
+		addr string
+		code int
+		want string
+	}{
+		{"127.0.0.1", 2, "want [HOST]:PORT"},
+		{"127.0.0.1:99999", 2, `99999\" is not a port`},
+		{"127.0.0.1:nope", 2, `nope\" is not a port`},
+		{busy.Addr().String(), 3, "the address is in use"},
+	} {
+		file, mark := slowStart(t, "0")
+		r := runProbe(t, nil, "serve", file, "--web.listen-address", "127.0.0.1:0", "--web.listen-address", c.addr)
+		if r.code != c.code || !strings.Contains(r.stderr, c.want) {
+			t.Errorf("--web.listen-address %s: exit %d, stderr %q; want %d saying %q", c.addr, r.code, r.stderr, c.code, c.want)
+		}
+		if _, err := os.Stat(mark); err == nil {
+			t.Errorf("--web.listen-address %s: a plugin started before the address was checked", c.addr)
+		}
+	}
+}
+
+// TestServeListensOnEveryAddress: --web.listen-address is repeatable, as
+// in exporter-toolkit; every address serves the same endpoints.
+func TestServeListensOnEveryAddress(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	s := startServe(t, nil, file, "--web.listen-address", "[::1]:0")
+	addrs := listenAddresses(s.stderr.String())
+	if len(addrs) != 2 {
+		t.Fatalf("serving on %v, want 2 addresses", addrs)
+	}
+	for _, a := range addrs {
+		other := *s
+		other.addr = a
+		if code, body := other.get(t, "GET", "/-/healthy"); code != 200 {
+			t.Errorf("%s: /-/healthy = %d %q", a, code, body)
+		}
+	}
+	s.stop(t)
+}
+
+// TestServeIgnoresPreconnectHosts: serve's targets are the file's alone;
+// PRECONNECT_HOSTS (here a loopback listener) is ignored, with a warning.
+func TestServeIgnoresPreconnectHosts(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	extra, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer extra.Close()
+	s := launchServeEnv(t, nil, []string{"PRECONNECT_HOSTS=" + extra.Addr().String() + ":tcp"}, file)
+	s.awaitServing(t)
+	m := s.await(t, 20*time.Second, "ready", func(m map[string]float64) bool {
+		_, ok := m[`probe_success{mode="cold",target="raw"}`]
+		return ok
+	})
+	for k := range m {
+		if strings.HasPrefix(k, "probe_target_info{") && !strings.Contains(k, `target="raw"`) {
+			t.Errorf("a target serve should have ignored: %s", k)
+		}
+	}
+	if !strings.Contains(s.stderr.String(), "PRECONNECT_HOSTS is ignored by probe serve") {
+		t.Errorf("no warning that PRECONNECT_HOSTS is ignored:\n%s", s.stderr)
+	}
+	s.stop(t)
+}
+
+// TestServeReloadNamesAMissingPluginByLine: a reload whose plugin path
+// does not exist fails saying where in the file, and probing goes on.
+func TestServeReloadNamesAMissingPluginByLine(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	s := startServe(t, nil, file)
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(src), "path = ")
+	if i < 0 {
+		t.Fatalf("no plugin path in:\n%s", src)
+	}
+	line := strings.Count(string(src[:i]), "\n") + 1
+	broken := strings.Replace(string(src), "slow-tcp", "no-such-plugin", 1)
+	writeFile(t, file, broken)
+	code, body := s.get(t, "POST", "/-/reload")
+	want := fmt.Sprintf("probe.hcl:%d:", line)
+	if code != 500 || !strings.Contains(body, want) || !strings.Contains(body, "does not exist") {
+		t.Errorf("reload with a missing plugin: %d %q; want 500 naming %s and saying it does not exist", code, body, want)
+	}
+	s.await(t, 10*time.Second, "still probing", func(m map[string]float64) bool {
+		return m["probe_config_last_reload_successful{}"] == 0 && m[`probe_success{mode="cold",target="raw"}`] == 1
+	})
+	s.stop(t)
 }

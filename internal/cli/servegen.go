@@ -133,6 +133,16 @@ func (gen *generation) keys() []surfacer.Key {
 	return out
 }
 
+// scheduled lists every (target, mode) probed with its chain, for
+// surfacer.Schedule.
+func (gen *generation) scheduled() []surfacer.Scheduled {
+	out := make([]surfacer.Scheduled, len(gen.jobs))
+	for i, j := range gen.jobs {
+		out[i] = surfacer.Scheduled{Key: surfacer.Key{Target: j.Target.Name, Mode: j.Mode}, Phases: j.Target.Phases}
+	}
+	return out
+}
+
 // inventoryTargets describes the targets for probe_target_info.
 func (gen *generation) inventoryTargets() []surfacer.Target {
 	out := make([]surfacer.Target, 0, len(gen.plan.Targets))
@@ -161,12 +171,14 @@ func (gen *generation) plugins() []surfacer.Plugin {
 	return out
 }
 
-// reloadGeneration loads path as loadGeneration does, but collects what it
-// would print into the error, for the log and the /-/reload response.
-func reloadGeneration(ctx context.Context, g *globals, src *sourceFlags, path string) (*generation, error) {
+// loadQuietly loads path as loadGeneration does, but collects what that
+// would print (the file's diagnostics with their source lines) into the
+// error, which keeps the exit code: serve logs it, and /-/reload answers
+// with it.
+func loadQuietly(ctx context.Context, g *globals, src *sourceFlags, path string) (*generation, error) {
 	var buf bytes.Buffer
 	quiet := *g
-	quiet.stderr, quiet.color = &buf, false
+	quiet.stderr, quiet.rawStderr, quiet.color, quiet.colorErr = &buf, &buf, false, false
 	gen, err := loadGeneration(ctx, &quiet, src, path)
 	if err == nil {
 		return gen, nil
@@ -178,5 +190,10 @@ func reloadGeneration(ctx context.Context, g *globals, src *sourceFlags, path st
 	if msg == "" {
 		msg = "the targets file could not be loaded"
 	}
-	return nil, errors.New(msg)
+	code := ExitRuntime
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	return nil, &exitError{code: code, err: errors.New(msg)}
 }

@@ -4,10 +4,12 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
 
 	"github.com/probe-net/probe/core/config"
@@ -18,11 +20,18 @@ import (
 type sourceFlags struct {
 	vars    []string
 	targets []string
+	// ignoreEnvHosts leaves PRECONNECT_HOSTS out (serve: its targets
+	// come from the file alone, which a reload reads again).
+	ignoreEnvHosts bool
 }
 
 func (f *sourceFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringArrayVar(&f.vars, "var", nil, "set a variable declared in the file: NAME=VALUE (repeatable)")
 	cmd.Flags().StringArrayVar(&f.targets, "target", nil, "probe only this target (repeatable)")
+	_ = cmd.RegisterFlagCompletionFunc("target", completeTargetNames)
+	if cmd.ValidArgsFunction == nil {
+		cmd.ValidArgsFunction = completeTargetsFile
+	}
 }
 
 // source is a loaded set of targets and the loader that can render
@@ -33,7 +42,8 @@ type source struct {
 }
 
 // load reads path, or takes the built-in default list when path is "", then
-// adds the PRECONNECT_HOSTS targets and applies --target.
+// adds the PRECONNECT_HOSTS targets (unless ignoreEnvHosts) and applies
+// --target.
 func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 	src := &source{loader: config.NewLoader()}
 	if path == "" {
@@ -44,19 +54,21 @@ func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 		if err != nil {
 			return nil, exit(ExitUsage, "%v", err)
 		}
-		file, diags := src.loader.Load(path, config.LoadOptions{Vars: vars})
+		file, diags := loadFile(src.loader, path, config.LoadOptions{Vars: vars})
 		if diags.HasErrors() {
-			_ = src.loader.WriteDiagnostics(g.stderr, diags, g.color)
+			_ = src.loader.WriteDiagnostics(g.stderr, diags, g.colorErr)
 			return nil, exit(ExitUsage, "")
 		}
 		src.file = file
 	}
-	extra, err := targets.Parse(os.Getenv(targets.EnvHosts))
-	if err != nil {
-		return nil, exit(ExitUsage, "%v", err)
-	}
-	if err := addTargets(src.file, extra); err != nil {
-		return nil, exit(ExitUsage, "%v", err)
+	if !f.ignoreEnvHosts {
+		extra, err := targets.Parse(os.Getenv(targets.EnvHosts))
+		if err != nil {
+			return nil, exit(ExitUsage, "%v", err)
+		}
+		if err := addTargets(src.file, extra); err != nil {
+			return nil, exit(ExitUsage, "%v", err)
+		}
 	}
 	if err := selectTargets(src.file, f.targets); err != nil {
 		return nil, exit(ExitUsage, "%v", err)
@@ -65,6 +77,22 @@ func (f *sourceFlags) load(g *globals, path string) (*source, error) {
 		return nil, exit(ExitUsage, "%s declares no targets", path)
 	}
 	return src, nil
+}
+
+// stdinName names standard input in diagnostics; relative paths in a file
+// read from it are relative to the working directory.
+const stdinName = "<stdin>"
+
+// loadFile loads path, or standard input for "-".
+func loadFile(l *config.Loader, path string, opts config.LoadOptions) (*config.File, hcl.Diagnostics) {
+	if path != "-" {
+		return l.Load(path, opts)
+	}
+	src, err := io.ReadAll(os.Stdin)
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read standard input", Detail: err.Error()}}
+	}
+	return l.LoadSource(stdinName, src, opts)
 }
 
 // defaultFile is what probe works on without a targets file.

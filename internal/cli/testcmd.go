@@ -18,6 +18,8 @@ import (
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/output"
+	"github.com/probe-net/probe/core/targets"
+	"github.com/probe-net/probe/internal/safetext"
 	"github.com/probe-net/probe/plugins/registry"
 )
 
@@ -99,14 +101,18 @@ the phase and the cause), 2 for bad arguments or flags.`,
 		},
 	}
 	f.register(cmd)
+	cmd.SetFlagErrorFunc(negativePort)
+	cmd.ValidArgsFunction = completeTestArgs
 	return cmd
 }
 
 func (f *testFlags) register(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.timeout, "timeout", "5000", "budget for the whole probe: milliseconds (2000) or a Go duration (2s)")
-	fl.IntVar(&f.count, "count", 1, "probes to run; above 1, per-phase statistics follow the details of the last")
+	f.count = 1
+	fl.Var((*countValue)(&f.count), "count", "probes to run; above 1, per-phase statistics follow the details of the last")
 	f.format = addFormatFlag(cmd, output.ProbeReport{})
+	_ = cmd.RegisterFlagCompletionFunc("dns-transport", cobra.FixedCompletions([]string{"udp", "tcp", "dot", "doh"}, cobra.ShellCompDirectiveNoFileComp))
 	fl.StringArrayVar(&f.dnsServers, "dns-server", nil, "resolver to ask, ip[:port] (repeatable; a https URL for --dns-transport doh)")
 	fl.StringVar(&f.dnsTransport, "dns-transport", "", "how to ask the resolver: udp, tcp, dot or doh (default udp)")
 	fl.StringVar(&f.dnsCAFile, "dns-ca-file", "", "PEM file of the CA certificates to trust for the dot/doh resolver (default: the system roots)")
@@ -124,13 +130,13 @@ func (f *testFlags) check(proto string) error {
 	case f.count < 1:
 		return fmt.Errorf("--count must be at least 1, not %d", f.count)
 	case f.dnsTransport != "" && !slices.Contains([]string{"udp", "tcp", "dot", "doh"}, f.dnsTransport):
-		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %q", f.dnsTransport)
+		return fmt.Errorf("--dns-transport must be udp, tcp, dot or doh, not %s", safetext.Quote(f.dnsTransport))
 	}
 	if err := f.checkApplies(proto); err != nil {
 		return err
 	}
 	if f.path != "" && !strings.HasPrefix(f.path, "/") {
-		return fmt.Errorf("--path %q must start with /", f.path)
+		return fmt.Errorf("--path %s must start with /", safetext.Quote(f.path))
 	}
 	if err := f.checkDNSServers(); err != nil {
 		return err
@@ -185,12 +191,12 @@ func (f *testFlags) checkDNSServers() error {
 	for _, s := range f.dnsServers {
 		if f.dnsTransport == "doh" {
 			if !strings.HasPrefix(s, "https://") {
-				return fmt.Errorf("--dns-server %q: with --dns-transport doh, want an https URL, e.g. https://dns.example/dns-query", s)
+				return fmt.Errorf("--dns-server %s: with --dns-transport doh, want an https URL, e.g. https://dns.example/dns-query", safetext.Quote(s))
 			}
 			continue
 		}
 		if !isAddrOrAddrPort(s) {
-			return fmt.Errorf("--dns-server %q: want an IP address or IP:port, e.g. 192.0.2.53 or 127.0.0.1:5353", s)
+			return fmt.Errorf("--dns-server %s: want an IP address or IP:port, e.g. 192.0.2.53 or 127.0.0.1:5353", safetext.Quote(s))
 		}
 	}
 	return nil
@@ -211,14 +217,14 @@ func absFile(flag, path string) (string, error) {
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return "", fmt.Errorf("%s %q: %v", flag, path, err)
+		return "", fmt.Errorf("%s %s: %v", flag, safetext.Quote(path), err)
 	}
 	st, err := os.Stat(abs)
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", flag, err)
 	}
 	if st.IsDir() {
-		return "", fmt.Errorf("%s %q is a directory, not a PEM file", flag, path)
+		return "", fmt.Errorf("%s %s is a directory, not a PEM file", flag, safetext.Quote(path))
 	}
 	return abs, nil
 }
@@ -264,22 +270,40 @@ func parseTestTarget(args []string) (config.Target, error) {
 	if err != nil {
 		return config.Target{}, err
 	}
-	port, err := strconv.Atoi(args[1])
-	if err != nil || port < 1 || port > 65535 {
-		return config.Target{}, fmt.Errorf("PORT %q: want a number from 1 to 65535 (usage: probe test HOST PORT PROTO)", args[1])
+	port, err := targets.ParsePort(args[1])
+	if err != nil {
+		return config.Target{}, portError(args[1])
 	}
 	proto := args[2]
-	if !slices.Contains(registry.ProtocolNames(), proto) {
-		return config.Target{}, fmt.Errorf("PROTO %q: want one of %s", proto, strings.Join(registry.ProtocolNames(), ", "))
+	if problem := config.ProtocolProblem(proto); problem != "" {
+		return config.Target{}, fmt.Errorf("PROTO %s", problem)
 	}
 	wire, err := config.WireHost(host)
 	if err != nil {
 		return config.Target{}, fmt.Errorf("HOST: %v", err)
 	}
 	return config.Target{
-		Name: net.JoinHostPort(host, args[1]), Host: wire, Port: port, Protocol: proto,
+		Name: net.JoinHostPort(host, strconv.Itoa(port)), Host: wire, Port: port, Protocol: proto,
 		Phases: registry.Chain(proto),
 	}, nil
+}
+
+// portError is the message for a PORT argument that is not a port.
+func portError(arg string) error {
+	return fmt.Errorf("PORT %s: want a number from 1 to 65535 (usage: probe test HOST PORT PROTO)", safetext.Quote(arg))
+}
+
+// negativePort turns pflag's reading of a negative PORT ("-1" taken for
+// the shorthand flag -1) into the message about the port it is.
+func negativePort(_ *cobra.Command, err error) error {
+	const prefix = "unknown shorthand flag: "
+	msg := err.Error()
+	if _, arg, ok := strings.Cut(msg, " in "); ok && strings.HasPrefix(msg, prefix) && len(arg) > 1 {
+		if _, aerr := strconv.Atoi(arg); aerr == nil {
+			return exit(ExitUsage, "%v", portError(arg))
+		}
+	}
+	return err
 }
 
 // parseTestHost accepts a name or an IP address; IPv6 bare or in brackets.
@@ -287,7 +311,7 @@ func parseTestHost(s string) (string, error) {
 	if inner, ok := strings.CutPrefix(s, "["); ok {
 		inner, ok = strings.CutSuffix(inner, "]")
 		if a, err := netip.ParseAddr(inner); !ok || err != nil || !a.Is6() {
-			return "", fmt.Errorf("HOST %q: brackets are only for an IPv6 address, e.g. [::1]", s)
+			return "", fmt.Errorf("HOST %s: brackets are only for an IPv6 address, e.g. [::1]", safetext.Quote(s))
 		}
 		return inner, nil
 	}
@@ -295,10 +319,10 @@ func parseTestHost(s string) (string, error) {
 	case s == "":
 		return "", fmt.Errorf("HOST must not be empty")
 	case strings.ContainsAny(s, " \t/?#@"):
-		return "", fmt.Errorf("HOST %q: want a host name or an IP address, not a URL", s)
+		return "", fmt.Errorf("HOST %s: want a host name or an IP address, not a URL", safetext.Quote(s))
 	case strings.Contains(s, ":"):
 		if _, err := netip.ParseAddr(s); err != nil {
-			return "", fmt.Errorf("HOST %q: not a host name or IP address (the port is an argument of its own: probe test HOST PORT PROTO)", s)
+			return "", fmt.Errorf("HOST %s: not a host name or IP address (the port is an argument of its own: probe test HOST PORT PROTO)", safetext.Quote(s))
 		}
 	}
 	return s, nil
@@ -310,13 +334,13 @@ func parseTimeout(s string) (time.Duration, error) {
 	d, err := millisOrDuration(s)
 	switch {
 	case errors.Is(err, errTooManyMillis):
-		return 0, fmt.Errorf("--timeout %q: want milliseconds up to %d (or a duration such as 2s)", s, maxTestTimeout/time.Millisecond)
+		return 0, fmt.Errorf("--timeout %s: want milliseconds up to %d (or a duration such as 2s)", safetext.Quote(s), maxTestTimeout/time.Millisecond)
 	case err != nil:
-		return 0, fmt.Errorf("--timeout %q: want milliseconds (2000) or a Go duration (2s)", s)
+		return 0, fmt.Errorf("--timeout %s: want milliseconds (2000) or a Go duration (2s)", safetext.Quote(s))
 	case d <= 0:
-		return 0, fmt.Errorf("--timeout %q: must be greater than zero, e.g. --timeout=2000 or --timeout=2s", s)
+		return 0, fmt.Errorf("--timeout %s: must be greater than zero, e.g. --timeout=2000 or --timeout=2s", safetext.Quote(s))
 	case d > maxTestTimeout:
-		return 0, fmt.Errorf("--timeout %q: at most %s", s, maxTestTimeout)
+		return 0, fmt.Errorf("--timeout %s: at most %s", safetext.Quote(s), maxTestTimeout)
 	}
 	return d, nil
 }

@@ -17,18 +17,21 @@ func newValidateCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate FILE",
 		Short: "Check a targets file, including each plugin's config, without probing",
-		Long: `Load FILE, start the plugins it uses and hand each its config, exactly as a
-run would, then stop. Every problem is reported with its file:line:col.
+		Long: `Load FILE, start every plugin it declares or uses — a plugin block no target
+uses too — and hand each its config, exactly as a run would, then stop. Every
+problem is reported with its file:line:col. With "-" read the file from
+standard input (relative paths are then relative to the working directory).
 Exit status 0 when the file is valid, 2 when it is not.`,
 		Example: `  probe validate targets.hcl
-  probe validate targets.hcl --var dns_server=127.0.0.1:5353`,
+  probe validate targets.hcl --var dns_server=127.0.0.1:5353
+  generate-targets | probe validate -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := src.load(g, args[0])
 			if err != nil {
 				return err
 			}
-			infos, err := g.startPlugins(s)
+			infos, err := g.startPlugins(s, plan.BuildAll(s.file))
 			if err != nil {
 				return err
 			}
@@ -36,7 +39,11 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 			for i, in := range infos {
 				names[i] = in.Phase + "=" + in.Description.Name + " " + in.Description.Version
 			}
-			fmt.Fprintf(g.stdout, "%s: valid: %s, %s (%s)\n", args[0],
+			name := args[0]
+			if name == "-" {
+				name = stdinName
+			}
+			fmt.Fprintf(g.stdout, "%s: valid: %s, %s (%s)\n", name,
 				plural(len(s.file.Targets), "target"), plural(len(infos), "plugin"), strings.Join(names, ", "))
 			return nil
 		},
@@ -45,12 +52,12 @@ Exit status 0 when the file is valid, 2 when it is not.`,
 	return cmd
 }
 
-// startPlugins starts and configures the plugins s needs, then stops them.
+// startPlugins starts and configures p's plugins, then stops them.
 // SIGINT and SIGTERM stop the start (exit 130) and every plugin with it.
-func (g *globals) startPlugins(s *source) ([]session.Info, error) {
+func (g *globals) startPlugins(s *source, p *plan.Plan) ([]session.Info, error) {
 	ctx, stop := interruptible()
 	defer stop()
-	ps, err := g.startSession(ctx, s, plan.Build(s.file), nil)
+	ps, err := g.startSession(ctx, s, p, nil)
 	if err != nil {
 		ps.Close()
 		return nil, err

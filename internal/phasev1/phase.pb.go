@@ -157,9 +157,13 @@ type ConfigAttribute struct {
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// cty type constraint in its JSON form, for example "string" or
 	// ["list","string"]; "int" (cty has none) is a number that must be whole.
-	TypeJson      []byte `protobuf:"bytes,2,opt,name=type_json,json=typeJson,proto3" json:"type_json,omitempty"`
-	Required      bool   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
-	Description   string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	TypeJson    []byte `protobuf:"bytes,2,opt,name=type_json,json=typeJson,proto3" json:"type_json,omitempty"`
+	Required    bool   `protobuf:"varint,3,opt,name=required,proto3" json:"required,omitempty"`
+	Description string `protobuf:"bytes,4,opt,name=description,proto3" json:"description,omitempty"`
+	// The value is a file path: the host resolves a relative one against the
+	// targets file's directory before Configure. Hosts that predate the field
+	// ignore it and pass paths as written.
+	Path          bool `protobuf:"varint,5,opt,name=path,proto3" json:"path,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -220,6 +224,13 @@ func (x *ConfigAttribute) GetDescription() string {
 		return x.Description
 	}
 	return ""
+}
+
+func (x *ConfigAttribute) GetPath() bool {
+	if x != nil {
+		return x.Path
+	}
+	return false
 }
 
 type ConfigureRequest struct {
@@ -898,12 +909,13 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\asummary\x18\x03 \x01(\tR\asummary\x127\n" +
 	"\x06schema\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06schema\x12\x14\n" +
 	"\x05reads\x18\x05 \x03(\tR\x05reads\x12%\n" +
-	"\x0ereads_declared\x18\x06 \x01(\bR\rreadsDeclared\"\x80\x01\n" +
+	"\x0ereads_declared\x18\x06 \x01(\bR\rreadsDeclared\"\x94\x01\n" +
 	"\x0fConfigAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\ttype_json\x18\x02 \x01(\fR\btypeJson\x12\x1a\n" +
 	"\brequired\x18\x03 \x01(\bR\brequired\x12 \n" +
-	"\vdescription\x18\x04 \x01(\tR\vdescription\"X\n" +
+	"\vdescription\x18\x04 \x01(\tR\vdescription\x12\x12\n" +
+	"\x04path\x18\x05 \x01(\bR\x04path\"X\n" +
 	"\x10ConfigureRequest\x12\x1f\n" +
 	"\vconfig_json\x18\x01 \x01(\fR\n" +
 	"configJson\x12#\n" +

@@ -134,7 +134,7 @@ func describeToProto(d sdk.Description) (*phasev1.DescribeResponse, error) {
 			return nil, fmt.Errorf("config attribute %q: %w", a.Name, err)
 		}
 		resp.Schema = append(resp.Schema, &phasev1.ConfigAttribute{
-			Name: a.Name, TypeJson: tj, Required: a.Required, Description: a.Description,
+			Name: a.Name, TypeJson: tj, Required: a.Required, Description: a.Description, Path: a.Path,
 		})
 	}
 	return resp, nil
@@ -151,7 +151,7 @@ func describeFromProto(resp *phasev1.DescribeResponse) (sdk.Description, error) 
 			return sdk.Description{}, fmt.Errorf("config attribute %q: %w", a.GetName(), err)
 		}
 		d.Schema = append(d.Schema, sdk.Attribute{
-			Name: a.GetName(), Type: t, Required: a.GetRequired(), Description: a.GetDescription(),
+			Name: a.GetName(), Type: t, Required: a.GetRequired(), Description: a.GetDescription(), Path: a.GetPath(),
 		})
 	}
 	return d, nil

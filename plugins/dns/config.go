@@ -47,9 +47,9 @@ var schema = []sdk.Attribute{
 	{Name: "edns0_size", Type: sdk.Int, Description: "EDNS0 UDP payload size advertised (default 1232; 0 disables EDNS0)"},
 	{Name: "search", Type: sdk.List(sdk.String), Description: "search domains for names that are not fully qualified"},
 	{Name: "ndots", Type: sdk.Int, Description: "names with at least this many dots are tried as given before the search domains (default 1)"},
-	{Name: "hosts_file", Type: sdk.String, Description: "file in /etc/hosts format consulted before any query (default none)"},
+	{Name: "hosts_file", Type: sdk.String, Path: true, Description: "file in /etc/hosts format consulted before any query (default none)"},
 	{Name: "tls_server_name", Type: sdk.String, Description: "name the dot/doh server's certificate is verified against (default: the server's host)"},
-	{Name: "ca_file", Type: sdk.String, Description: "PEM file of CA certificates trusted for dot/doh (default: the system roots)"},
+	{Name: "ca_file", Type: sdk.String, Path: true, Description: "PEM file of CA certificates trusted for dot/doh (default: the system roots)"},
 	{Name: "bootstrap", Type: sdk.List(sdk.String), Description: "IP addresses dialled for the doh server instead of resolving its host name"},
 	{Name: "cache", Type: sdk.Bool, Description: "keep answers for their TTL across runs in this process (default false)"},
 }

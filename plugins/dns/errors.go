@@ -77,26 +77,19 @@ func exchangeError(ctx context.Context, err error, qname string, qtype uint16, s
 	q := question(qname, qtype)
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
-		return sdk.Errorf(sdk.KindCanceled, "canceled: %s: the run was interrupted (server %s)%w", q, server, silent{err})
+		return sdk.Errorf(sdk.KindCanceled, "canceled: %s: the run was interrupted (server %s)%w", q, server, sdk.Cause(err))
 	case deadlinePassed(ctx):
-		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: the probe deadline passed (server %s)%w", q, server, silent{err})
+		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: the probe deadline passed (server %s)%w", q, server, sdk.Cause(err))
 	case sdk.IsTimeout(err):
 		why := fmt.Sprintf("no answer within %v", timeout)
 		var retried *retriedError
 		if errors.As(err, &retried) {
 			why = describe(retried.udp) + "; asked again over TCP (RFC 7766 §5): " + why
 		}
-		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: %s (server %s)%w", q, why, server, silent{err})
+		return sdk.Errorf(sdk.KindTimeout, "timeout: %s: %s (server %s)%w", q, why, server, sdk.Cause(err))
 	}
-	return sdk.Errorf(sdk.KindDNS, "dns: %s: %s (server %s)%w", q, describe(err), server, silent{err})
+	return sdk.Errorf(sdk.KindDNS, "dns: %s: %s (server %s)%w", q, describe(err), server, sdk.Cause(err))
 }
-
-// silent wraps an error into a message without adding its text, for causes
-// whose text is internals ("use of closed network connection").
-type silent struct{ err error }
-
-func (s silent) Error() string { return "" }
-func (s silent) Unwrap() error { return s.err }
 
 // describe says why an exchange failed, without Go's or the DNS library's
 // internals.

@@ -13,24 +13,33 @@ import (
 
 // failure reports a race that no attempt won. The kind is the overall
 // deadline's or cancellation's when that ended the race, else the last
-// attempt's; the message names every attempt's cause.
+// attempt's; the message names every attempt's cause, and the attempts'
+// errors stay in the chain (errors.Is(err, syscall.ECONNREFUSED)).
 func failure(ctx context.Context, failures []attempt) error {
 	if len(failures) == 0 { // the context ended before the first attempt
-		return sdk.Errorf(contextKind(ctx), "connect: %v before the first attempt", ctx.Err())
+		return sdk.Errorf(contextKind(ctx), "connect: %w before the first attempt", ctx.Err())
 	}
 	last := failures[len(failures)-1]
 	kind := kindOf(last.err)
 	if ctx.Err() != nil {
 		kind = contextKind(ctx)
 	}
+	causes := make([]error, len(failures))
+	for i, f := range failures {
+		causes[i] = f.err
+	}
+	if ctx.Err() != nil {
+		causes = append(causes, ctx.Err())
+	}
+	hidden := sdk.Cause(errors.Join(causes...))
 	if len(failures) == 1 {
-		return sdk.Errorf(kind, "connect %s: %s", last.addr, reason(last.err))
+		return sdk.Errorf(kind, "connect %s: %s%w", last.addr, reason(last.err), hidden)
 	}
 	parts := make([]string, len(failures))
 	for i, f := range failures {
 		parts[i] = f.addr.String() + ": " + reason(f.err)
 	}
-	return sdk.Errorf(kind, "all %d connection attempts failed: %s", len(failures), strings.Join(parts, "; "))
+	return sdk.Errorf(kind, "all %d connection attempts failed: %s%w", len(failures), strings.Join(parts, "; "), hidden)
 }
 
 // contextKind classifies the end of ctx.

@@ -18,9 +18,9 @@ var configSchema = []sdk.Attribute{
 	{Name: "alpn", Type: sdk.List(sdk.String), Description: `Protocols to offer with ALPN, in order of preference (default ["http/1.1"]; [] offers none).`},
 	{Name: "min_version", Type: sdk.String, Description: `Lowest TLS version to accept: "1.0", "1.1", "1.2" or "1.3" (default "1.2").`},
 	{Name: "max_version", Type: sdk.String, Description: `Highest TLS version to offer: "1.0", "1.1", "1.2" or "1.3" (default "1.3").`},
-	{Name: "ca_file", Type: sdk.String, Description: "PEM file of CA certificates to trust instead of the system roots."},
-	{Name: "client_cert", Type: sdk.String, Description: "PEM file with the client certificate (chain) to present; needs client_key."},
-	{Name: "client_key", Type: sdk.String, Description: "PEM file with the private key of client_cert."},
+	{Name: "ca_file", Type: sdk.String, Path: true, Description: "PEM file of CA certificates to trust instead of the system roots."},
+	{Name: "client_cert", Type: sdk.String, Path: true, Description: "PEM file with the client certificate (chain) to present; needs client_key."},
+	{Name: "client_key", Type: sdk.String, Path: true, Description: "PEM file with the private key of client_cert."},
 	{Name: "insecure_skip_verify", Type: sdk.Bool, Description: "Accept any server certificate (default false). Reported as tls.insecure = true."},
 	{Name: "session_cache", Type: sdk.Bool, Description: "Keep TLS sessions between runs in this plugin process so later handshakes resume (default false)."},
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -14,8 +15,14 @@ import (
 )
 
 // handshakeError classifies a failed handshake. Certificate problems are
-// sdk.KindCertificate and the message says which problem it was.
+// sdk.KindCertificate and the message says which problem it was. err stays
+// in the chain, without its text, for errors.Is and errors.As.
 func handshakeError(ctx context.Context, err error) error {
+	e := describeHandshake(ctx, err)
+	return &sdk.Error{Kind: sdk.Classify(e), Err: fmt.Errorf("%w%w", e, sdk.Cause(err))}
+}
+
+func describeHandshake(ctx context.Context, err error) error {
 	if cert := certificateError(err); cert != nil {
 		return cert
 	}

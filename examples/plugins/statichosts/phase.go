@@ -30,6 +30,7 @@ var schema = []sdk.Attribute{
 	{
 		Name:        "hosts_file",
 		Type:        sdk.String,
+		Path:        true, // probe resolves it against the targets file's directory
 		Description: "file in /etc/hosts format, read once at start; names in hosts take precedence",
 	},
 	{
