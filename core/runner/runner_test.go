@@ -688,6 +688,10 @@ func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
 	if err := held.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
+	// The listener counts in its own goroutine: give it a moment (bounded).
+	for deadline := time.Now().Add(5 * time.Second); accepted.Load() < 1 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("server accepted %d connections, want 1", n)
 	}
