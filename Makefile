@@ -26,13 +26,16 @@ FUZZ_TARGETS := \
 	plugins/dns:FuzzAnswer \
 	plugins/http:FuzzResponse
 
-.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench fuzz soak soak-serve clean
+.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench bench-go fuzz soak soak-serve clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
+# probe needs no cgo; a static binary skips the dynamic loader and libc
+# start-up in each of the processes it re-executes itself as (perf stat: a
+# plugin process starts in ~1 ms less CPU, BENCHMARKS.md).
 build: ## build bin/probe, the example plugin and the testbed
-	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probe ./cmd/probe
+	CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/probe ./cmd/probe
 	$(GO) build -o $(BIN)/probe-plugin-statichosts ./examples/plugins/statichosts
 	$(GO) build -o $(BIN)/probe-testbed ./examples/testbed/cmd/probe-testbed
 
@@ -79,7 +82,14 @@ fuzz: ## run every fuzz target for FUZZTIME (default 30s) each
 		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg; \
 	done
 
-bench: ## run the benchmarks (see BENCHMARKS.md for method and recorded results)
+BENCH_REPS ?= 5
+
+bench: build ## side-by-side suite: in-process, probe, blackbox_exporter; 1k/10k/100k targets; cold start (BENCHMARKS.md)
+	$(GO) build -o $(BIN)/probe-bench ./internal/benchsuite/cmd/probe-bench
+	$(BIN)/probe-bench -probe $(BIN)/probe -full -reps $(BENCH_REPS) -raw $(BIN)/bench-raw.txt
+	@echo "every measurement, in Go benchmark format (benchstat $(BIN)/bench-raw.txt): $(BIN)/bench-raw.txt"
+
+bench-go: ## the go test micro-benchmarks (per call, per hand-off, injected latency)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 
 SOAK_PROBES ?= 100000

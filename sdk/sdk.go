@@ -29,6 +29,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -58,7 +59,18 @@ type Description struct {
 	// The host rejects any other attribute, and values of the wrong type,
 	// at their position in the targets file before Configure is called.
 	Schema []Attribute
+	// Reads names the attributes of earlier phases this phase reads from
+	// Request.Attributes: keys ("tls.alpn") or prefixes ending in a dot
+	// ("tls."). The host sends only those, instead of encoding and
+	// decoding every earlier attribute on every call. nil, the zero value,
+	// means all of them (what a plugin written before Reads existed
+	// gets); a phase that reads none declares ReadsNone.
+	Reads []string
 }
+
+// ReadsNone is the Description.Reads of a phase that reads no attribute
+// of earlier phases.
+var ReadsNone = []string{}
 
 // Attribute declares one config attribute.
 type Attribute struct {
@@ -134,4 +146,37 @@ func (a Attributes) Clone() Attributes {
 		out[k] = v
 	}
 	return out
+}
+
+// Select returns the attributes reads names (see Description.Reads) in a
+// new map; nil reads selects all of them. It returns nil when nothing is
+// selected.
+func (a Attributes) Select(reads []string) Attributes {
+	if reads == nil {
+		return a.Clone()
+	}
+	var out Attributes
+	for k, v := range a {
+		if Reads(reads, k) {
+			if out == nil {
+				out = make(Attributes, len(reads))
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// Reads reports whether reads (see Description.Reads) names key: nil names
+// every key; an entry ending in "." names every key under that prefix.
+func Reads(reads []string, key string) bool {
+	if reads == nil {
+		return true
+	}
+	for _, r := range reads {
+		if r == key || (strings.HasSuffix(r, ".") && strings.HasPrefix(key, r)) {
+			return true
+		}
+	}
+	return false
 }

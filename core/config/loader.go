@@ -79,6 +79,8 @@ func (l *Loader) parse(filename string, src []byte) (*hcl.File, hcl.Diagnostics)
 	var diags hcl.Diagnostics
 	if strings.HasSuffix(filename, ".json") {
 		f, diags = hcljson.Parse(src, filename)
+	} else if chunked, ok := parseChunked(src, filename); ok {
+		f = chunked
 	} else {
 		f, diags = hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	}

@@ -5,8 +5,12 @@ package output
 // published as a JSON Schema in docs/schema (see the README's policy).
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/probe-net/probe/core/stats"
@@ -19,6 +23,52 @@ func EncodeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// encodeJSONArray writes doc as EncodeJSON would if *slot, a field of
+// doc (a pointer, so that setting *slot shows in it), held an array of n
+// elements; elem returns them one at a time, and
+// each is encoded and written before the next is made, so neither the
+// array nor its encoding is ever whole in memory.
+func encodeJSONArray(w io.Writer, doc any, slot *json.RawMessage, n int, elem func(int) any) error {
+	const marker = `"\u0000probe-array"` // no value probe writes encodes to it
+	*slot = json.RawMessage(marker)
+	head, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	before, after, ok := bytes.Cut(head, []byte(marker))
+	if !ok {
+		return fmt.Errorf("encoding a JSON document: array marker not found")
+	}
+	indent := "\n" + strings.Repeat(" ", indentOf(before)+2)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(before)
+	bw.WriteString("[")
+	for i := range n {
+		b, err := json.MarshalIndent(elem(i), indent[1:], "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString(indent)
+		bw.Write(b)
+	}
+	if n > 0 {
+		bw.WriteString(indent[:len(indent)-2])
+	}
+	bw.WriteString("]")
+	bw.Write(after)
+	bw.WriteString("\n")
+	return bw.Flush()
+}
+
+// indentOf is the indentation of the last line of b.
+func indentOf(b []byte) int {
+	line := b[bytes.LastIndexByte(b, '\n')+1:]
+	return len(line) - len(bytes.TrimLeft(line, " "))
 }
 
 type jsonSummary struct {

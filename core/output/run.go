@@ -5,6 +5,7 @@ package output
 // openmetrics.go.
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -183,12 +184,14 @@ func (t *tableWriter) warnings(targets []stats.Target) {
 }
 
 type jsonReport struct {
-	Schema      string       `json:"schema"`
-	Version     string       `json:"probe_version,omitempty"`
-	Started     string       `json:"started_at,omitempty"` // RFC 3339, UTC
-	Interrupted bool         `json:"interrupted,omitempty"`
-	Targets     []jsonTarget `json:"targets"`
-	Plugins     []Plugin     `json:"plugins"`
+	Schema      string `json:"schema"`
+	Version     string `json:"probe_version,omitempty"`
+	Started     string `json:"started_at,omitempty"` // RFC 3339, UTC
+	Interrupted bool   `json:"interrupted,omitempty"`
+	// Targets ([]jsonTarget) is written one element at a time; see
+	// encodeJSONArray.
+	Targets json.RawMessage `json:"targets"`
+	Plugins []Plugin        `json:"plugins"`
 }
 
 type jsonTarget struct {
@@ -222,20 +225,22 @@ type jsonWarning struct {
 
 // writeRunJSON writes the report as one indented JSON document
 // (probe.run/v1). Durations are milliseconds as floats; figures over no
-// successful run are null.
+// successful run are null. The targets are encoded one at a time: the
+// bytes are those EncodeJSON writes for the whole document, without ever
+// holding the whole document (or its encoding) in memory, which at 10,000
+// targets was the peak of a run's heap.
 func writeRunJSON(w io.Writer, r Report, _ Options) error {
-	doc := jsonReport{Schema: JSONSchema, Interrupted: r.Interrupted, Targets: []jsonTarget{}, Plugins: r.Plugins}
-	if doc.Plugins == nil {
-		doc.Plugins = []Plugin{}
+	head := jsonReport{Schema: JSONSchema, Interrupted: r.Interrupted, Plugins: r.Plugins}
+	if head.Plugins == nil {
+		head.Plugins = []Plugin{}
 	}
-	doc.Version = r.Version
+	head.Version = r.Version
 	if !r.Started.IsZero() {
-		doc.Started = r.Started.UTC().Format(time.RFC3339Nano)
+		head.Started = r.Started.UTC().Format(time.RFC3339Nano)
 	}
-	for i, st := range r.Stats {
-		doc.Targets = append(doc.Targets, runTargetDoc(r.Targets[i], st))
-	}
-	return EncodeJSON(w, doc)
+	return encodeJSONArray(w, &head, &head.Targets, len(r.Stats), func(i int) any {
+		return runTargetDoc(r.Targets[i], r.Stats[i])
+	})
 }
 
 // runTargetDoc is a target's entry of a probe.run/v1 document.

@@ -92,6 +92,42 @@ func TestTable(t *testing.T) {
 	}
 }
 
+// The run document is written target by target; its bytes are those of
+// encoding the whole document at once.
+func TestRunJSONStreamsTheDocumentEncodeJSONWrites(t *testing.T) {
+	for _, r := range []Report{report(), {}, {Version: "1.2.3", Started: time.Unix(1, 0), Interrupted: true,
+		Plugins: []Plugin{{Phase: "tcp", Name: "tcp", Version: "1", Source: "built-in", PID: 7}}, Targets: report().Targets[:1], Stats: report().Stats[:1]}} {
+		var streamed bytes.Buffer
+		if err := writeRunJSON(&streamed, r, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		whole := struct {
+			Schema      string       `json:"schema"`
+			Version     string       `json:"probe_version,omitempty"`
+			Started     string       `json:"started_at,omitempty"`
+			Interrupted bool         `json:"interrupted,omitempty"`
+			Targets     []jsonTarget `json:"targets"`
+			Plugins     []Plugin     `json:"plugins"`
+		}{Schema: JSONSchema, Version: r.Version, Interrupted: r.Interrupted, Targets: []jsonTarget{}, Plugins: r.Plugins}
+		if whole.Plugins == nil {
+			whole.Plugins = []Plugin{}
+		}
+		if !r.Started.IsZero() {
+			whole.Started = r.Started.UTC().Format(time.RFC3339Nano)
+		}
+		for i := range r.Stats {
+			whole.Targets = append(whole.Targets, runTargetDoc(r.Targets[i], r.Stats[i]))
+		}
+		var want bytes.Buffer
+		if err := EncodeJSON(&want, whole); err != nil {
+			t.Fatal(err)
+		}
+		if streamed.String() != want.String() {
+			t.Errorf("streamed:\n%s\nwhole:\n%s", streamed.String(), want.String())
+		}
+	}
+}
+
 // A family that failed while the other answered is said in the table, the
 // JSON document and the details of one probe.
 func TestWarningsAppearInEveryView(t *testing.T) {

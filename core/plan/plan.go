@@ -124,6 +124,25 @@ func plugin(name string, declared map[string]config.Plugin) Plugin {
 	return out
 }
 
+// Needed returns the plugins some target will call: all of p.Plugins but
+// the resolve phase's when every target that names it has an IP literal
+// host, whose resolve step is skipped. A run starts only these: a plugin
+// process nobody calls costs a process start (about 10 ms of CPU for the
+// re-executed probe binary) and nothing else.
+func (p *Plan) Needed() []Plugin {
+	resolves := false
+	for _, t := range p.Targets {
+		if !t.Literal.IsValid() && slices.Contains(t.Phases, ResolvePhase) {
+			resolves = true
+			break
+		}
+	}
+	if resolves {
+		return p.Plugins
+	}
+	return slices.DeleteFunc(slices.Clone(p.Plugins), func(pl Plugin) bool { return pl.Name == ResolvePhase })
+}
+
 // TargetNames lists the targets' names in order.
 func (p *Plan) TargetNames() []string {
 	out := make([]string, len(p.Targets))

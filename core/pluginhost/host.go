@@ -25,10 +25,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/probe-net/probe/internal/wire"
 )
 
 // BuiltinArg is the hidden first argument with which probe re-executes
@@ -79,6 +82,44 @@ type Options struct {
 	// 2^(n-1), at most MaxBackoff; a process that lived MaxBackoff ends the
 	// row.
 	Unlimited bool
+	// Procs is the GOMAXPROCS of each plugin process (see ProcsFor); 0
+	// leaves Go's default, one per CPU. A GOMAXPROCS in the host's own
+	// environment wins over it.
+	Procs int
+}
+
+// PluginGOGC and PluginMemLimit are the GOGC and GOMEMLIMIT of plugin
+// processes, unless the host's own environment sets them (then theirs are
+// the same). A plugin keeps almost nothing from one call to the next, so
+// its live heap is a few MB and Go's default (GOGC 100) collected every
+// ~4 MB allocated: every few dozen TLS handshakes. At 400, CPU per probe
+// at concurrency 64 fell 16% (1.95 -> 1.64 ms, BENCHMARKS.md); the soft
+// limit keeps a plugin whose live heap grows (256 handshakes in flight)
+// collecting as often as before, so memory at 10,000 targets and
+// concurrency 256 did not grow (plugins' peak RSS 178 MB with GOGC 100,
+// 287 MB with 400 alone, 167 MB with 400 and the limit).
+const (
+	PluginGOGC     = 400
+	PluginMemLimit = "32MiB"
+)
+
+// ProcsFor is the GOMAXPROCS a plugin process gets when the run probes
+// concurrency targets at a time: 1 for one at a time, else half the CPUs
+// (at least 1), since four or more processes (the host and one per phase)
+// share them.
+//
+// Measured on 2 vCPUs (BENCHMARKS.md), one target at a time: with Go's
+// default every wake-up of an idle plugin process readied goroutines while
+// other Ps sat idle, so the runtime woke spinning threads to steal them:
+// 497 system calls (futex, nanosleep, epoll_pwait above all) and 174
+// context switches per https probe across the processes, against 133 and
+// 49 in one process. One P per plugin cut CPU per probe by 17% and
+// context switches by 28%, with no change at concurrency 64.
+func ProcsFor(concurrency int) int {
+	if concurrency <= 1 {
+		return 1
+	}
+	return max(1, runtime.NumCPU()/2)
 }
 
 // Restart backoff with Options.Unlimited.
@@ -139,6 +180,7 @@ func SelfBuiltin(name string) (*exec.Cmd, error) {
 // Start starts the plugins concurrently and returns them in spec order.
 // If any fails to start, the ones that did are left for Close.
 func (h *Host) Start(ctx context.Context, specs []Spec) ([]*Plugin, error) {
+	go wire.Warm() // while the processes start
 	out := make([]*Plugin, len(specs))
 	errs := make([]error, len(specs))
 	var wg sync.WaitGroup

@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/probe-net/probe/internal/fdpass"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 )
@@ -158,8 +159,13 @@ func (p *Plugin) Run(ctx context.Context, call wire.Call) (wire.Reply, error) {
 }
 
 func (p *Plugin) relayed(proc *process, conn net.Conn) net.Conn {
-	if uc, ok := conn.(*net.UnixConn); ok {
-		return &relayedConn{UnixConn: uc, plugin: p.spec.Name, proc: proc}
+	switch c := conn.(type) {
+	case *net.UnixConn:
+		return &relayedConn{Conn: c, plugin: p.spec.Name, proc: proc}
+	case *fdpass.Socket:
+		if c.Unix() {
+			return &relayedConn{Conn: c, plugin: p.spec.Name, proc: proc}
+		}
 	}
 	return conn
 }

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -79,6 +80,9 @@ func (pr *process) killGroup() {
 // Concurrent calls wait for the first.
 func (pr *process) stop(ask bool) {
 	pr.stopOnce.Do(func() {
+		if pr.phase != nil {
+			pr.phase.Close() // its calls stream
+		}
 		if !ask {
 			pr.killGroup()
 		}
@@ -207,6 +211,7 @@ func (p *Plugin) connect(ctx context.Context, proc *process, cmd *exec.Cmd, chil
 	if err != nil {
 		return sdk.Description{}, fmt.Errorf("describe: %w", callError(ctx, err))
 	}
+	r.phase.Open() // the Calls stream, while the host configures the plugin
 	return desc, nil
 }
 
@@ -327,7 +332,8 @@ func (p *Plugin) environment(extra []string) []string {
 			env = append(env, kv)
 		}
 	}
-	env = append(env, extra...)
+	env = append(env, runtimeEnv(p.host.opts)...)
+	env = append(env, extra...) // later entries win: these override the defaults
 	for _, name := range p.spec.PassEnv {
 		if v, ok := os.LookupEnv(name); ok && !Reserved(name) {
 			env = append(env, name+"="+v)
@@ -344,6 +350,29 @@ func (p *Plugin) environment(extra []string) []string {
 		pluginproc.EnvRunDir+"="+p.host.dir,
 		pluginproc.EnvLogLevel+"="+p.host.opts.Logger.GetLevel().String(),
 	)
+}
+
+// runtimeEnv is the Go runtime settings of a plugin process: the host's
+// own GOMAXPROCS, GOGC and GOMEMLIMIT if it has them, else Options.Procs,
+// PluginGOGC and PluginMemLimit.
+func runtimeEnv(o Options) []string {
+	var env []string
+	if v, ok := os.LookupEnv("GOMAXPROCS"); ok {
+		env = append(env, "GOMAXPROCS="+v)
+	} else if o.Procs > 0 {
+		env = append(env, "GOMAXPROCS="+strconv.Itoa(o.Procs))
+	}
+	if v, ok := os.LookupEnv("GOGC"); ok {
+		env = append(env, "GOGC="+v)
+	} else {
+		env = append(env, "GOGC="+strconv.Itoa(PluginGOGC))
+	}
+	if v, ok := os.LookupEnv("GOMEMLIMIT"); ok {
+		env = append(env, "GOMEMLIMIT="+v)
+	} else {
+		env = append(env, "GOMEMLIMIT="+PluginMemLimit)
+	}
+	return env
 }
 
 func isBase(name string) bool {
@@ -379,9 +408,19 @@ func dispense(client *plugin.Client) (*wire.Client, error) {
 // that process dies, the connection breaks for the next phase, whose
 // failure is then the relaying plugin's.
 type relayedConn struct {
-	*net.UnixConn
-	plugin string
-	proc   *process
+	net.Conn // a *net.UnixConn or an *fdpass.Socket
+	plugin   string
+	proc     *process
+}
+
+// SyscallConn gives the socket's descriptor, so the connection can be
+// handed on to the next plugin.
+func (c *relayedConn) SyscallConn() (syscall.RawConn, error) {
+	sc, ok := c.Conn.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("a relayed %T has no descriptor", c.Conn)
+	}
+	return sc.SyscallConn()
 }
 
 // relayGrace is how long RelayError waits for a relaying process seen

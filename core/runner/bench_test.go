@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/session"
 	"github.com/probe-net/probe/examples/testbed"
+	"github.com/probe-net/probe/internal/benchsuite"
 	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/sdk"
 )
@@ -98,6 +100,7 @@ func benchProbe(b *testing.B, p *plan.Plan, phases runner.Phases) {
 	p.Run.Count = b.N
 	var phaseTime time.Duration
 	failed := 0
+	usage := measureUsage(b, phases)
 	b.ResetTimer()
 	runner.Run(context.Background(), p, phases, runner.Options{}, func(s sample.Sample) {
 		phaseTime += s.Total()
@@ -106,6 +109,7 @@ func benchProbe(b *testing.B, p *plan.Plan, phases runner.Phases) {
 		}
 	})
 	b.StopTimer()
+	usage()
 	if failed > 0 {
 		b.Fatalf("%d of %d probes failed", failed, b.N)
 	}
@@ -158,3 +162,22 @@ func benchListener(b *testing.B) (int, func()) {
 }
 
 var netipLoopback = netip.MustParseAddr("127.0.0.1")
+
+// measureUsage starts measuring the CPU time and context switches of this
+// process and of phases' plugin processes; the function it returns reports
+// them per op ("cpu-ms/op", "switches/op"). On a shared machine they are
+// steadier than wall time.
+func measureUsage(b *testing.B, phases runner.Phases) func() {
+	pids := []int{os.Getpid()}
+	if s, ok := phases.(*session.Session); ok {
+		for _, p := range s.Plugins() {
+			pids = append(pids, p.PID)
+		}
+	}
+	before := benchsuite.TotalUsage(pids)
+	return func() {
+		u := benchsuite.TotalUsage(pids).Sub(before)
+		b.ReportMetric(float64(u.CPU)/1e6/float64(b.N), "cpu-ms/op")
+		b.ReportMetric(float64(u.Switches)/float64(b.N), "switches/op")
+	}
+}

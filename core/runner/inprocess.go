@@ -28,7 +28,8 @@ func (ip InProcess) Run(ctx context.Context, phase string, call Call) (Reply, er
 		ctx, cancel = context.WithTimeout(ctx, call.Timeout)
 		defer cancel()
 	}
-	req := &sdk.Request{Target: call.Target, Addresses: call.Addresses, Conn: call.Conn, Attributes: call.Attributes}
+	req := &sdk.Request{Target: call.Target, Addresses: call.Addresses, Conn: call.Conn,
+		Attributes: call.Attributes.Select(p.Describe().Reads)}
 	if dl, ok := ctx.Deadline(); ok && call.Conn != nil {
 		_ = call.Conn.SetDeadline(dl)
 	}

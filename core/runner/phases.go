@@ -17,8 +17,10 @@ type Call struct {
 	// Conn is the connection the previous phase produced, or nil. The
 	// runner keeps its handle; a Phases implementation must not close it.
 	Conn net.Conn
-	// Attributes reported by the probe's earlier phases (a copy the phase
-	// may keep).
+	// Attributes reported by the probe's earlier phases: read-only, and
+	// valid only until Run returns (an implementation that keeps them
+	// copies them). A Phases implementation hands a phase those its
+	// Description.Reads names.
 	Attributes sdk.Attributes
 	// Timeout is what is left of the probe's budget; 0 means none.
 	Timeout time.Duration

@@ -19,12 +19,18 @@ func BenchmarkNoopCall(b *testing.B) {
 	defer cancel()
 	s := startBench(b, p, "PROBE_TEST_CRASH_MARKER=/nonexistent")
 	call := runner.Call{Target: sdk.Target{Name: "t"}, Timeout: time.Second}
+	if _, err := s.Run(ctx, "crash", call); err != nil {
+		b.Fatal(err)
+	}
+	usage := measureUsage(b, s)
 	b.ResetTimer()
 	for range b.N {
 		if _, err := s.Run(ctx, "crash", call); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.StopTimer()
+	usage()
 }
 
 // BenchmarkHandOff dials in one plugin process and hands the socket to a

@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -55,6 +56,15 @@ var testPhases = map[string]sdk.Phase{
 	"stuck":   stuckConfigPhase{},
 	"panic":   panicPhase{},
 	"always":  alwaysCrashPhase{},
+	"procs":   procsPhase{},
+}
+
+// procsPhase reports its process's GOMAXPROCS.
+type procsPhase struct{ base }
+
+func (procsPhase) Describe() sdk.Description { return sdk.Description{Name: "procs", Version: "test"} }
+func (procsPhase) Run(context.Context, *sdk.Request) (*sdk.Result, error) {
+	return &sdk.Result{Attributes: sdk.Attributes{"procs.gomaxprocs": runtime.GOMAXPROCS(0)}}, nil
 }
 
 type base struct{ name string }
@@ -594,6 +604,29 @@ func TestProbesCutShortByCancellationAreNotResults(t *testing.T) {
 	}
 }
 
+func TestPluginProcsSetsGOMAXPROCS(t *testing.T) {
+	if os.Getenv("GOMAXPROCS") != "" {
+		t.Skip("GOMAXPROCS is set in the environment, and wins")
+	}
+	p := newPlan(1, target("t", 9, 5*time.Second, "procs"))
+	opts := testOptions(t)
+	opts.Procs = 1
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := startConfigured(ctx, p, opts, nil)
+	t.Cleanup(func() { s.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Run(ctx, "procs", runner.Call{Target: sdk.Target{Name: "t"}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Attributes["procs.gomaxprocs"]; got != int64(1) {
+		t.Errorf("plugin GOMAXPROCS = %v, want 1", got)
+	}
+}
+
 // phases = ["tcp"] on an IP-literal host: the literal is the address, as
 // the SDK says, with no resolve phase to produce it.
 func TestIPLiteralWithoutAResolvePhaseConnects(t *testing.T) {
@@ -654,6 +687,10 @@ func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
 	}
 	if err := held.Close(); err != nil {
 		t.Errorf("Close: %v", err)
+	}
+	// The listener counts in its own goroutine: give it a moment (bounded).
+	for deadline := time.Now().Add(5 * time.Second); accepted.Load() < 1 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
 	}
 	if n := accepted.Load(); n != 1 {
 		t.Errorf("server accepted %d connections, want 1", n)

@@ -180,3 +180,16 @@ func TestMemoryBoundedWithWindow(t *testing.T) {
 		t.Errorf("heap grew %d bytes over %d probes with a window of 100, want it flat (≤ 64 KiB)", grown, n)
 	}
 }
+
+func TestDropAttributesKeepsNoneButStillSeesInsecure(t *testing.T) {
+	acc := NewAccumulator([]string{"a"}, Options{DropAttributes: true})
+	acc.Add(sample.Sample{Target: "a", Phases: []sample.Phase{
+		{Name: "tls", Status: sample.OK, Attributes: sdk.Attributes{"tls.insecure": true, "tls.version": "TLS 1.2"}}}})
+	got := acc.Targets()
+	if got[0].LastAttr != nil {
+		t.Errorf("attributes kept: %v", got[0].LastAttr)
+	}
+	if !got[0].Insecure || got[0].Probes != 1 {
+		t.Errorf("target = %+v", got[0])
+	}
+}

@@ -54,7 +54,8 @@ added to either.`,
 
 // runReport runs the targets and prints their statistics.
 func runReport(g *globals, s *source, format *formatFlag) error {
-	res, err := g.execute(s, execOptions{format: format, progress: format.is(output.FormatTable)})
+	res, err := g.execute(s, execOptions{format: format, progress: format.is(output.FormatTable),
+		dropAttributes: !format.is(output.FormatJSON)})
 	if err != nil {
 		return err
 	}
@@ -76,6 +77,9 @@ type execOptions struct {
 	// probe (preconnect's JSON); otherwise only statistics are kept.
 	keepSamples bool
 	warm        bool // compare each target's cold first probe with the warm ones
+	// dropAttributes keeps no attributes in the statistics, for a report
+	// that shows none (stats.Options.DropAttributes).
+	dropAttributes bool
 }
 
 // execution is what running a plan produced. Samples are folded into
@@ -136,6 +140,8 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	ctx, stop := interruptible()
 	defer stop()
 	p := plan.Build(s.file)
+	p.Plugins = p.Needed()
+	defer oneProcForSequentialRuns(p)()
 	ps, err := g.startSession(ctx, s, p, opts.defaults)
 	defer ps.Close()
 	if err != nil {
@@ -143,7 +149,7 @@ func (g *globals) execute(s *source, opts execOptions) (*execution, error) {
 	}
 	res := &execution{plan: p, targets: targetsOf(p), applied: ps.applied, started: time.Now()}
 	bar := newProgress(g, p.Run.Count*len(p.Targets), opts.progress)
-	acc, warm := stats.NewAccumulator(p.TargetNames(), stats.Options{}), stats.NewWarmAccumulator(nil)
+	acc, warm := stats.NewAccumulator(p.TargetNames(), stats.Options{DropAttributes: opts.dropAttributes}), stats.NewWarmAccumulator(nil)
 	if opts.warm {
 		warm = stats.NewWarmAccumulator(p.TargetNames())
 	}

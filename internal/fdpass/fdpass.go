@@ -61,8 +61,8 @@ type Channel struct {
 }
 
 type arrival struct {
-	file *os.File
-	at   time.Time
+	fd int // a descriptor this process owns
+	at time.Time
 }
 
 // Pair creates a connected pair: the host keeps the Channel, and childEnd goes
@@ -185,17 +185,38 @@ func (c *Channel) Receive(ctx context.Context, id uint64) (net.Conn, error) {
 
 // ReceiveFile waits for the descriptor sent under id.
 func (c *Channel) ReceiveFile(ctx context.Context, id uint64) (*os.File, error) {
+	fd, err := c.receiveFD(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return os.NewFile(uintptr(fd), "probe-passed-conn"), nil
+}
+
+// ReceiveSocket waits for the socket sent under id and returns it as a
+// Socket: held by its descriptor alone, without the system calls that make
+// a net.Conn of it (see Socket). For a holder that mostly passes the
+// socket on, as the host does.
+func (c *Channel) ReceiveSocket(ctx context.Context, id uint64) (*Socket, error) {
+	fd, err := c.receiveFD(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return NewSocket(fd), nil
+}
+
+// receiveFD waits for the descriptor sent under id; the caller owns it.
+func (c *Channel) receiveFD(ctx context.Context, id uint64) (int, error) {
 	for {
 		c.mu.Lock()
 		if a, ok := c.arrived[id]; ok {
 			delete(c.arrived, id)
 			c.mu.Unlock()
-			return a.file, nil
+			return a.fd, nil
 		}
 		if c.err != nil {
 			err := c.err
 			c.mu.Unlock()
-			return nil, err
+			return -1, err
 		}
 		wake, ok := c.waiting[id]
 		if !ok {
@@ -209,7 +230,7 @@ func (c *Channel) ReceiveFile(ctx context.Context, id uint64) (*os.File, error) 
 		case <-c.done:
 		case <-ctx.Done():
 			c.Discard(id)
-			return nil, fmt.Errorf("fd channel: waiting for connection %d: %w", id, ctx.Err())
+			return -1, fmt.Errorf("fd channel: waiting for connection %d: %w", id, ctx.Err())
 		}
 	}
 }
@@ -221,7 +242,7 @@ func (c *Channel) Discard(id uint64) {
 	defer c.mu.Unlock()
 	delete(c.waiting, id)
 	if a, ok := c.arrived[id]; ok {
-		a.file.Close()
+		_ = unix.Close(a.fd)
 		delete(c.arrived, id)
 		return
 	}
@@ -248,33 +269,33 @@ func (c *Channel) readLoop() {
 			c.fail(err)
 			return
 		}
-		files, perr := parseRights(oob[:oobn])
+		fds, perr := parseRights(oob[:oobn])
 		if perr == nil && flags&unix.MSG_CTRUNC != 0 {
 			perr = errors.New("control message truncated")
 		}
-		if perr == nil && (n != 8 || len(files) != 1) {
-			perr = fmt.Errorf("malformed message: %d bytes, %d descriptors", n, len(files))
+		if perr == nil && (n != 8 || len(fds) != 1) {
+			perr = fmt.Errorf("malformed message: %d bytes, %d descriptors", n, len(fds))
 		}
 		if perr != nil {
-			for _, f := range files {
-				f.Close()
+			for _, fd := range fds {
+				_ = unix.Close(fd)
 			}
 			continue // one bad message must not stall the channel
 		}
-		c.deliver(binary.BigEndian.Uint64(buf[:8]), files[0])
+		c.deliver(binary.BigEndian.Uint64(buf[:8]), fds[0])
 	}
 }
 
-func (c *Channel) deliver(id uint64, f *os.File) {
+func (c *Channel) deliver(id uint64, fd int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sweep(time.Now())
 	if _, ok := c.discarded[id]; ok {
 		delete(c.discarded, id)
-		f.Close()
+		_ = unix.Close(fd)
 		return
 	}
-	c.arrived[id] = arrival{file: f, at: time.Now()}
+	c.arrived[id] = arrival{fd: fd, at: time.Now()}
 	if wake, ok := c.waiting[id]; ok {
 		close(wake)
 		delete(c.waiting, id)
@@ -286,7 +307,7 @@ func (c *Channel) deliver(id uint64, f *os.File) {
 func (c *Channel) sweep(now time.Time) {
 	for id, a := range c.arrived {
 		if now.Sub(a.at) > staleAfter {
-			a.file.Close()
+			_ = unix.Close(a.fd)
 			delete(c.arrived, id)
 		}
 	}
@@ -306,7 +327,7 @@ func (c *Channel) fail(err error) {
 		c.err = fmt.Errorf("fd channel: %w", err)
 	}
 	for id, a := range c.arrived {
-		a.file.Close()
+		_ = unix.Close(a.fd)
 		delete(c.arrived, id)
 	}
 	for id, wake := range c.waiting {
@@ -315,7 +336,9 @@ func (c *Channel) fail(err error) {
 	}
 }
 
-func parseRights(oob []byte) ([]*os.File, error) {
+// parseRights returns the descriptors in oob. They are close-on-exec
+// already: ReadMsgUnix asks for MSG_CMSG_CLOEXEC.
+func parseRights(oob []byte) ([]int, error) {
 	if len(oob) == 0 {
 		return nil, nil
 	}
@@ -324,18 +347,15 @@ func parseRights(oob []byte) ([]*os.File, error) {
 		closeRawRights(oob)
 		return nil, err
 	}
-	var files []*os.File
+	var out []int
 	for i := range msgs {
 		fds, err := unix.ParseUnixRights(&msgs[i])
 		if err != nil {
 			continue
 		}
-		for _, fd := range fds {
-			unix.CloseOnExec(fd)
-			files = append(files, os.NewFile(uintptr(fd), "probe-passed-conn"))
-		}
+		out = append(out, fds...)
 	}
-	return files, nil
+	return out, nil
 }
 
 // closeRawRights closes whatever descriptors a control message that could

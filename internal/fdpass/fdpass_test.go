@@ -284,3 +284,93 @@ func TestSendEndsAtItsDeadlineWhenThePeerStopsReading(t *testing.T) {
 		}
 	}
 }
+
+// A Socket received by the host is passed on by descriptor and still
+// works as a net.Conn when the holder talks over it.
+func TestReceiveSocketPassesOnAndConverts(t *testing.T) {
+	host, childEnd, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	child, err := FromFile(childEnd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer host.Close()
+	defer child.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	conn, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := child.Send(ctx, 1, conn.(*net.TCPConn)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := host.ReceiveSocket(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Unix() {
+		t.Error("a TCP socket reported as unix")
+	}
+	// Passed on by descriptor, without becoming a net.Conn here.
+	if err := host.Send(ctx, 2, s); err != nil {
+		t.Fatal(err)
+	}
+	again, err := child.Receive(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	if again.LocalAddr().String() != conn.LocalAddr().String() {
+		t.Errorf("passed on %v, want the socket %v", again.LocalAddr(), conn.LocalAddr())
+	}
+	// Used as a net.Conn: the server sees the bytes.
+	peer, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	if _, err := s.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	if s.LocalAddr().String() != conn.LocalAddr().String() {
+		t.Errorf("LocalAddr %v, want %v", s.LocalAddr(), conn.LocalAddr())
+	}
+	b := make([]byte, 1)
+	_ = peer.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := peer.Read(b); err != nil || b[0] != 'x' {
+		t.Fatalf("server read %q, %v", b, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err == nil {
+		t.Error("a second Close did not fail")
+	}
+	if raw, err := s.SyscallConn(); err == nil {
+		if raw.Control(func(uintptr) {}) == nil {
+			t.Error("Control after Close gave a descriptor")
+		}
+	}
+}
+
+func TestSocketUnix(t *testing.T) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := NewSocket(fds[0]), NewSocket(fds[1])
+	defer a.Close()
+	defer b.Close()
+	if !a.Unix() {
+		t.Error("a socket pair end is not unix")
+	}
+}

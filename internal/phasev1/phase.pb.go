@@ -70,7 +70,12 @@ type DescribeResponse struct {
 	Version string                 `protobuf:"bytes,2,opt,name=version,proto3" json:"version,omitempty"`
 	Summary string                 `protobuf:"bytes,3,opt,name=summary,proto3" json:"summary,omitempty"`
 	// The attributes the plugin's config block takes (sdk.Description.Schema).
-	Schema        []*ConfigAttribute `protobuf:"bytes,4,rep,name=schema,proto3" json:"schema,omitempty"`
+	Schema []*ConfigAttribute `protobuf:"bytes,4,rep,name=schema,proto3" json:"schema,omitempty"`
+	// The attributes of earlier phases the plugin reads (sdk.Description.Reads):
+	// keys, or prefixes ending in ".". Only when reads_declared is set: a
+	// plugin that predates the field gets every attribute, as before.
+	Reads         []string `protobuf:"bytes,5,rep,name=reads,proto3" json:"reads,omitempty"`
+	ReadsDeclared bool     `protobuf:"varint,6,opt,name=reads_declared,json=readsDeclared,proto3" json:"reads_declared,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -131,6 +136,20 @@ func (x *DescribeResponse) GetSchema() []*ConfigAttribute {
 		return x.Schema
 	}
 	return nil
+}
+
+func (x *DescribeResponse) GetReads() []string {
+	if x != nil {
+		return x.Reads
+	}
+	return nil
+}
+
+func (x *DescribeResponse) GetReadsDeclared() bool {
+	if x != nil {
+		return x.ReadsDeclared
+	}
+	return false
 }
 
 type ConfigAttribute struct {
@@ -445,12 +464,16 @@ type RunRequest struct {
 	ConnId uint64 `protobuf:"varint,3,opt,name=conn_id,json=connId,proto3" json:"conn_id,omitempty"`
 	// Id the plugin must use if it hands a connection back.
 	OutConnId uint64 `protobuf:"varint,4,opt,name=out_conn_id,json=outConnId,proto3" json:"out_conn_id,omitempty"`
-	// Attributes reported by earlier phases of this probe.
+	// Attributes reported by earlier phases of this probe: those the plugin
+	// declared it reads (DescribeResponse.reads), or all of them.
 	Attributes map[string]*Value `protobuf:"bytes,5,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Time the phase may take, in nanoseconds; 0 means no limit. The host
 	// waits a little longer than this for the answer, so that the plugin's
 	// own, more precise timeout error reaches it.
-	TimeoutNs     int64 `protobuf:"varint,6,opt,name=timeout_ns,json=timeoutNs,proto3" json:"timeout_ns,omitempty"`
+	TimeoutNs int64 `protobuf:"varint,6,opt,name=timeout_ns,json=timeoutNs,proto3" json:"timeout_ns,omitempty"`
+	// Identifies the run on the Calls stream (unused by Run); the host
+	// assigns it, unique per stream.
+	CallId        uint64 `protobuf:"varint,7,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -527,6 +550,13 @@ func (x *RunRequest) GetTimeoutNs() int64 {
 	return 0
 }
 
+func (x *RunRequest) GetCallId() uint64 {
+	if x != nil {
+		return x.CallId
+	}
+	return 0
+}
+
 type RunResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Time the phase measured around its own work, in nanoseconds.
@@ -539,7 +569,9 @@ type RunResponse struct {
 	Failure *Failure `protobuf:"bytes,5,opt,name=failure,proto3" json:"failure,omitempty"`
 	// The connection the phase used can carry another request (HTTP
 	// keep-alive); the host may start the next probe on it.
-	Reusable      bool `protobuf:"varint,6,opt,name=reusable,proto3" json:"reusable,omitempty"`
+	Reusable bool `protobuf:"varint,6,opt,name=reusable,proto3" json:"reusable,omitempty"`
+	// The call_id of the request this answers (Calls only).
+	CallId        uint64 `protobuf:"varint,7,opt,name=call_id,json=callId,proto3" json:"call_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -614,6 +646,13 @@ func (x *RunResponse) GetReusable() bool {
 		return x.Reusable
 	}
 	return false
+}
+
+func (x *RunResponse) GetCallId() uint64 {
+	if x != nil {
+		return x.CallId
+	}
+	return 0
 }
 
 type Failure struct {
@@ -863,12 +902,14 @@ var File_internal_phasev1_phase_proto protoreflect.FileDescriptor
 const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\n" +
 	"\x1cinternal/phasev1/phase.proto\x12\x0eprobe.phase.v1\"\x11\n" +
-	"\x0fDescribeRequest\"\x93\x01\n" +
+	"\x0fDescribeRequest\"\xd0\x01\n" +
 	"\x10DescribeResponse\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x18\n" +
 	"\asummary\x18\x03 \x01(\tR\asummary\x127\n" +
-	"\x06schema\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06schema\"\x94\x01\n" +
+	"\x06schema\x18\x04 \x03(\v2\x1f.probe.phase.v1.ConfigAttributeR\x06schema\x12\x14\n" +
+	"\x05reads\x18\x05 \x03(\tR\x05reads\x12%\n" +
+	"\x0ereads_declared\x18\x06 \x01(\bR\rreadsDeclared\"\x94\x01\n" +
 	"\x0fConfigAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1b\n" +
 	"\ttype_json\x18\x02 \x01(\fR\btypeJson\x12\x1a\n" +
@@ -888,7 +929,7 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04host\x18\x02 \x01(\tR\x04host\x12\x12\n" +
 	"\x04port\x18\x03 \x01(\rR\x04port\x12\x1a\n" +
-	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"\xd4\x02\n" +
+	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"\xed\x02\n" +
 	"\n" +
 	"RunRequest\x12.\n" +
 	"\x06target\x18\x01 \x01(\v2\x16.probe.phase.v1.TargetR\x06target\x12\x1c\n" +
@@ -899,10 +940,11 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"attributes\x18\x05 \x03(\v2*.probe.phase.v1.RunRequest.AttributesEntryR\n" +
 	"attributes\x12\x1d\n" +
 	"\n" +
-	"timeout_ns\x18\x06 \x01(\x03R\ttimeoutNs\x1aT\n" +
+	"timeout_ns\x18\x06 \x01(\x03R\ttimeoutNs\x12\x17\n" +
+	"\acall_id\x18\a \x01(\x04R\x06callId\x1aT\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
-	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"\xd9\x02\n" +
+	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"\xf2\x02\n" +
 	"\vRunResponse\x12\x1f\n" +
 	"\vduration_ns\x18\x01 \x01(\x03R\n" +
 	"durationNs\x12\x1c\n" +
@@ -912,7 +954,8 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"attributes\x18\x04 \x03(\v2+.probe.phase.v1.RunResponse.AttributesEntryR\n" +
 	"attributes\x121\n" +
 	"\afailure\x18\x05 \x01(\v2\x17.probe.phase.v1.FailureR\afailure\x12\x1a\n" +
-	"\breusable\x18\x06 \x01(\bR\breusable\x1aT\n" +
+	"\breusable\x18\x06 \x01(\bR\breusable\x12\x17\n" +
+	"\acall_id\x18\a \x01(\x04R\x06callId\x1aT\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12+\n" +
 	"\x05value\x18\x02 \x01(\v2\x15.probe.phase.v1.ValueR\x05value:\x028\x01\"7\n" +
@@ -933,11 +976,12 @@ const file_internal_phasev1_phase_proto_rawDesc = "" +
 	"\x04kind\"$\n" +
 	"\n" +
 	"StringList\x12\x16\n" +
-	"\x06values\x18\x01 \x03(\tR\x06values2\xe8\x01\n" +
+	"\x06values\x18\x01 \x03(\tR\x06values2\xae\x02\n" +
 	"\x05Phase\x12M\n" +
 	"\bDescribe\x12\x1f.probe.phase.v1.DescribeRequest\x1a .probe.phase.v1.DescribeResponse\x12P\n" +
 	"\tConfigure\x12 .probe.phase.v1.ConfigureRequest\x1a!.probe.phase.v1.ConfigureResponse\x12>\n" +
-	"\x03Run\x12\x1a.probe.phase.v1.RunRequest\x1a\x1b.probe.phase.v1.RunResponseB-Z+github.com/probe-net/probe/internal/phasev1b\x06proto3"
+	"\x03Run\x12\x1a.probe.phase.v1.RunRequest\x1a\x1b.probe.phase.v1.RunResponse\x12D\n" +
+	"\x05Calls\x12\x1a.probe.phase.v1.RunRequest\x1a\x1b.probe.phase.v1.RunResponse(\x010\x01B-Z+github.com/probe-net/probe/internal/phasev1b\x06proto3"
 
 var (
 	file_internal_phasev1_phase_proto_rawDescOnce sync.Once
@@ -981,11 +1025,13 @@ var file_internal_phasev1_phase_proto_depIdxs = []int32{
 	0,  // 9: probe.phase.v1.Phase.Describe:input_type -> probe.phase.v1.DescribeRequest
 	3,  // 10: probe.phase.v1.Phase.Configure:input_type -> probe.phase.v1.ConfigureRequest
 	7,  // 11: probe.phase.v1.Phase.Run:input_type -> probe.phase.v1.RunRequest
-	1,  // 12: probe.phase.v1.Phase.Describe:output_type -> probe.phase.v1.DescribeResponse
-	4,  // 13: probe.phase.v1.Phase.Configure:output_type -> probe.phase.v1.ConfigureResponse
-	8,  // 14: probe.phase.v1.Phase.Run:output_type -> probe.phase.v1.RunResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
+	7,  // 12: probe.phase.v1.Phase.Calls:input_type -> probe.phase.v1.RunRequest
+	1,  // 13: probe.phase.v1.Phase.Describe:output_type -> probe.phase.v1.DescribeResponse
+	4,  // 14: probe.phase.v1.Phase.Configure:output_type -> probe.phase.v1.ConfigureResponse
+	8,  // 15: probe.phase.v1.Phase.Run:output_type -> probe.phase.v1.RunResponse
+	8,  // 16: probe.phase.v1.Phase.Calls:output_type -> probe.phase.v1.RunResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
 	9,  // [9:9] is the sub-list for extension type_name
 	9,  // [9:9] is the sub-list for extension extendee
 	0,  // [0:9] is the sub-list for field type_name

@@ -29,6 +29,7 @@ const (
 	Phase_Describe_FullMethodName  = "/probe.phase.v1.Phase/Describe"
 	Phase_Configure_FullMethodName = "/probe.phase.v1.Phase/Configure"
 	Phase_Run_FullMethodName       = "/probe.phase.v1.Phase/Run"
+	Phase_Calls_FullMethodName     = "/probe.phase.v1.Phase/Calls"
 )
 
 // PhaseClient is the client API for Phase service.
@@ -42,6 +43,13 @@ type PhaseClient interface {
 	Configure(ctx context.Context, in *ConfigureRequest, opts ...grpc.CallOption) (*ConfigureResponse, error)
 	// Run runs the phase once for one target.
 	Run(ctx context.Context, in *RunRequest, opts ...grpc.CallOption) (*RunResponse, error)
+	// Calls carries many runs over one long-lived stream: the host sends a
+	// RunRequest per run, each with its own call_id, and the plugin answers
+	// each with a RunResponse carrying the same call_id, in whatever order
+	// the runs finish. Runs proceed concurrently. It does what Run does
+	// without setting up a stream per call; a host falls back to Run when
+	// a plugin answers Unimplemented.
+	Calls(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[RunRequest, RunResponse], error)
 }
 
 type phaseClient struct {
@@ -82,6 +90,19 @@ func (c *phaseClient) Run(ctx context.Context, in *RunRequest, opts ...grpc.Call
 	return out, nil
 }
 
+func (c *phaseClient) Calls(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[RunRequest, RunResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Phase_ServiceDesc.Streams[0], Phase_Calls_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[RunRequest, RunResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Phase_CallsClient = grpc.BidiStreamingClient[RunRequest, RunResponse]
+
 // PhaseServer is the server API for Phase service.
 // All implementations must embed UnimplementedPhaseServer
 // for forward compatibility.
@@ -93,6 +114,13 @@ type PhaseServer interface {
 	Configure(context.Context, *ConfigureRequest) (*ConfigureResponse, error)
 	// Run runs the phase once for one target.
 	Run(context.Context, *RunRequest) (*RunResponse, error)
+	// Calls carries many runs over one long-lived stream: the host sends a
+	// RunRequest per run, each with its own call_id, and the plugin answers
+	// each with a RunResponse carrying the same call_id, in whatever order
+	// the runs finish. Runs proceed concurrently. It does what Run does
+	// without setting up a stream per call; a host falls back to Run when
+	// a plugin answers Unimplemented.
+	Calls(grpc.BidiStreamingServer[RunRequest, RunResponse]) error
 	mustEmbedUnimplementedPhaseServer()
 }
 
@@ -111,6 +139,9 @@ func (UnimplementedPhaseServer) Configure(context.Context, *ConfigureRequest) (*
 }
 func (UnimplementedPhaseServer) Run(context.Context, *RunRequest) (*RunResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Run not implemented")
+}
+func (UnimplementedPhaseServer) Calls(grpc.BidiStreamingServer[RunRequest, RunResponse]) error {
+	return status.Error(codes.Unimplemented, "method Calls not implemented")
 }
 func (UnimplementedPhaseServer) mustEmbedUnimplementedPhaseServer() {}
 func (UnimplementedPhaseServer) testEmbeddedByValue()               {}
@@ -187,6 +218,13 @@ func _Phase_Run_Handler(srv interface{}, ctx context.Context, dec func(interface
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Phase_Calls_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(PhaseServer).Calls(&grpc.GenericServerStream[RunRequest, RunResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Phase_CallsServer = grpc.BidiStreamingServer[RunRequest, RunResponse]
+
 // Phase_ServiceDesc is the grpc.ServiceDesc for Phase service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -207,6 +245,13 @@ var Phase_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Phase_Run_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Calls",
+			Handler:       _Phase_Calls_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "internal/phasev1/phase.proto",
 }

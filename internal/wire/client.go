@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 // Client is the host's handle on one phase plugin.
 type Client struct {
 	rpc     phasev1.PhaseClient
+	calls   *callMux
+	reads   atomic.Pointer[[]string] // what Describe said the plugin reads; unset: all
 	channel *fdpass.Channel
 }
 
@@ -28,7 +31,9 @@ type Call struct {
 	Addresses []netip.Addr
 	// Conn is sent over the fd channel (it must be a socket: implement
 	// syscall.Conn); the host keeps its handle.
-	Conn       net.Conn
+	Conn net.Conn
+	// Attributes of earlier phases; only those the plugin reads (see
+	// sdk.Description.Reads, learnt by Describe) are sent.
 	Attributes sdk.Attributes
 	// Timeout is the phase's budget; 0 means none. The plugin's context
 	// gets exactly this; the call itself is abandoned TimeoutGrace later.
@@ -55,7 +60,11 @@ func (c *Client) Describe(ctx context.Context) (sdk.Description, error) {
 	if err != nil {
 		return sdk.Description{}, err
 	}
-	return describeFromProto(resp)
+	d, err := describeFromProto(resp)
+	if err == nil && d.Reads != nil {
+		c.reads.Store(&d.Reads)
+	}
+	return d, err
 }
 
 // Configure sends the plugin its config, a JSON object, and the name of
@@ -86,7 +95,11 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 		OutConnId: nextConnID(),
 		TimeoutNs: int64(call.Timeout),
 	}
-	attrs, err := attrsToProto(call.Attributes)
+	var reads []string
+	if r := c.reads.Load(); r != nil {
+		reads = *r
+	}
+	attrs, err := selectToProto(call.Attributes, reads)
 	if err != nil {
 		return Reply{}, err
 	}
@@ -109,13 +122,36 @@ func (c *Client) Run(ctx context.Context, call Call) (Reply, error) {
 			return Reply{}, err
 		}
 	}
-	resp, err := c.rpc.Run(ctx, req)
+	resp, err := c.invoke(ctx, req)
 	if err != nil {
 		c.discard(req.OutConnId)
 		return Reply{}, err
 	}
 	return c.reply(ctx, req.OutConnId, resp)
 }
+
+// invoke runs req on the Calls stream, or as a unary Run for a plugin
+// without one.
+func (c *Client) invoke(ctx context.Context, req *phasev1.RunRequest) (*phasev1.RunResponse, error) {
+	resp, err := c.calls.call(ctx, req)
+	if errors.Is(err, errUnary) {
+		req.CallId = 0
+		return c.rpc.Run(ctx, req)
+	}
+	return resp, err
+}
+
+// Open opens the Calls stream now rather than on the first Run, so the
+// first probe does not wait for it (nor for the plugin to start serving
+// it). Failing to open is not an error here: Run tries again.
+func (c *Client) Open() {
+	if cs, id, _, err := c.calls.register(); err == nil {
+		c.calls.forget(cs, id)
+	}
+}
+
+// Close ends the Calls stream; calls in flight fail.
+func (c *Client) Close() { c.calls.close() }
 
 func (c *Client) reply(ctx context.Context, outID uint64, resp *phasev1.RunResponse) (Reply, error) {
 	addrs, err := addrsFromProto(resp.GetAddresses())
@@ -136,7 +172,9 @@ func (c *Client) reply(ctx context.Context, outID uint64, resp *phasev1.RunRespo
 		if c.channel == nil {
 			return Reply{}, errors.New("plugin handed back a connection but there is no fd channel")
 		}
-		conn, err := c.channel.Receive(ctx, outID)
+		// The host passes it on, shuts it down or closes it: it need not
+		// be a full net.Conn (see fdpass.Socket).
+		conn, err := c.channel.ReceiveSocket(ctx, outID)
 		if err != nil {
 			return Reply{}, fmt.Errorf("plugin reply: %w", err)
 		}

@@ -45,12 +45,26 @@ func addrsFromProto(in []string) ([]netip.Addr, error) {
 }
 
 func attrsToProto(attrs sdk.Attributes) (map[string]*phasev1.Value, error) {
-	if len(attrs) == 0 {
+	return selectToProto(attrs, nil)
+}
+
+// selectToProto converts the attributes reads names (see sdk.Reads).
+func selectToProto(attrs sdk.Attributes, reads []string) (map[string]*phasev1.Value, error) {
+	if len(attrs) == 0 || (reads != nil && len(reads) == 0) {
 		return nil, nil
 	}
-	out := make(map[string]*phasev1.Value, len(attrs))
+	var out map[string]*phasev1.Value
+	if reads == nil {
+		out = make(map[string]*phasev1.Value, len(attrs))
+	}
 	var bad []string
 	for k, v := range attrs {
+		if !sdk.Reads(reads, k) {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]*phasev1.Value, len(reads))
+		}
 		pv, err := valueToProto(v)
 		if err != nil {
 			bad = append(bad, k)
@@ -105,14 +119,15 @@ func attrsFromProto(in map[string]*phasev1.Value) sdk.Attributes {
 		case *phasev1.Value_DurationNs:
 			out[k] = time.Duration(x.DurationNs)
 		case *phasev1.Value_StringList:
-			out[k] = append([]string(nil), x.StringList.GetValues()...)
+			out[k] = x.StringList.GetValues() // the message is not used again
 		}
 	}
 	return out
 }
 
 func describeToProto(d sdk.Description) (*phasev1.DescribeResponse, error) {
-	resp := &phasev1.DescribeResponse{Name: d.Name, Version: d.Version, Summary: d.Summary}
+	resp := &phasev1.DescribeResponse{Name: d.Name, Version: d.Version, Summary: d.Summary,
+		Reads: d.Reads, ReadsDeclared: d.Reads != nil}
 	for _, a := range d.Schema {
 		tj, err := json.Marshal(a.Type)
 		if err != nil {
@@ -127,6 +142,9 @@ func describeToProto(d sdk.Description) (*phasev1.DescribeResponse, error) {
 
 func describeFromProto(resp *phasev1.DescribeResponse) (sdk.Description, error) {
 	d := sdk.Description{Name: resp.GetName(), Version: resp.GetVersion(), Summary: resp.GetSummary()}
+	if resp.GetReadsDeclared() {
+		d.Reads = append(sdk.ReadsNone, resp.GetReads()...)
+	}
 	for _, a := range resp.GetSchema() {
 		var t sdk.Type
 		if err := json.Unmarshal(a.GetTypeJson(), &t); err != nil {

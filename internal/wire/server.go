@@ -60,6 +60,13 @@ func flatten(err error) []error {
 }
 
 func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.RunResponse, error) {
+	return s.run(ctx, req), nil
+}
+
+// run runs one call; ctx ends when the host gives up on it. A call that
+// fails before or after the phase itself is a response with a failure of
+// kind plugin.
+func (s *server) run(ctx context.Context, req *phasev1.RunRequest) *phasev1.RunResponse {
 	rpcCtx := ctx // ends when the host gives up on the call
 	if t := time.Duration(req.GetTimeoutNs()); t > 0 {
 		var cancel context.CancelFunc
@@ -71,15 +78,15 @@ func (s *server) Run(ctx context.Context, req *phasev1.RunRequest) (*phasev1.Run
 		if s.channel != nil && req.GetConnId() != 0 {
 			s.channel.Discard(req.GetConnId())
 		}
-		return failed(sdk.KindPlugin, err), nil
+		return failed(sdk.KindPlugin, err)
 	}
 	res, runErr := phaserun.Run(ctx, s.impl, in)
 	resp, err := s.respond(rpcCtx, req, in, res, runErr)
 	if err != nil {
 		closeQuietly(in.Conn)
-		return failed(sdk.KindPlugin, err), nil
+		return failed(sdk.KindPlugin, err)
 	}
-	return resp, nil
+	return resp
 }
 
 // request converts the wire request and claims the connection it names.

@@ -85,6 +85,7 @@ func (p *Phase) Describe() sdk.Description {
 		Version: Version,
 		Summary: "Resolves the host name over UDP, TCP, DNS over TLS or DNS over HTTPS",
 		Schema:  schema,
+		Reads:   sdk.ReadsNone,
 	}
 }
 

@@ -48,18 +48,25 @@ func (p *Phase) Describe() sdk.Description {
 		Name:    Name,
 		Version: Version,
 		Summary: "Sends an HTTP/1.1 HEAD (or GET) over the connection and checks the status",
-		Schema: []sdk.Attribute{
-			{Name: "path", Type: sdk.String, Description: `request path and query, starting with "/" (default "/")`},
-			{Name: "host", Type: sdk.String, Description: `Host header (default: the target's host, plus ":port" unless it is the protocol's default port)`},
-			{Name: "user_agent", Type: sdk.String, Description: `User-Agent header (default "probe/0.1"; "" sends none)`},
-			{Name: "headers", Type: sdk.Map(sdk.String), Description: "extra request headers"},
-			{Name: "expect_status", Type: sdk.List(sdk.Int), Description: "accepted status codes (default: any 2xx or 3xx)"},
-			{Name: "method", Type: sdk.String, Description: `"HEAD" (default) or "GET"`},
-			{Name: "fallback_to_get", Type: sdk.Bool, Description: "when HEAD is answered 405, send a GET on the same connection if the server kept it open (default false)"},
-			{Name: "keep_alive", Type: sdk.Bool, Description: `send "Connection: keep-alive" instead of "Connection: close" (default false)`},
-			{Name: "max_header_bytes", Type: sdk.Int, Description: "largest accepted response header block in bytes (default 1048576)"},
-		},
+		Schema:  schema,
+		Reads:   reads,
 	}
+}
+
+// reads are what the TLS phase negotiated: the request must fit it.
+var reads = []string{sdk.AttrTLSALPN, sdk.AttrTLSServerName}
+
+// schema is the config the phase takes.
+var schema = []sdk.Attribute{
+	{Name: "path", Type: sdk.String, Description: `request path and query, starting with "/" (default "/")`},
+	{Name: "host", Type: sdk.String, Description: `Host header (default: the target's host, plus ":port" unless it is the protocol's default port)`},
+	{Name: "user_agent", Type: sdk.String, Description: `User-Agent header (default "probe/0.1"; "" sends none)`},
+	{Name: "headers", Type: sdk.Map(sdk.String), Description: "extra request headers"},
+	{Name: "expect_status", Type: sdk.List(sdk.Int), Description: "accepted status codes (default: any 2xx or 3xx)"},
+	{Name: "method", Type: sdk.String, Description: `"HEAD" (default) or "GET"`},
+	{Name: "fallback_to_get", Type: sdk.Bool, Description: "when HEAD is answered 405, send a GET on the same connection if the server kept it open (default false)"},
+	{Name: "keep_alive", Type: sdk.Bool, Description: `send "Connection: keep-alive" instead of "Connection: close" (default false)`},
+	{Name: "max_header_bytes", Type: sdk.Int, Description: "largest accepted response header block in bytes (default 1048576)"},
 }
 
 // Configure validates and stores the config, replacing any earlier one.

@@ -39,6 +39,7 @@ func (p *Phase) Describe() sdk.Description {
 		Version: Version,
 		Summary: "Connects to the resolved addresses with Happy Eyeballs (RFC 8305)",
 		Schema:  configSchema,
+		Reads:   sdk.ReadsNone,
 	}
 }
 

@@ -39,6 +39,7 @@ func (p *Phase) Describe() sdk.Description {
 		Version: Version,
 		Summary: "Handshakes TLS on the connection and verifies the certificate",
 		Schema:  configSchema,
+		Reads:   sdk.ReadsNone,
 	}
 }
 

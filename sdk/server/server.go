@@ -42,12 +42,15 @@ func Serve(phase sdk.Phase) {
 		}
 	}
 	cleanUpIfOrphaned(logger)
+	go wire.Warm() // while the host connects, describes and configures
+	writeProfile := startProfile(phase.Describe().Name, logger)
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig:  wire.Handshake,
 		VersionedPlugins: wire.PluginSet(&wire.GRPCPlugin{Impl: withLogger{phase, logger}, ServerChannel: ch}),
 		GRPCServer:       plugin.DefaultGRPCServer,
 		Logger:           logger,
 	})
+	writeProfile()
 	os.Exit(0)
 }
 

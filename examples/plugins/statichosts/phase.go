@@ -57,6 +57,7 @@ func (p *Phase) Describe() sdk.Description {
 		Version: Version,
 		Summary: "Resolves names from a static map or hosts file, without DNS",
 		Schema:  schema,
+		Reads:   sdk.ReadsNone,
 	}
 }
 
