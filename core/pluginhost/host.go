@@ -72,9 +72,16 @@ type Options struct {
 	// StartTimeout bounds a plugin's start (default 10s; go-plugin's own
 	// default of a minute hides a hung plugin for far too long).
 	StartTimeout time.Duration
-	// MaxRestarts bounds how often one plugin is replaced during a run,
-	// after it crashed or stopped answering (default 3).
+	// MaxRestarts bounds how often one plugin is replaced within any
+	// RestartWindow, after it crashed or stopped answering (default 3). A
+	// plugin that used its budget fails its calls (kind plugin) until the
+	// oldest of those replacements leaves the window, so a long run survives
+	// a replacement now and then (a plugin starved of CPU on a loaded
+	// machine can look hung) while a plugin that keeps crashing is not
+	// restarted in a loop.
 	MaxRestarts int
+	// RestartWindow is the period MaxRestarts counts over (default 1 minute).
+	RestartWindow time.Duration
 	// Unlimited replaces a plugin that crashed or hung however often it does (for
 	// `probe serve`, which runs for months): MaxRestarts does not apply, and
 	// a restart that fails is tried again. Restarts back off: after the
@@ -153,6 +160,9 @@ func New(opts Options) (*Host, error) {
 	}
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 10 * time.Second
+	}
+	if opts.RestartWindow == 0 {
+		opts.RestartWindow = time.Minute
 	}
 	if opts.MaxRestarts == 0 {
 		opts.MaxRestarts = 3

@@ -19,8 +19,9 @@ import (
 )
 
 // Plugin is one plugin, served by one process at a time: a process that
-// crashed or stopped answering is replaced (at most MaxRestarts times, or
-// without limit and with backoff under Options.Unlimited).
+// crashed or stopped answering is replaced (at most MaxRestarts times within
+// any RestartWindow, or without limit and with backoff under
+// Options.Unlimited).
 type Plugin struct {
 	spec Spec
 	host *Host
@@ -30,7 +31,8 @@ type Plugin struct {
 	desc     sdk.Description
 	config   []byte // last config accepted, re-sent after a restart
 	restarts int
-	broken   error // set when a replacement could not be started or configured
+	recent   []time.Time // when the replacements within RestartWindow started
+	broken   error       // set when a replacement could not be started or configured
 	closed   bool
 	// replacing is closed when the replacement under way is done; nil
 	// when none is.
@@ -248,8 +250,9 @@ func (p *Plugin) current() (*process, <-chan struct{}, error) {
 		return nil, p.replacing, nil
 	case !p.proc.dead():
 		return p.proc, nil, nil
-	case p.restarts >= p.host.opts.MaxRestarts && !p.host.opts.Unlimited:
-		return nil, nil, fmt.Errorf("plugin %q %s and was restarted %d times already; giving up", p.spec.Name, p.proc.fate(), p.restarts)
+	case !p.host.opts.Unlimited && p.budgetSpent():
+		return nil, nil, fmt.Errorf("plugin %q %s and was restarted %d times in the last %s; giving up until the oldest of those is %s old",
+			p.spec.Name, p.proc.fate(), len(p.recent), p.host.opts.RestartWindow, p.host.opts.RestartWindow)
 	case p.host.opts.Unlimited && time.Now().Before(p.retryAt):
 		return nil, nil, fmt.Errorf("plugin %q %s; restart %d in %s (backoff)", p.spec.Name, p.proc.fate(), p.restarts+1, time.Until(p.retryAt).Round(time.Millisecond))
 	}
@@ -262,8 +265,23 @@ func (p *Plugin) current() (*process, <-chan struct{}, error) {
 		return nil, nil, fmt.Errorf("plugin %q is stopped", p.spec.Name)
 	}
 	p.restarts++
+	p.recent = append(p.recent, time.Now())
 	p.replacing = done
 	return nil, done, nil
+}
+
+// budgetSpent reports whether the plugin was replaced MaxRestarts times
+// within the last RestartWindow, forgetting older replacements. p.mu is held.
+func (p *Plugin) budgetSpent() bool {
+	cutoff := time.Now().Add(-p.host.opts.RestartWindow)
+	kept := p.recent[:0]
+	for _, t := range p.recent {
+		if t.After(cutoff) {
+			kept = append(kept, t)
+		}
+	}
+	p.recent = kept
+	return len(p.recent) >= p.host.opts.MaxRestarts
 }
 
 // backoff sets when the replacement after the one starting now may start

@@ -548,7 +548,7 @@ func TestGivesUpAfterMaxRestarts(t *testing.T) {
 		t.Fatalf("got %d samples", len(samples))
 	}
 	last := samples[5].Failure()
-	if last == nil || !strings.Contains(last.Error.Message, "restarted 3 times already; giving up") {
+	if last == nil || !strings.Contains(last.Error.Message, "restarted 3 times in the last 1m0s; giving up") {
 		t.Errorf("last failure = %+v", last)
 	}
 	if r := s.Plugins()[0].Restarts; r != 3 {
@@ -725,5 +725,37 @@ func TestInProcessKeepsTheCause(t *testing.T) {
 	out, err := json.Marshal(f.Error)
 	if err != nil || string(out) != `{"kind":"refused","message":"`+f.Error.Message+`"}` {
 		t.Errorf("JSON %s, %v; want kind and message only", out, err)
+	}
+}
+
+// The restart budget counts over a window: a plugin that used it fails
+// with "giving up", and is restarted again once the window has passed.
+func TestRestartBudgetRefillsAfterTheWindow(t *testing.T) {
+	p := newPlan(3, target("t", 9, 5*time.Second, "always"))
+	p.Run.Sequential = true
+	opts := testOptions(t)
+	opts.MaxRestarts, opts.RestartWindow = 1, 700*time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s, err := startConfigured(ctx, p, opts, nil)
+	t.Cleanup(func() { s.Close() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := collect(t, p, s)
+	if len(first) != 3 || !strings.Contains(first[2].Failure().Error.Message, "giving up") {
+		t.Fatalf("want the third probe to give up: %+v", first)
+	}
+	if r := s.Plugins()[0].Restarts; r != 1 {
+		t.Fatalf("restarts = %d, want 1", r)
+	}
+	time.Sleep(opts.RestartWindow + 200*time.Millisecond)
+	p.Run.Count = 1
+	again := collect(t, p, s)
+	if len(again) != 1 || strings.Contains(again[0].Failure().Error.Message, "giving up") {
+		t.Errorf("after the window the plugin should be restarted again: %+v", again)
+	}
+	if r := s.Plugins()[0].Restarts; r != 2 {
+		t.Errorf("restarts = %d, want 2", r)
 	}
 }
