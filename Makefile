@@ -26,7 +26,7 @@ FUZZ_TARGETS := \
 	plugins/dns:FuzzAnswer \
 	plugins/http:FuzzResponse
 
-.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench bench-go fuzz soak clean
+.PHONY: help build demo test vet fmt-check cross proto proto-tools proto-check bench bench-go fuzz soak soak-serve clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -92,10 +92,17 @@ bench: build ## side-by-side suite: in-process, probe, blackbox_exporter; 1k/10k
 bench-go: ## the go test micro-benchmarks (per call, per hand-off, injected latency)
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./...
 
+SOAK_PROBES ?= 100000
+SOAK_FLAGS  ?=
+
+soak: build ## probe run, SOAK_PROBES (100000) probes of hostile loopback targets, plugins killed and stopped: fds, threads and RSS must stay flat (not in CI)
+	$(GO) build -o $(BIN)/probe-soak ./internal/soak/cmd/probe-soak
+	$(BIN)/probe-soak -probe $(BIN)/probe -probes $(SOAK_PROBES) $(SOAK_FLAGS)
+
 SOAK     ?= 1h
 SOAK_OUT ?= $(CURDIR)/soak.csv
 
-soak: ## probe serve, 100 targets every 100 ms for $(SOAK), RSS sampled to $(SOAK_OUT) (not in CI)
+soak-serve: ## probe serve, 100 targets every 100 ms for $(SOAK), RSS sampled to $(SOAK_OUT) (not in CI)
 	PROBE_SOAK=$(SOAK) PROBE_SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 0 ./internal/cli
 
 clean:

@@ -3,7 +3,6 @@ package stats
 import (
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
@@ -35,45 +34,26 @@ type Options struct {
 // probe (none once the window is full); of attributes, only the target's
 // latest probe's. Add and Targets may be called from different goroutines.
 type Accumulator struct {
-	mu      sync.Mutex
-	opts    Options
-	order   []string
-	targets map[string]*targetAcc
+	opts Options
+	all  *perTarget[*targetAcc]
 }
 
 // NewAccumulator prepares statistics for the named targets, reported in
 // that order.
 func NewAccumulator(names []string, opts Options) *Accumulator {
-	a := &Accumulator{opts: opts, order: append([]string(nil), names...), targets: make(map[string]*targetAcc, len(names))}
-	for _, n := range names {
-		a.targets[n] = newTargetAcc(n, &a.opts)
-	}
+	a := &Accumulator{opts: opts}
+	a.all = newPerTarget(names, func(n string) *targetAcc { return newTargetAcc(n, &a.opts) })
 	return a
 }
 
 // Add folds one finished probe in. A sample of a target not named to
 // NewAccumulator is ignored, and so is a probe cut short by an interruption
 // (sample.Canceled): it says nothing about its target.
-func (a *Accumulator) Add(s sample.Sample) {
-	if s.Canceled() {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if t, ok := a.targets[s.Target]; ok {
-		t.add(s)
-	}
-}
+func (a *Accumulator) Add(s sample.Sample) { a.all.add(s) }
 
 // Targets returns the statistics so far, one per named target.
 func (a *Accumulator) Targets() []Target {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]Target, 0, len(a.order))
-	for _, n := range a.order {
-		out = append(out, a.targets[n].snapshot())
-	}
-	return out
+	return readPerTarget(a.all, (*targetAcc).snapshot)
 }
 
 // targetAcc folds the probes of one target. It is kept per target for the

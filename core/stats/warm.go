@@ -2,7 +2,6 @@ package stats
 
 import (
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/probe-net/probe/core/sample"
@@ -61,42 +60,23 @@ func CompareWarm(names []string, samples []sample.Sample) []Warmth {
 // only the successful ones' phase durations are kept. Add and Warmth may be
 // called from different goroutines.
 type WarmAccumulator struct {
-	mu      sync.Mutex
-	order   []string
-	targets map[string]*warmAcc
+	all *perTarget[*warmAcc]
 }
 
 // NewWarmAccumulator prepares the comparison for the named targets.
 func NewWarmAccumulator(names []string) *WarmAccumulator {
-	a := &WarmAccumulator{order: append([]string(nil), names...), targets: make(map[string]*warmAcc, len(names))}
-	for _, n := range names {
-		a.targets[n] = &warmAcc{w: Warmth{Name: n}, phases: map[string]*warmDurations{}}
-	}
-	return a
+	return &WarmAccumulator{all: newPerTarget(names, func(n string) *warmAcc {
+		return &warmAcc{w: Warmth{Name: n}, phases: map[string]*warmDurations{}}
+	})}
 }
 
 // Add folds one finished probe in; samples of other targets and probes cut
 // short by an interruption (sample.Canceled) are ignored.
-func (a *WarmAccumulator) Add(s sample.Sample) {
-	if s.Canceled() {
-		return
-	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if t, ok := a.targets[s.Target]; ok {
-		t.add(s)
-	}
-}
+func (a *WarmAccumulator) Add(s sample.Sample) { a.all.add(s) }
 
 // Warmth returns the comparison so far, one per named target.
 func (a *WarmAccumulator) Warmth() []Warmth {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	out := make([]Warmth, 0, len(a.order))
-	for _, n := range a.order {
-		out = append(out, a.targets[n].result())
-	}
-	return out
+	return readPerTarget(a.all, (*warmAcc).result)
 }
 
 // warmAcc folds one target's probes.

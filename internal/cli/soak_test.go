@@ -76,7 +76,7 @@ func rssKiB(pid int) int {
 }
 
 // TestSoak runs `probe serve` with 100 targets every 100 ms for
-// PROBE_SOAK (a duration; `make soak` sets 1h), samples its RSS every 10 s,
+// PROBE_SOAK (a duration; `make soak-serve` sets 1h), samples its RSS every 10 s,
 // kills a random plugin process every tenth of the run, and checks that the
 // RSS at the end is within 10% of the RSS at a sixth of the run (10 minutes
 // of an hour) and that the killed plugins came back. Not part of `make
@@ -85,7 +85,7 @@ func rssKiB(pid int) int {
 func TestSoak(t *testing.T) {
 	d, err := time.ParseDuration(os.Getenv("PROBE_SOAK"))
 	if err != nil || d <= 0 {
-		t.Skip("set PROBE_SOAK=1h (make soak) to run the soak test")
+		t.Skip("set PROBE_SOAK=1h (make soak-serve) to run the soak test")
 	}
 	tb := startTestbed(t)
 	s := startServe(t, tb, soakFile(t, 100, 100*time.Millisecond))
