@@ -74,13 +74,19 @@ func writeRunTable(w io.Writer, r Report, _ Options) error {
 	}
 	tw.failures(r.Stats)
 	tw.warnings(r.Stats)
-	if w := insecureWarning(stats.InsecureNames(r.Stats)); w != "" {
+	tw.closing(r.Stats, r.Interrupted)
+	return tw.err
+}
+
+// closing prints what a run or warmup table ends with: the warning about
+// unverified TLS, and a line when the run was interrupted.
+func (tw *tableWriter) closing(st []stats.Target, interrupted bool) {
+	if w := insecureWarning(stats.InsecureNames(st)); w != "" {
 		tw.printf("\n%s", w)
 	}
-	if r.Interrupted {
+	if interrupted {
 		tw.printf("\nrun interrupted: figures cover the probes that finished\n")
 	}
-	return tw.err
 }
 
 func reportWidths(r Report) (name, phase int) {

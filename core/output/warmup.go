@@ -57,12 +57,7 @@ func writeWarmTable(w io.Writer, r WarmReport, _ Options) error {
 	}
 	t.printf("\ntimes in ms; warm p50 over successful warm probes, a reused phase counting as 0\n")
 	t.failures(r.Stats)
-	if w := insecureWarning(stats.InsecureNames(r.Stats)); w != "" {
-		t.printf("\n%s", w)
-	}
-	if r.Interrupted {
-		t.printf("\nrun interrupted: figures cover the probes that finished\n")
-	}
+	t.closing(r.Stats, r.Interrupted)
 	return t.err
 }
 
