@@ -12,6 +12,10 @@
 //	           within its budget), or 500 with the reason
 //	/probe     ?target=NAME: one probe now, its own registry of gauges
 //	           (blackbox's multi-target pattern)
+//	/debug/pprof/
+//	           Go's runtime profiles (net/http/pprof), only with
+//	           Options.Pprof: they show the process' internals, so they are
+//	           off unless asked for (Prometheus' server serves them always)
 //
 // Serve listens with exporter-toolkit, so --web.config.file gives TLS and
 // basic auth as in every official exporter. The package knows nothing of
@@ -26,6 +30,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"time"
 
@@ -59,6 +64,9 @@ type Options struct {
 	Probe func(ctx context.Context, target string, timeout time.Duration) (prometheus.Gatherer, error)
 	// TimeoutOffset is taken off Prometheus' scrape timeout for /probe.
 	TimeoutOffset func() time.Duration
+	// Pprof serves Go's runtime profiles under /debug/pprof/ (heap,
+	// goroutine, CPU profile ...), for diagnosing a long-running serve.
+	Pprof bool
 	// Version is shown on the landing page.
 	Version string
 	Logger  *slog.Logger
@@ -90,7 +98,17 @@ func Handler(opts Options) (http.Handler, error) {
 	})
 	mux.HandleFunc("/-/reload", reloadHandler(opts))
 	mux.HandleFunc("/probe", probeHandler(opts))
-	landing, err := web.NewLandingPage(landingConfig(opts.Version))
+	if opts.Pprof {
+		// The handlers net/http/pprof registers on http.DefaultServeMux,
+		// on this mux instead: nothing else in the process may add
+		// endpoints to ours.
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	landing, err := web.NewLandingPage(landingConfig(opts.Version, opts.Pprof))
 	if err != nil {
 		return nil, err
 	}
@@ -98,12 +116,12 @@ func Handler(opts Options) (http.Handler, error) {
 	return mux, nil
 }
 
-func landingConfig(version string) web.LandingConfig {
+func landingConfig(version string, pprof bool) web.LandingConfig {
 	return web.LandingConfig{
 		Name:        "probe serve",
 		Description: "Per-phase connection latency (DNS, TCP, TLS, HTTP) of every target, probed continuously",
 		Version:     version,
-		Profiling:   "false",
+		Profiling:   strconv.FormatBool(pprof), // the toolkit's link to /debug/pprof
 		Form: web.LandingForm{Action: "/probe", Inputs: []web.LandingFormInput{
 			{Label: "Target", Type: "text", Name: "target", Placeholder: "a target name from the file"},
 		}},

@@ -35,7 +35,7 @@ type fixture struct {
 	lastTO   atomic.Int64
 }
 
-func start(t *testing.T, webConfig string, client *http.Client) *fixture {
+func start(t *testing.T, webConfig string, client *http.Client, with ...func(*Options)) *fixture {
 	t.Helper()
 	f := &fixture{client: client}
 	if f.client == nil {
@@ -46,7 +46,7 @@ func start(t *testing.T, webConfig string, client *http.Client) *fixture {
 	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: "probe_test_value", Help: "a test gauge"})
 	g.Set(42)
 	reg.MustRegister(g)
-	h, err := Handler(Options{
+	opts := Options{
 		Gatherer:   reg,
 		Registerer: reg,
 		Ready:      func() string { return f.ready.Load().(string) },
@@ -70,7 +70,11 @@ func start(t *testing.T, webConfig string, client *http.Client) *fixture {
 		},
 		TimeoutOffset: func() time.Duration { return 500 * time.Millisecond },
 		Version:       "1.2.3",
-	})
+	}
+	for _, w := range with {
+		w(&opts)
+	}
+	h, err := Handler(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,6 +153,27 @@ func TestEndpoints(t *testing.T) {
 	check("GET", "/probe?target=web", 200, "probe_success 1")
 	if to := time.Duration(f.lastTO.Load()); to != 0 {
 		t.Errorf("without the scrape-timeout header the timeout is %v, want 0 (the target's own)", to)
+	}
+}
+
+// TestPprofOnlyWhenAsked: /debug/pprof/ is absent by default, and with
+// Options.Pprof serves a heap profile (gzipped protobuf, as `go tool pprof`
+// reads) and the landing page links it.
+func TestPprofOnlyWhenAsked(t *testing.T) {
+	off := start(t, "", nil)
+	if code, _ := off.do(t, "GET", "/debug/pprof/heap", nil); code != 404 {
+		t.Errorf("without Pprof, /debug/pprof/heap = %d, want 404", code)
+	}
+	if _, body := off.do(t, "GET", "/", nil); strings.Contains(body, "debug/pprof") {
+		t.Error("without Pprof, the landing page links /debug/pprof")
+	}
+	on := start(t, "", nil, func(o *Options) { o.Pprof = true })
+	code, body := on.do(t, "GET", "/debug/pprof/heap", nil)
+	if code != 200 || !strings.HasPrefix(body, "\x1f\x8b") {
+		t.Errorf("with Pprof, /debug/pprof/heap = %d, %d bytes; want 200 and a gzipped profile", code, len(body))
+	}
+	if _, body := on.do(t, "GET", "/", nil); !strings.Contains(body, "debug/pprof/heap") {
+		t.Error("with Pprof, the landing page does not link /debug/pprof/heap")
 	}
 }
 

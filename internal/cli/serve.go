@@ -43,6 +43,7 @@ type serveFlags struct {
 	logLevel  string
 	logFormat string
 	adhoc     bool
+	pprof     bool
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -62,7 +63,8 @@ resumption, DNS cache; mode="warm") and shapes the histograms.
 
 Endpoints: / (links), /metrics, /-/healthy, /-/ready (200 once every target
 was probed once), POST /-/reload, /probe?target=NAME (one probe now, as
-blackbox_exporter's multi-target pattern). SIGHUP reloads too (one sent while
+blackbox_exporter's multi-target pattern), /debug/pprof/ with
+--web.enable-pprof. SIGHUP reloads too (one sent while
 starting is done once started). A reload checks the new file and starts its
 plugins first; if anything fails, probing goes on with the old file and
 probe_config_last_reload_successful is 0. Otherwise it waits for the old
@@ -91,6 +93,7 @@ plugin that cannot start.`,
 	fl.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web config file: TLS and basic auth (see https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
 	fl.StringVar(&f.logLevel, "log.level", "info", "only log entries at this level or above: "+strings.Join(promslog.LevelFlagOptions, ", "))
 	fl.StringVar(&f.logFormat, "log.format", "logfmt", "log format: "+strings.Join(promslog.FormatFlagOptions, " or ")+" (keys time, level, msg, as Prometheus logs)")
+	fl.BoolVar(&f.pprof, "web.enable-pprof", false, "serve Go's runtime profiles at /debug/pprof/ (heap, goroutines, CPU) to diagnose a long-running serve; off: they show the process' internals")
 	fl.BoolVar(&f.adhoc, "probe.allow-adhoc", false, `let /probe?target=host:port:proto probe targets the file does not name (off: an open prober is an SSRF tool)`)
 	return cmd
 }
@@ -270,6 +273,7 @@ func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan e
 		Reload:        s.reload,
 		Probe:         s.probeNow,
 		TimeoutOffset: func() time.Duration { return s.current().file.Serve.Offset() },
+		Pprof:         s.flags.pprof,
 		Version:       Version,
 		Logger:        s.web,
 	})
