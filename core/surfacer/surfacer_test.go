@@ -1,6 +1,8 @@
 package surfacer
 
 import (
+	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -385,5 +387,97 @@ func TestScheduleWithAnotherChainStartsAfresh(t *testing.T) {
 	}
 	if n := testutil.CollectAndCount(s, "probe_failures_total"); n != 3+2+3 {
 		t.Errorf("%d failure counters for the new chain dns, tcp, http, want 8", n)
+	}
+}
+
+// spread returns n durations from 1 µs, each about 2^(1/8) (the growth of
+// the native buckets of factor 1.1) longer than the one before, so each
+// falls into a native bucket of its own until the cap widens them.
+func spread(n int) []time.Duration {
+	out := make([]time.Duration, n)
+	v := 1000.0 // ns
+	for i := range out {
+		out[i] = time.Duration(v)
+		v *= 1.0905 // 2^(1/8)
+	}
+	return out
+}
+
+// TestNativeBucketsCapped: latencies over twelve decades would need ~320
+// native buckets; the histogram keeps at most nativeMaxBuckets (client_golang
+// widens them), so a target's memory is bounded whatever its latencies do,
+// and no observation is lost on the way.
+func TestNativeBucketsCapped(t *testing.T) {
+	s := New(testOpts)
+	ds := spread(2 * nativeMaxBuckets)
+	for _, d := range ds {
+		s.Observe(Cold, sample.Sample{Target: "web", Wall: d, Phases: []sample.Phase{{Name: "tcp", Status: sample.OK, Duration: d}}})
+	}
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(s)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, mf := range mfs {
+		if mf.GetType() != dto.MetricType_HISTOGRAM {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			h := m.GetHistogram()
+			buckets := 0
+			for _, sp := range h.GetPositiveSpan() {
+				buckets += int(sp.GetLength())
+			}
+			if buckets == 0 || buckets > nativeMaxBuckets {
+				t.Errorf("%s: %d native buckets, want 1..%d", mf.GetName(), buckets, nativeMaxBuckets)
+			}
+			if h.GetSampleCount() != uint64(len(ds)) {
+				t.Errorf("%s: %d observations counted, want %d", mf.GetName(), h.GetSampleCount(), len(ds))
+			}
+			checked++
+		}
+	}
+	if checked != 2 {
+		t.Errorf("checked %d histograms, want 2 (the tcp phase and the whole probe)", checked)
+	}
+}
+
+// BenchmarkFullHistogramMemory reports the live heap one (target, mode,
+// phase) series holds with every native bucket in use, in client_golang's
+// hot and cold counts alike (a scrape between two fills): the worst case of
+// the memory bound in the README. Run with -benchtime=1x; BENCHMARKS.md has
+// the figure.
+func BenchmarkFullHistogramMemory(b *testing.B) {
+	const series = 500
+	ds := spread(nativeMaxBuckets)
+	live := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	for range b.N {
+		before := live()
+		s := New(Options{Buckets: prometheus.ExponentialBuckets(0.0005, 2, 15), NativeBucketFactor: 1.1})
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(s)
+		for range 2 {
+			for i := range series {
+				target := fmt.Sprintf("t%03d", i)
+				for _, d := range ds {
+					s.Observe(Cold, sample.Sample{Target: target, Wall: d, Phases: []sample.Phase{{Name: "tcp", Status: sample.OK, Duration: d}}})
+				}
+			}
+			if _, err := reg.Gather(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		after := live()
+		runtime.KeepAlive(s)
+		// Each target has two histogram series: its tcp phase and the
+		// whole probe.
+		b.ReportMetric(float64(after-before)/(2*series), "B/series")
 	}
 }
