@@ -264,10 +264,21 @@ func (p *Plugin) current() (*process, <-chan struct{}, error) {
 	if !p.host.background(func() { p.replace(old, config, done) }) {
 		return nil, nil, fmt.Errorf("plugin %q is stopped", p.spec.Name)
 	}
-	p.restarts++
-	p.recent = append(p.recent, time.Now())
+	p.noteReplacement()
 	p.replacing = done
 	return nil, done, nil
+}
+
+// noteReplacement counts a replacement starting now. p.mu is held.
+func (p *Plugin) noteReplacement() {
+	p.restarts++
+	if p.host.opts.Unlimited {
+		// Unlimited never consults the window (it backs off instead): a
+		// list kept anyway would grow by one entry with every replacement
+		// for as long as serve runs.
+		return
+	}
+	p.recent = append(p.recent, time.Now())
 }
 
 // budgetSpent reports whether the plugin was replaced MaxRestarts times
