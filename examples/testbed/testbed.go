@@ -29,12 +29,15 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"sync"
+
+	"github.com/probe-net/probe/internal/loopback"
 )
 
 // Options configures Start.
@@ -124,7 +127,7 @@ func (tb *Testbed) writeCA(dir string, ca *authority) error {
 		return fmt.Errorf("locating %s: %w", dir, err)
 	}
 	tb.CAFile = filepath.Join(abs, "ca.pem")
-	return ca.writePEM(tb.CAFile)
+	return ca.WritePEM(tb.CAFile)
 }
 
 func (tb *Testbed) startDNS(h *dnsHandler, noUDP bool) error {
@@ -180,9 +183,13 @@ func (tb *Testbed) startTCP() error {
 		return err
 	}
 	tb.TCPAddr = ln.Addr().String()
-	tb.closers = append(tb.closers, startEcho(ln).close)
+	tb.closers = append(tb.closers, loopback.ServeTCP(ln, echo).Close)
 	return nil
 }
+
+// echo echoes what it reads until the client closes; a client that sends
+// nothing is simply held open (until Close).
+func echo(c net.Conn) { _, _ = io.Copy(c, c) }
 
 // listen opens a counting TCP listener on a free loopback port.
 func (tb *Testbed) listen(server string) (net.Listener, error) {

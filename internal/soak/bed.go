@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/probe-net/probe/internal/loopback"
 )
 
 // Servers of a Bed, by the name Bed.Addr and Bed.Accepted take.
@@ -36,7 +38,7 @@ type Bed struct {
 
 	dir     string
 	dns     *dnsServer
-	tcp     map[string]*tcpServer
+	tcp     map[string]*loopback.TCPServer
 	web     map[string]*webServer
 	refused *refusingPort
 	closing sync.Once
@@ -46,7 +48,7 @@ type Bed struct {
 // StartBed starts every server on 127.0.0.1 and writes the CA to a new
 // temporary directory; Close stops them and removes it.
 func StartBed() (*Bed, error) {
-	b := &Bed{tcp: map[string]*tcpServer{}, web: map[string]*webServer{}}
+	b := &Bed{tcp: map[string]*loopback.TCPServer{}, web: map[string]*webServer{}}
 	if err := b.start(); err != nil {
 		b.Close()
 		return nil, err
@@ -60,11 +62,12 @@ func (b *Bed) start() error {
 		return fmt.Errorf("creating the bed's directory: %w", err)
 	}
 	b.dir, b.CAFile = dir, filepath.Join(dir, "ca.pem")
-	ca, err := newAuthority()
+	now := time.Now()
+	ca, err := loopback.NewCA("probe soak CA", now.Add(-time.Hour), now.Add(24*time.Hour))
 	if err != nil {
 		return err
 	}
-	if err := ca.writePEM(b.CAFile); err != nil {
+	if err := ca.WritePEM(b.CAFile); err != nil {
 		return err
 	}
 	if b.dns, err = startDNS(); err != nil {
@@ -80,13 +83,13 @@ func (b *Bed) start() error {
 	return b.startTCP()
 }
 
-func (b *Bed) startWeb(ca *authority) error {
+func (b *Bed) startWeb(ca *loopback.CA) error {
 	now := time.Now()
-	good, err := ca.leaf([]string{Host(NameOK)}, now.Add(-time.Hour), now.Add(24*time.Hour))
+	good, err := ca.Leaf([]string{Host(NameOK)}, now.Add(-time.Hour), now.Add(24*time.Hour))
 	if err != nil {
 		return err
 	}
-	expired, err := ca.leaf([]string{Host(NameExpired)}, now.Add(-72*time.Hour), now.Add(-24*time.Hour))
+	expired, err := ca.Leaf([]string{Host(NameExpired)}, now.Add(-72*time.Hour), now.Add(-24*time.Hour))
 	if err != nil {
 		return err
 	}
@@ -126,7 +129,7 @@ func (b *Bed) Addr(server string) string {
 	case b.web[server] != nil:
 		return b.web[server].addr()
 	case b.tcp[server] != nil:
-		return b.tcp[server].addr()
+		return b.tcp[server].Addr()
 	}
 	return ""
 }
@@ -138,7 +141,7 @@ func (b *Bed) Accepted(server string) int64 {
 	case b.web[server] != nil:
 		return b.web[server].accepted.Load()
 	case b.tcp[server] != nil:
-		return b.tcp[server].accepted.Load()
+		return b.tcp[server].Accepted()
 	}
 	return 0
 }
@@ -157,7 +160,7 @@ func (b *Bed) Close() error {
 	b.closing.Do(func() {
 		var errs []error
 		for _, s := range b.tcp {
-			errs = append(errs, s.close())
+			errs = append(errs, s.Close())
 		}
 		for _, w := range b.web {
 			errs = append(errs, w.close())

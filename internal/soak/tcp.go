@@ -5,100 +5,31 @@ package soak
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/probe-net/probe/internal/loopback"
 )
 
 // holdLimit bounds how long any hostile server keeps a connection: every
 // goroutine of the bed ends within it even if a client never closes.
 const holdLimit = 30 * time.Second
 
-// tcpServer accepts connections on 127.0.0.1 and hands each to handle in
-// its own goroutine. It counts accepted connections; close ends every
-// connection and waits for the handlers.
-type tcpServer struct {
-	ln       net.Listener
-	handle   func(net.Conn)
-	accepted atomic.Int64
-
-	mu    sync.Mutex
-	conns map[net.Conn]struct{} // nil once closing
-	wg    sync.WaitGroup
-}
-
-func startTCP(handle func(net.Conn)) (*tcpServer, error) {
+// startTCP serves handle on a free port of 127.0.0.1; every connection
+// ends within holdLimit, whatever handle does.
+func startTCP(handle func(net.Conn)) (*loopback.TCPServer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
-	s := &tcpServer{ln: ln, handle: handle, conns: map[net.Conn]struct{}{}}
-	s.wg.Add(1)
-	go s.acceptLoop()
-	return s, nil
-}
-
-func (s *tcpServer) addr() string { return s.ln.Addr().String() }
-
-func (s *tcpServer) acceptLoop() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			time.Sleep(10 * time.Millisecond) // EMFILE and the like: do not spin
-			continue
-		}
-		s.accepted.Add(1)
-		if !s.track(c) {
-			c.Close()
-			return
-		}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.untrack(c)
-			_ = c.SetDeadline(time.Now().Add(holdLimit))
-			s.handle(c)
-		}()
-	}
-}
-
-func (s *tcpServer) track(c net.Conn) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.conns == nil {
-		return false
-	}
-	s.conns[c] = struct{}{}
-	return true
-}
-
-func (s *tcpServer) untrack(c net.Conn) {
-	c.Close()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.conns, c)
-}
-
-func (s *tcpServer) close() error {
-	err := s.ln.Close()
-	s.mu.Lock()
-	for c := range s.conns {
-		c.Close()
-	}
-	s.conns = nil
-	s.mu.Unlock()
-	s.wg.Wait()
-	return err
+	return loopback.ServeTCP(ln, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(holdLimit))
+		handle(c)
+	}), nil
 }
 
 // silent accepts and never sends a byte: what it reads is discarded until

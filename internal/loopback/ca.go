@@ -1,6 +1,4 @@
-//go:build linux
-
-package soak
+package loopback
 
 import (
 	"crypto/ecdsa"
@@ -10,6 +8,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
@@ -17,26 +16,28 @@ import (
 	"time"
 )
 
-// authority is a throwaway CA that signs the bed's certificates.
-type authority struct {
+// CA is a throwaway certificate authority: an ECDSA P-256 key and a
+// self-signed certificate that may sign server certificates only (path
+// length 0).
+type CA struct {
+	PEM  []byte // the CA certificate, PEM-encoded: what a client trusts
 	cert *x509.Certificate
 	key  *ecdsa.PrivateKey
-	pem  []byte
 }
 
-// newAuthority creates an ECDSA P-256 CA valid from an hour ago for a day.
-func newAuthority() (*authority, error) {
+// NewCA creates a CA named commonName, valid from notBefore to notAfter.
+// Errors come from key generation or x509.CreateCertificate.
+func NewCA(commonName string, notBefore, notAfter time.Time) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("generating the CA key: %w", err)
 	}
-	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "probe soak CA"},
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(24 * time.Hour),
-		KeyUsage:              x509.KeyUsageCertSign,
+		Subject:               pkix.Name{CommonName: commonName},
+		NotBefore:             notBefore,
+		NotAfter:              notAfter,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true,
@@ -49,12 +50,18 @@ func newAuthority() (*authority, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsing the CA certificate: %w", err)
 	}
-	return &authority{cert: cert, key: key, pem: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}, nil
+	return &CA{PEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), cert: cert, key: key}, nil
 }
 
-// leaf returns a server certificate for names and 127.0.0.1, valid from
-// notBefore to notAfter.
-func (a *authority) leaf(names []string, notBefore, notAfter time.Time) (tls.Certificate, error) {
+// Leaf issues a server certificate (ECDSA P-256, for TLS server
+// authentication) for the DNS names in names, the first of which is also
+// its common name, and for 127.0.0.1 and ::1, valid from notBefore to
+// notAfter. A window outside the CA's is allowed: it makes an expired or
+// not yet valid certificate. It fails when names is empty.
+func (a *CA) Leaf(names []string, notBefore, notAfter time.Time) (tls.Certificate, error) {
+	if len(names) == 0 {
+		return tls.Certificate{}, errors.New("a leaf certificate needs at least one name")
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return tls.Certificate{}, fmt.Errorf("generating a leaf key: %w", err)
@@ -67,7 +74,7 @@ func (a *authority) leaf(names []string, notBefore, notAfter time.Time) (tls.Cer
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		DNSNames:     names,
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &key.PublicKey, a.key)
 	if err != nil {
@@ -76,14 +83,16 @@ func (a *authority) leaf(names []string, notBefore, notAfter time.Time) (tls.Cer
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }
 
-// writePEM writes the CA certificate to path.
-func (a *authority) writePEM(path string) error {
-	if err := os.WriteFile(path, a.pem, 0o644); err != nil {
+// WritePEM writes the CA certificate as PEM to path (mode 0644).
+func (a *CA) WritePEM(path string) error {
+	if err := os.WriteFile(path, a.PEM, 0o644); err != nil {
 		return fmt.Errorf("writing the CA certificate: %w", err)
 	}
 	return nil
 }
 
+// serial returns a random 128-bit certificate serial number (RFC 5280
+// 4.1.2.2 allows up to 20 octets).
 func serial() *big.Int {
 	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128))
 	return n

@@ -1,0 +1,13 @@
+// Package loopback is test infrastructure for loopback servers: the parts
+// that the testbed (examples/testbed: the servers probe's demo and tests
+// aim at) and the soak bed (internal/soak) share.
+//
+//   - CA (ca.go) is a throwaway certificate authority that issues server
+//     certificates for given names and 127.0.0.1 and ::1, with a validity
+//     window of the caller's choice (an expired one, say).
+//   - TCPServer (tcp.go) accepts TCP connections and hands each to a
+//     handler; Close ends every connection and waits for the handlers.
+//
+// Nothing here listens on its own: callers pass listeners they opened on
+// 127.0.0.0/8 or ::1. Nothing here belongs on a production path.
+package loopback

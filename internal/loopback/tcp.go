@@ -1,0 +1,95 @@
+package loopback
+
+import (
+	"errors"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// TCPServer accepts connections on a listener and hands each to a handler
+// in its own goroutine. It counts the connections it accepts. Close ends
+// every connection and waits for the handlers.
+type TCPServer struct {
+	ln       net.Listener
+	handle   func(net.Conn)
+	accepted atomic.Int64
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{} // nil once closing
+	wg    sync.WaitGroup
+}
+
+// ServeTCP serves ln with handle until Close. Each connection is closed
+// when handle returns; handle need not close it.
+func ServeTCP(ln net.Listener, handle func(net.Conn)) *TCPServer {
+	s := &TCPServer{ln: ln, handle: handle, conns: map[net.Conn]struct{}{}}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	return s
+}
+
+// Addr is the listener's address, "127.0.0.1:PORT" and the like.
+func (s *TCPServer) Addr() string { return s.ln.Addr().String() }
+
+// Accepted is how many connections the server has accepted.
+func (s *TCPServer) Accepted() int64 { return s.accepted.Load() }
+
+func (s *TCPServer) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // EMFILE and the like: do not spin
+			continue
+		}
+		s.accepted.Add(1)
+		if !s.track(c) {
+			c.Close()
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.untrack(c)
+			s.handle(c)
+		}()
+	}
+}
+
+// track registers c; it reports false once the server is closing.
+func (s *TCPServer) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.conns == nil {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *TCPServer) untrack(c net.Conn) {
+	c.Close()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+}
+
+// Close closes the listener and every connection, then waits for the
+// accept loop and the handlers to return. It returns the listener's Close
+// error.
+func (s *TCPServer) Close() error {
+	err := s.ln.Close()
+	s.mu.Lock()
+	for c := range s.conns {
+		c.Close()
+	}
+	s.conns = nil
+	s.mu.Unlock()
+	s.wg.Wait()
+	return err
+}
