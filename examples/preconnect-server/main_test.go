@@ -1,42 +1,23 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/probe-net/probe/examples/testbed"
+	"github.com/probe-net/probe/internal/syncbuf"
 )
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // started is a server running in this test.
 type started struct {
 	url  string
-	logs *syncBuffer
+	logs *syncbuf.Buffer
 	done chan error
 	stop context.CancelFunc
 }
@@ -53,7 +34,7 @@ func start(t *testing.T, args ...string) *started {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &started{url: "http://" + ln.Addr().String(), logs: &syncBuffer{}, done: make(chan error, 1), stop: cancel}
+	s := &started{url: "http://" + ln.Addr().String(), logs: &syncbuf.Buffer{}, done: make(chan error, 1), stop: cancel}
 	go func() { s.done <- serve(ctx, opts, ln, slog.New(slog.NewTextHandler(s.logs, nil))) }()
 	t.Cleanup(func() { s.shutdown(t) })
 	return s

@@ -4,7 +4,6 @@ package cli_test
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,38 +13,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/probe-net/probe/examples/testbed"
 	"github.com/probe-net/probe/internal/promtest"
+	"github.com/probe-net/probe/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer a process writes while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // serveInstance is a running `probe serve`.
 type serveInstance struct {
 	addr   string // host:port it listens on
 	cmd    *exec.Cmd
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 }
 
 // startServe starts `probe serve FILE` on 127.0.0.1 with a free port and
@@ -74,7 +55,7 @@ func launchServeEnv(t *testing.T, tb *testbed.Testbed, env []string, file string
 		cmd.Env = append(cmd.Env, tb.Env()...)
 	}
 	cmd.Env = append(cmd.Env, env...)
-	s := &serveInstance{cmd: cmd, stderr: &syncBuffer{}}
+	s := &serveInstance{cmd: cmd, stderr: &syncbuf.Buffer{}}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

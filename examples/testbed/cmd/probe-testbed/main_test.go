@@ -1,39 +1,20 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/probe-net/probe/internal/syncbuf"
 )
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a command's
-// output copier and the test's reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runAsync runs run in the background and returns its exit code channel.
-func runAsync(args []string, stdout, stderr *syncBuffer) <-chan int {
+func runAsync(args []string, stdout, stderr *syncbuf.Buffer) <-chan int {
 	code := make(chan int, 1)
 	go func() { code <- run(args, strings.NewReader(""), stdout, stderr) }()
 	return code
@@ -64,7 +45,7 @@ func exitCodeWithin(t *testing.T, code <-chan int) int {
 
 func TestCommandGetsVariablesAndItsExitCodeIsKept(t *testing.T) {
 	dir := t.TempDir()
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	script := `test -f "$PROBE_VAR_ca_file" || exit 1
 printf '%s %s %s %s\n' "$PROBE_VAR_dns_server" "$PROBE_VAR_http_port" "$PROBE_VAR_https_port" "$PROBE_VAR_tcp_port"
 exit 3`
@@ -89,7 +70,7 @@ func TestDNSNoUDPFlag(t *testing.T) {
 	// Write the address, then wait (at most 10 s) for the test to finish.
 	script := `printf '%s' "$PROBE_VAR_dns_server" > "$0.tmp" && mv "$0.tmp" "$0"
 i=0; while [ ! -f "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	code := runAsync([]string{"--dns-no-udp", "--", "sh", "-c", script, addrFile, release}, &stdout, &stderr)
 	defer func() {
 		os.WriteFile(release, nil, 0o644)
@@ -111,7 +92,7 @@ i=0; while [ ! -f "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done`
 
 func TestSignalIsForwardedToTheCommand(t *testing.T) {
 	ready := filepath.Join(t.TempDir(), "ready")
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	script := `trap 'exit 7' TERM; touch "$0"; while :; do sleep 0.05; done`
 	code := runAsync([]string{"--", "sh", "-c", script, ready}, &stdout, &stderr)
 	waitFor(t, "the command to start", func() bool { _, err := os.Stat(ready); return err == nil })
@@ -126,7 +107,7 @@ func TestSignalIsForwardedToTheCommand(t *testing.T) {
 }
 
 func TestWithoutCommandPrintsExportsAndServesUntilSignal(t *testing.T) {
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	code := runAsync(nil, &stdout, &stderr)
 	waitFor(t, "the export lines", func() bool { return strings.Contains(stderr.String(), "Ctrl-C stops") })
 	out := stdout.String()
@@ -154,7 +135,7 @@ func TestUsageAndBadInvocations(t *testing.T) {
 		{[]string{"--", "/nonexistent/command"}, 127, "probe-testbed: fork/exec /nonexistent/command: no such file or directory"},
 	}
 	for _, tt := range tests {
-		var stdout, stderr syncBuffer
+		var stdout, stderr syncbuf.Buffer
 		code := run(tt.args, strings.NewReader(""), &stdout, &stderr)
 		if code != tt.code || !strings.Contains(stderr.String(), tt.stderr) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr.String(), tt.code, tt.stderr)
