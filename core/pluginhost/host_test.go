@@ -3,21 +3,19 @@
 package pluginhost_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/probe-net/probe/core/pluginhost"
+	"github.com/probe-net/probe/internal/proctest"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/server"
@@ -104,29 +102,16 @@ func closeWithin(t *testing.T, h *pluginhost.Host, d time.Duration) bool {
 	}
 }
 
-// stop sends SIGSTOP to pid and makes sure the test resumes and kills it
-// in any case, so nothing waits on a stopped process beyond the test.
-func stop(t *testing.T, pid int) {
-	t.Helper()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(pid, syscall.SIGCONT)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	})
-}
-
 // Issue 8, case 1: a stopped plugin must not block Close.
 func TestCloseIsBoundedWithAStoppedPlugin(t *testing.T) {
 	h := newHost(t, options(t))
 	p := startOne(t, h, pluginhost.Spec{Name: "quick"})
 	pid := p.PID()
-	stop(t, pid)
+	proctest.Stop(t, pid)
 	if !closeWithin(t, h, 8*time.Second) {
 		return
 	}
-	waitGone(t, "the stopped plugin", func() []int { return alive([]int{pid}) })
+	proctest.WaitGone(t, "the stopped plugin", func() []int { return proctest.Alive([]int{pid}) })
 }
 
 // Issue 8, case 2: a plugin that stops answering is declared hung, every
@@ -136,7 +121,7 @@ func TestStoppedPluginIsReplaced(t *testing.T) {
 	h := newHost(t, options(t))
 	p := startOne(t, h, pluginhost.Spec{Name: "quick"})
 	first := p.PID()
-	stop(t, first)
+	proctest.Stop(t, first)
 	const budget = 100 * time.Millisecond
 	deadline := time.Now().Add(15 * time.Second)
 	for attempt := 0; ; attempt++ {
@@ -157,7 +142,7 @@ func TestStoppedPluginIsReplaced(t *testing.T) {
 	if r := p.Restarts(); r != 1 {
 		t.Errorf("restarts = %d, want 1 (the replacement of the hung process)", r)
 	}
-	waitGone(t, "the hung plugin", func() []int { return alive([]int{first}) })
+	proctest.WaitGone(t, "the hung plugin", func() []int { return proctest.Alive([]int{first}) })
 }
 
 // runBounded runs the plugin once; a call that does not return within a
@@ -192,30 +177,6 @@ func script(t *testing.T, body string) string {
 	return path
 }
 
-// readPID waits for a shell script to write its pid file.
-func readPID(t *testing.T, path string) int {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(path)
-		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
-			return pid
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no pid in %s", path)
-	return 0
-}
-
-// killGroupAtEnd makes sure no member of process group pgid outlives the test.
-func killGroupAtEnd(t *testing.T, pgid *int) {
-	t.Cleanup(func() {
-		if *pgid > 0 {
-			_ = syscall.Kill(-*pgid, syscall.SIGKILL)
-		}
-	})
-}
-
 // Issue 8, case 3: a plugin path that is a shell script running a child
 // without exec. Its start is bounded by StartTimeout even though the
 // child holds the plugin's stdout, and Close leaves no process of its group.
@@ -225,14 +186,12 @@ func TestForkingPluginStartIsBoundedAndItsGroupDies(t *testing.T) {
 	opts := options(t)
 	opts.StartTimeout = time.Second
 	h := newHost(t, opts)
-	var pgid int
-	killGroupAtEnd(t, &pgid)
 	done := make(chan error, 1)
 	go func() {
 		_, err := h.Start(context.Background(), []pluginhost.Spec{{Name: "forks", Path: path}})
 		done <- err
 	}()
-	pgid = readPID(t, pidFile)
+	pgid := proctest.GroupLeaderFromFile(t, pidFile)
 	select {
 	case err := <-done:
 		if err == nil {
@@ -244,7 +203,7 @@ func TestForkingPluginStartIsBoundedAndItsGroupDies(t *testing.T) {
 	if !closeWithin(t, h, 8*time.Second) {
 		return
 	}
-	waitGone(t, "the plugin's process group", func() []int { return group(pgid) })
+	proctest.WaitGone(t, "the plugin's process group", func() []int { return proctest.Group(pgid) })
 }
 
 // A plugin that leaves a child behind (its own stdout closed) loses it on
@@ -255,20 +214,18 @@ func TestForkedChildrenDieWithTheirPlugin(t *testing.T) {
 	path := script(t, fmt.Sprintf("sleep 45 >/dev/null 2>&1 </dev/null &\necho $$ > %s\nPROBE_TEST_PHASE=quick exec %s\n",
 		pidFile, os.Args[0]))
 	h := newHost(t, options(t))
-	var pgid int
-	killGroupAtEnd(t, &pgid)
 	p := startOne(t, h, pluginhost.Spec{Name: "forks", Path: path})
-	pgid = readPID(t, pidFile)
+	pgid := proctest.GroupLeaderFromFile(t, pidFile)
 	if pgid != p.PID() {
 		t.Fatalf("script pid %d, plugin pid %d: exec should keep the pid", pgid, p.PID())
 	}
-	if len(group(pgid)) < 2 {
-		t.Fatalf("the plugin's group %d should hold the plugin and its sleep: %v", pgid, group(pgid))
+	if len(proctest.Group(pgid)) < 2 {
+		t.Fatalf("the plugin's group %d should hold the plugin and its sleep: %v", pgid, proctest.Group(pgid))
 	}
 	if !closeWithin(t, h, 8*time.Second) {
 		return
 	}
-	waitGone(t, "the plugin's process group", func() []int { return group(pgid) })
+	proctest.WaitGone(t, "the plugin's process group", func() []int { return proctest.Group(pgid) })
 }
 
 // Issue 8, case 11: the plugins' sockets and their directories are
@@ -300,54 +257,4 @@ func TestPluginSocketsArePrivate(t *testing.T) {
 	if len(sockets) != 1 {
 		t.Errorf("found sockets %v under %s, want one", sockets, h.Dir())
 	}
-}
-
-// waitGone waits up to 10s for list to come back empty.
-func waitGone(t *testing.T, what string, list func() []int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if len(list()) == 0 {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Errorf("%s is still running: %v", what, list())
-}
-
-// stat returns the fields of /proc/PID/stat after the command name.
-func stat(pid int) []string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return nil
-	}
-	return strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-}
-
-// alive lists the pids that exist and are not zombies.
-func alive(pids []int) []int {
-	var out []int
-	for _, pid := range pids {
-		if f := stat(pid); len(f) > 0 && f[0] != "Z" {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-// group lists the live processes of process group pgid.
-func group(pgid int) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		// state ppid pgrp ...
-		if f := stat(pid); len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
-			out = append(out, pid)
-		}
-	}
-	return out
 }

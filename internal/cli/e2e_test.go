@@ -14,13 +14,13 @@ import (
 	"path/filepath"
 	"reflect"
 	"runtime"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/probe-net/probe/examples/testbed"
+	"github.com/probe-net/probe/internal/proctest"
 	"github.com/probe-net/probe/internal/schematest"
 )
 
@@ -448,14 +448,14 @@ func startLong(t *testing.T, tb *testbed.Testbed, tmp string) (*exec.Cmd, []int,
 	}
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if kids := children(cmd.Process.Pid); len(kids) == 4 && len(socketFiles(tmp)) == 4 {
+		if kids := proctest.Children(cmd.Process.Pid); len(kids) == 4 && len(socketFiles(tmp)) == 4 {
 			return cmd, kids, stdout
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	t.Fatalf("plugins did not start: children %v, sockets %v", children(cmd.Process.Pid), socketFiles(tmp))
+	t.Fatalf("plugins did not start: children %v, sockets %v", proctest.Children(cmd.Process.Pid), socketFiles(tmp))
 	return nil, nil, nil
 }
 
@@ -493,53 +493,15 @@ func assertGone(t *testing.T, pids []int, tmp string) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if len(alive(pids)) == 0 && len(runDirs(tmp)) == 0 {
+		if len(proctest.Alive(pids)) == 0 && len(runDirs(tmp)) == 0 {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Errorf("left behind: plugin processes %v, run directories %v", alive(pids), runDirs(tmp))
-	for _, pid := range alive(pids) {
+	t.Errorf("left behind: plugin processes %v, run directories %v", proctest.Alive(pids), runDirs(tmp))
+	for _, pid := range proctest.Alive(pids) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-}
-
-// children lists the pids whose parent is pid.
-func children(pid int) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces, so split after ')'.
-		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
-			out = append(out, child)
-		}
-	}
-	return out
-}
-
-// alive lists the pids that still exist and are not zombies.
-func alive(pids []int) []int {
-	var out []int
-	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(fields) > 0 && fields[0] != "Z" {
-			out = append(out, pid)
-		}
-	}
-	return out
 }
 
 func runDirs(tmp string) []string {

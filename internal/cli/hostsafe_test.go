@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/examples/testbed"
+	"github.com/probe-net/probe/internal/proctest"
 )
 
 // runningProbe is a probe process a test started and waits for, within a bound.
@@ -71,7 +72,7 @@ func (rp *runningProbe) plugins(t *testing.T, tmp string, n int) map[string]int 
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		kids := children(rp.cmd.Process.Pid)
+		kids := proctest.Children(rp.cmd.Process.Pid)
 		if len(kids) == n && len(socketFiles(tmp)) == n {
 			out := map[string]int{}
 			for _, pid := range kids {
@@ -81,7 +82,7 @@ func (rp *runningProbe) plugins(t *testing.T, tmp string, n int) map[string]int 
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("plugins did not start: children %v, sockets %v\nstderr:\n%s", children(rp.cmd.Process.Pid), socketFiles(tmp), rp.stderr)
+	t.Fatalf("plugins did not start: children %v, sockets %v\nstderr:\n%s", proctest.Children(rp.cmd.Process.Pid), socketFiles(tmp), rp.stderr)
 	return nil
 }
 
@@ -94,19 +95,6 @@ func phaseOf(pid int) string {
 		return args[2]
 	}
 	return strings.Join(args, " ")
-}
-
-// stopPlugin sends SIGSTOP to pid; the test resumes and kills it at the end
-// in any case, so nothing waits on a stopped process beyond the test.
-func stopPlugin(t *testing.T, pid int) {
-	t.Helper()
-	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = syscall.Kill(pid, syscall.SIGCONT)
-		_ = syscall.Kill(pid, syscall.SIGKILL)
-	})
 }
 
 func httpTargets(names ...string) string {
@@ -157,7 +145,7 @@ func TestStoppedPluginDoesNotBlockExit(t *testing.T) {
 	rp := startProbe(t, tb, tmp, nil, "run", file, "--count", "3", "--interval", "500ms", "--timeout", "1s", "--format", "json")
 	plugins := rp.plugins(t, tmp, 3)
 	time.Sleep(300 * time.Millisecond)
-	stopPlugin(t, plugins["http"])
+	proctest.Stop(t, plugins["http"])
 	time.Sleep(500 * time.Millisecond) // a probe is now waiting on the stopped plugin
 	if err := rp.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
@@ -187,7 +175,7 @@ func TestStoppedPluginIsReplacedAndTheRunEnds(t *testing.T) {
 	rp := startProbe(t, tb, tmp, nil, "run", file, "--count", strconv.Itoa(count), "--interval", "100ms", "--timeout", "50ms", "--format", "json")
 	plugins := rp.plugins(t, tmp, 3)
 	time.Sleep(time.Second)
-	stopPlugin(t, plugins["http"])
+	proctest.Stop(t, plugins["http"])
 	if code := rp.wait(t, 60*time.Second); code != 1 {
 		t.Errorf("exit %d, want 1 (some probes failed)\nstderr:\n%s", code, rp.stderr)
 	}
@@ -230,67 +218,17 @@ target "x" {
 	return file, pidFile
 }
 
-// waitPID waits for a script's pid file and kills its group at the end of
-// the test in any case.
-func waitPID(t *testing.T, path string) int {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		b, err := os.ReadFile(path)
-		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
-			t.Cleanup(func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
-			return pid
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("no pid in %s", path)
-	return 0
-}
-
-// processGroup lists the live processes of group pgid.
-func processGroup(pgid int) []int {
-	var out []int
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:])) // state ppid pgrp ...
-		if len(f) > 2 && f[0] != "Z" && f[2] == strconv.Itoa(pgid) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
-
-func assertGroupGone(t *testing.T, pgid int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(processGroup(pgid)) > 0 {
-		if time.Now().After(deadline) {
-			t.Errorf("the forking plugin's process group %d is still running: %v", pgid, processGroup(pgid))
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // Issue 8, case 3: a forking plugin's start is bounded by the start
 // timeout (10s), not by its child (45s), and its whole group ends.
 func TestForkingPluginStartIsBounded(t *testing.T) {
 	file, pidFile := forkingPlugin(t)
 	tmp := t.TempDir()
 	rp := startProbe(t, nil, tmp, nil, "validate", file)
-	pgid := waitPID(t, pidFile)
+	pgid := proctest.GroupLeaderFromFile(t, pidFile)
 	if code := rp.wait(t, 30*time.Second); code != 3 {
 		t.Errorf("exit %d, want 3 (the plugin did not start)\nstderr:\n%s", code, rp.stderr)
 	}
-	assertGroupGone(t, pgid)
+	proctest.WaitGone(t, "the forking plugin's process group", func() []int { return proctest.Group(pgid) })
 }
 
 // Issue 8, case 3: SIGINT while a forking plugin starts ends probe at once
@@ -299,7 +237,7 @@ func TestForkingPluginDiesWithProbeOnSIGINT(t *testing.T) {
 	file, pidFile := forkingPlugin(t)
 	tmp := t.TempDir()
 	rp := startProbe(t, nil, tmp, nil, "validate", file)
-	pgid := waitPID(t, pidFile)
+	pgid := proctest.GroupLeaderFromFile(t, pidFile)
 	time.Sleep(200 * time.Millisecond)
 	if err := rp.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
@@ -307,7 +245,7 @@ func TestForkingPluginDiesWithProbeOnSIGINT(t *testing.T) {
 	if code := rp.wait(t, 8*time.Second); code != 130 {
 		t.Errorf("exit %d, want 130\nstderr:\n%s", code, rp.stderr)
 	}
-	assertGroupGone(t, pgid)
+	proctest.WaitGone(t, "the forking plugin's process group", func() []int { return proctest.Group(pgid) })
 	if dirs := runDirs(tmp); len(dirs) != 0 {
 		t.Errorf("run directories left behind: %v", dirs)
 	}

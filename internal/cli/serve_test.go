@@ -19,6 +19,8 @@ import (
 
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+
+	"github.com/probe-net/probe/internal/proctest"
 )
 
 // metrics scrapes s's /metrics and returns each sample's value by its
@@ -92,7 +94,7 @@ func TestServeReplacesKilledPlugins(t *testing.T) {
 	tb := startTestbed(t)
 	s := startServe(t, tb, example(t, "prometheus/probe.hcl"), "--var", "interval=200ms")
 	s.await(t, 20*time.Second, "healthy", healthy)
-	kids := children(s.cmd.Process.Pid)
+	kids := proctest.Children(s.cmd.Process.Pid)
 	if len(kids) != 8 { // dns, tcp, tls, http; cold and warm
 		t.Fatalf("probe serve has %d child processes, want 8 plugins", len(kids))
 	}
@@ -102,7 +104,7 @@ func TestServeReplacesKilledPlugins(t *testing.T) {
 	m := s.await(t, 30*time.Second, "healthy with every plugin restarted", func(m map[string]float64) bool {
 		return restarts(m) >= float64(len(kids)) && healthy(m)
 	})
-	if after := children(s.cmd.Process.Pid); len(after) != len(kids) {
+	if after := proctest.Children(s.cmd.Process.Pid); len(after) != len(kids) {
 		t.Errorf("%d plugin processes after the restarts, want %d", len(after), len(kids))
 	}
 	t.Logf("restarts: %g", restarts(m))

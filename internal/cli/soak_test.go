@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/probe-net/probe/internal/proctest"
 )
 
 // soakFile writes a serve file of n testbed targets, a third each plain
@@ -124,7 +126,7 @@ func TestSoak(t *testing.T) {
 		elapsed = time.Since(start)
 		m := s.metrics(t)
 		plugins := 0
-		for _, c := range children(pid) {
+		for _, c := range proctest.Children(pid) {
 			plugins += rssKiB(c)
 		}
 		rss := rssKiB(pid)
@@ -141,7 +143,7 @@ func TestSoak(t *testing.T) {
 			late = append(late, rss)
 		}
 		if elapsed >= nextKill && elapsed < d-30*time.Second {
-			kids := children(pid)
+			kids := proctest.Children(pid)
 			if len(kids) > 0 {
 				_ = syscall.Kill(kids[rand.IntN(len(kids))], syscall.SIGKILL)
 				killed++
