@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func pair(t *testing.T) (*Channel, *Channel) {
+func pair(t testing.TB) (*Channel, *Channel) {
 	t.Helper()
 	host, childEnd, err := Pair()
 	if err != nil {
@@ -28,7 +28,7 @@ func pair(t *testing.T) (*Channel, *Channel) {
 }
 
 // tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (client, server net.Conn) {
+func tcpPair(t testing.TB) (client, server net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -189,26 +189,8 @@ func TestMalformedMessageDoesNotStallTheChannel(t *testing.T) {
 // BenchmarkSendReceive is one descriptor across the channel and back into a
 // net.Conn, within one process: the channel's own share of a hand-off.
 func BenchmarkSendReceive(b *testing.B) {
-	host, childEnd, err := Pair()
-	if err != nil {
-		b.Fatal(err)
-	}
-	child, err := FromFile(childEnd)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer host.Close()
-	defer child.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close()
+	host, child := pair(b)
+	conn, _ := tcpPair(b)
 	ctx := context.Background()
 	b.ResetTimer()
 	for i := range b.N {
@@ -288,32 +270,12 @@ func TestSendEndsAtItsDeadlineWhenThePeerStopsReading(t *testing.T) {
 // A Socket received by the host is passed on by descriptor and still
 // works as a net.Conn when the holder talks over it.
 func TestReceiveSocketPassesOnAndConverts(t *testing.T) {
-	host, childEnd, err := Pair()
-	if err != nil {
+	host, child := pair(t)
+	conn, peer := tcpPair(t)
+	if err := child.Send(ctx(t), 1, conn.(*net.TCPConn)); err != nil {
 		t.Fatal(err)
 	}
-	child, err := FromFile(childEnd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer host.Close()
-	defer child.Close()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	conn, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := child.Send(ctx, 1, conn.(*net.TCPConn)); err != nil {
-		t.Fatal(err)
-	}
-	s, err := host.ReceiveSocket(ctx, 1)
+	s, err := host.ReceiveSocket(ctx(t), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -321,10 +283,10 @@ func TestReceiveSocketPassesOnAndConverts(t *testing.T) {
 		t.Error("a TCP socket reported as unix")
 	}
 	// Passed on by descriptor, without becoming a net.Conn here.
-	if err := host.Send(ctx, 2, s); err != nil {
+	if err := host.Send(ctx(t), 2, s); err != nil {
 		t.Fatal(err)
 	}
-	again, err := child.Receive(ctx, 2)
+	again, err := child.Receive(ctx(t), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -333,11 +295,6 @@ func TestReceiveSocketPassesOnAndConverts(t *testing.T) {
 		t.Errorf("passed on %v, want the socket %v", again.LocalAddr(), conn.LocalAddr())
 	}
 	// Used as a net.Conn: the server sees the bytes.
-	peer, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer peer.Close()
 	if _, err := s.Write([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
