@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -258,27 +259,12 @@ func TestShellCompletion(t *testing.T) {
 // them, not a bidi override or a C1 CSI) and status text are shown escaped in probe
 // test's details, and kept exact in its JSON.
 func TestHostileServerTextIsEscaped(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-				buf := make([]byte, 4096)
-				_, _ = c.Read(buf)
-				_, _ = c.Write([]byte("HTTP/1.1 503 Gone\x1b]0;PWNED\x07\r\nServer: evil\u202e\u009b2J\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
-			}()
-		}
-	}()
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	port := strconv.Itoa(serveTCP(t, func(c net.Conn) {
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		buf := make([]byte, 4096)
+		_, _ = c.Read(buf)
+		_, _ = c.Write([]byte("HTTP/1.1 503 Gone\x1b]0;PWNED\x07\r\nServer: evil\u202e\u009b2J\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
+	}))
 	r := runProbe(t, nil, "test", "127.0.0.1", port, "http")
 	if r.code != 1 || !strings.Contains(r.stdout, `evil\u202e\u009b2J`) || !strings.Contains(r.stdout, `Gone\u001b]0;PWNED\u0007`) {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)

@@ -310,20 +310,7 @@ func TestServeLastProbeGaugesFollowTheTarget(t *testing.T) {
 // plugins began to start.
 func slowStart(t *testing.T, wait string) (file, mark string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
+	port := serveTCP(t, func(net.Conn) {}) // accepts and closes
 	dir := t.TempDir()
 	mark = filepath.Join(dir, "started")
 	script := filepath.Join(dir, "slow-tcp")
@@ -345,7 +332,7 @@ target "raw" {
   port     = %d
   protocol = "tcp"
 }
-`, script, ln.Addr().(*net.TCPAddr).Port))
+`, script, port))
 	return file, mark
 }
 

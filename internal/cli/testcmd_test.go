@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/probe-net/probe/examples/testbed"
+	"github.com/probe-net/probe/internal/loopback"
 )
 
 // Every probe test here names a host only together with --dns-server
@@ -125,17 +126,9 @@ func TestTestIPv6Literal(t *testing.T) {
 	if err != nil {
 		t.Skipf("no IPv6 loopback: %v", err)
 	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := portOf(t, ln.Addr().String())
+	s := loopback.ServeTCP(ln, func(net.Conn) {}) // accepts and closes
+	defer s.Close()
+	port := portOf(t, s.Addr())
 	for _, host := range []string{"::1", "[::1]"} {
 		r := runProbe(t, nil, "test", host, port, "tcp", "--timeout=2s")
 		mustExit(t, r, 0)

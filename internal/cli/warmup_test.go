@@ -111,32 +111,18 @@ func TestWarmupNamesWhyATargetFailed(t *testing.T) {
 // A server that answers a keep-alive HEAD with a body: no warm probe can
 // reuse the connection, and warmup says why in its summary and JSON.
 func TestWarmupSaysWhyReuseWasDropped(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	port := serveTCP(t, func(c net.Conn) {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		br := bufio.NewReader(c)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := http.ReadRequest(br); err != nil {
 				return
 			}
-			go func() {
-				defer c.Close()
-				c.SetDeadline(time.Now().Add(10 * time.Second))
-				br := bufio.NewReader(c)
-				for {
-					if _, err := http.ReadRequest(br); err != nil {
-						return
-					}
-					io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
-				}
-			}()
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
 		}
-	}()
+	})
 	file := filepath.Join(t.TempDir(), "head-body.hcl")
-	src := fmt.Sprintf("target \"rude\" {\n  host     = \"127.0.0.1\"\n  port     = %d\n  protocol = \"http\"\n}\n", ln.Addr().(*net.TCPAddr).Port)
+	src := fmt.Sprintf("target \"rude\" {\n  host     = \"127.0.0.1\"\n  port     = %d\n  protocol = \"http\"\n}\n", port)
 	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {
 		t.Fatal(err)
 	}

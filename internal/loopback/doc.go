@@ -1,6 +1,7 @@
 // Package loopback is test infrastructure for loopback servers: the parts
 // that the testbed (examples/testbed: the servers probe's demo and tests
-// aim at) and the soak bed (internal/soak) share.
+// aim at), the soak bed (internal/soak) and tests with a server of their
+// own share.
 //
 //   - CA (ca.go) is a throwaway certificate authority that issues server
 //     certificates for given names and 127.0.0.1 and ::1, with a validity
