@@ -132,33 +132,10 @@ func BenchmarkProbe(b *testing.B) {
 	}
 }
 
-// serve accepts connections on a loopback port until the benchmark ends,
-// handing each to handle in its own goroutine; it returns the address.
-func serve(b *testing.B, handle func(net.Conn)) *net.TCPAddr {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go handle(c)
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr)
-}
-
 // benchListener accepts and holds connections until the benchmark ends.
 func benchListener(b *testing.B) (int, func()) {
-	addr := serve(b, func(c net.Conn) {
-		defer c.Close()
-		_, _ = c.Read(make([]byte, 1))
-	})
-	return addr.Port, nil
+	port, _ := serveTCP(b, func(c net.Conn) { _, _ = c.Read(make([]byte, 1)) })
+	return port, nil
 }
 
 var netipLoopback = netip.MustParseAddr("127.0.0.1")

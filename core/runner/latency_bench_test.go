@@ -21,7 +21,8 @@ import (
 // server sends for delay before passing it on: injected latency on the
 // response path, in userspace (tc netem is not available here).
 func delayProxy(b *testing.B, upstream string, delay time.Duration) string {
-	return serve(b, func(c net.Conn) { proxy(c, upstream, delay) }).String()
+	_, srv := serveTCP(b, func(c net.Conn) { proxy(c, upstream, delay) })
+	return srv.Addr().String()
 }
 
 func proxy(client net.Conn, upstream string, delay time.Duration) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -14,8 +15,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,6 +26,7 @@ import (
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
 	"github.com/probe-net/probe/core/session"
+	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/server"
@@ -212,36 +212,24 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// listener accepts connections and holds them open until the test ends.
-func listener(t *testing.T) (port int, accepted *atomic.Int64) {
+// serveTCP serves handle on a free port of 127.0.0.1 until the test or
+// benchmark ends; then its connections close and its handlers are waited
+// for.
+func serveTCP(tb testing.TB, handle func(net.Conn)) (port int, srv *loopback.TCPServer) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	accepted = &atomic.Int64{}
-	var mu sync.Mutex
-	var conns []net.Conn
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port, accepted
+	srv = loopback.ServeTCP(ln, handle)
+	tb.Cleanup(func() { srv.Close() })
+	return ln.Addr().(*net.TCPAddr).Port, srv
+}
+
+// listener accepts connections and holds them open until the client closes
+// or the test ends.
+func listener(t *testing.T) (port int, srv *loopback.TCPServer) {
+	return serveTCP(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
 }
 
 func newPlan(count int, targets ...plan.Target) *plan.Plan {
@@ -318,7 +306,7 @@ func collect(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample {
 }
 
 func TestOneConnectionCrossesPluginProcesses(t *testing.T) {
-	port, accepted := listener(t)
+	port, srv := listener(t)
 	p := newPlan(1, target("t", port, 5*time.Second, "dial", "check"))
 	s := start(t, p)
 	samples := collect(t, p, s)
@@ -329,7 +317,7 @@ func TestOneConnectionCrossesPluginProcesses(t *testing.T) {
 	if dial.Attributes["dial.local"] != check.Attributes["check.local"] {
 		t.Errorf("check phase saw socket %v, dial phase made %v", check.Attributes["check.local"], dial.Attributes["dial.local"])
 	}
-	if n := accepted.Load(); n != 1 {
+	if n := srv.Accepted(); n != 1 {
 		t.Errorf("server accepted %d connections, want 1", n)
 	}
 	infos := s.Plugins()
@@ -415,35 +403,18 @@ func TestPluginsOwnTimeoutErrorReachesTheSample(t *testing.T) {
 
 // echoServer echoes one byte per read; with closeAfterOne it closes each
 // connection after its first echo, so a kept connection goes stale.
-func echoServer(t *testing.T, closeAfterOne bool) (port int, accepted *atomic.Int64) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	accepted = &atomic.Int64{}
-	go func() {
+func echoServer(t *testing.T, closeAfterOne bool) (port int, srv *loopback.TCPServer) {
+	return serveTCP(t, func(c net.Conn) {
+		buf := make([]byte, 1)
 		for {
-			c, err := ln.Accept()
-			if err != nil {
+			if _, err := c.Read(buf); err != nil {
 				return
 			}
-			accepted.Add(1)
-			go func() {
-				defer c.Close()
-				buf := make([]byte, 1)
-				for {
-					if _, err := c.Read(buf); err != nil {
-						return
-					}
-					if _, err := c.Write(buf); err != nil || closeAfterOne {
-						return
-					}
-				}
-			}()
+			if _, err := c.Write(buf); err != nil || closeAfterOne {
+				return
+			}
 		}
-	}()
-	return ln.Addr().(*net.TCPAddr).Port, accepted
+	})
 }
 
 func runReusing(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample {
@@ -455,7 +426,7 @@ func runReusing(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample 
 }
 
 func TestReuseKeepsTheConnectionAcrossProbes(t *testing.T) {
-	port, accepted := echoServer(t, false)
+	port, srv := echoServer(t, false)
 	p := newPlan(3, target("t", port, 5*time.Second, "dial", "echo"))
 	var phases []string
 	samples := func() []sample.Sample {
@@ -481,7 +452,7 @@ func TestReuseKeepsTheConnectionAcrossProbes(t *testing.T) {
 			t.Errorf("round %d ran on %v, want the first probe's connection %v", i, got, first)
 		}
 	}
-	if n := accepted.Load(); n != 1 {
+	if n := srv.Accepted(); n != 1 {
 		t.Errorf("server accepted %d connections, want 1", n)
 	}
 	want := "0:dial:ok 0:echo:ok 1:dial:reused 1:echo:ok 2:dial:reused 2:echo:ok"
@@ -491,7 +462,7 @@ func TestReuseKeepsTheConnectionAcrossProbes(t *testing.T) {
 }
 
 func TestStaleKeptConnectionIsReplaced(t *testing.T) {
-	port, accepted := echoServer(t, true)
+	port, srv := echoServer(t, true)
 	p := newPlan(2, target("t", port, 5*time.Second, "dial", "echo"))
 	samples := runReusing(t, p, start(t, p))
 	if len(samples) != 2 || !samples[1].OK() {
@@ -500,7 +471,7 @@ func TestStaleKeptConnectionIsReplaced(t *testing.T) {
 	if samples[1].Reused || !strings.Contains(samples[1].Note, "gone stale") {
 		t.Errorf("round 1: reused %v, note %q; want a fresh probe explaining why", samples[1].Reused, samples[1].Note)
 	}
-	if n := accepted.Load(); n != 2 {
+	if n := srv.Accepted(); n != 2 {
 		t.Errorf("server accepted %d connections, want 2", n)
 	}
 }
@@ -670,7 +641,7 @@ func TestAbandonedPhaseReportsItsWallTime(t *testing.T) {
 // Connect hands the caller the connection the chain made, on the server's
 // side the one connection it accepted, and a failed chain hands nothing.
 func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
-	port, accepted := listener(t)
+	port, srv := listener(t)
 	phases := runner.InProcess{"dial": dialPhase{}}
 	prober := runner.NewProber(phases, runner.Options{})
 	defer prober.Close()
@@ -689,10 +660,10 @@ func TestConnectKeepsTheConnectionForTheCaller(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 	// The listener counts in its own goroutine: give it a moment (bounded).
-	for deadline := time.Now().Add(5 * time.Second); accepted.Load() < 1 && time.Now().Before(deadline); {
+	for deadline := time.Now().Add(5 * time.Second); srv.Accepted() < 1 && time.Now().Before(deadline); {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if n := accepted.Load(); n != 1 {
+	if n := srv.Accepted(); n != 1 {
 		t.Errorf("server accepted %d connections, want 1", n)
 	}
 

@@ -128,7 +128,7 @@ func TestTestIPv6Literal(t *testing.T) {
 	}
 	s := loopback.ServeTCP(ln, func(net.Conn) {}) // accepts and closes
 	defer s.Close()
-	port := portOf(t, s.Addr())
+	port := portOf(t, s.Addr().String())
 	for _, host := range []string{"::1", "[::1]"} {
 		r := runProbe(t, nil, "test", host, port, "tcp", "--timeout=2s")
 		mustExit(t, r, 0)

@@ -41,7 +41,7 @@ func handshake(t *testing.T, ca *CA, leaf tls.Certificate, serverName string) er
 		t.Fatal("the CA's PEM holds no certificate")
 	}
 	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: &tls.Config{RootCAs: pool, ServerName: serverName}}
-	c, err := d.Dial("tcp", srv.Addr())
+	c, err := d.Dial("tcp", srv.Addr().String())
 	if err == nil {
 		c.Close()
 	}

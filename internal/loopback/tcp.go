@@ -30,8 +30,8 @@ func ServeTCP(ln net.Listener, handle func(net.Conn)) *TCPServer {
 	return s
 }
 
-// Addr is the listener's address, "127.0.0.1:PORT" and the like.
-func (s *TCPServer) Addr() string { return s.ln.Addr().String() }
+// Addr is the listener's address (a *net.TCPAddr for a TCP listener).
+func (s *TCPServer) Addr() net.Addr { return s.ln.Addr() }
 
 // Accepted is how many connections the server has accepted.
 func (s *TCPServer) Accepted() int64 { return s.accepted.Load() }

@@ -19,7 +19,7 @@ func listen(t *testing.T) net.Listener {
 
 func dial(t *testing.T, s *TCPServer) net.Conn {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+	c, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +88,7 @@ func TestTCPServerCloseEndsHeldConnections(t *testing.T) {
 	if n, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 		t.Errorf("client read %d bytes, %v after Close; want EOF", n, err)
 	}
-	if _, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
+	if _, err := net.DialTimeout("tcp", s.Addr().String(), time.Second); err == nil {
 		t.Error("a connection after Close succeeded")
 	}
 }

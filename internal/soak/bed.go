@@ -129,7 +129,7 @@ func (b *Bed) Addr(server string) string {
 	case b.web[server] != nil:
 		return b.web[server].addr()
 	case b.tcp[server] != nil:
-		return b.tcp[server].Addr()
+		return b.tcp[server].Addr().String()
 	}
 	return ""
 }
