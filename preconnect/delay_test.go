@@ -19,25 +19,7 @@ import (
 // balancer's idle timeout does. The kernel completes the client's TCP
 // handshake with the proxy at once, so the connect itself is not delayed.
 func delayTCP(tb testing.TB, upstream string, delay, idle time.Duration) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	tb.Cleanup(func() { ln.Close(); waitBounded(tb, &wg) })
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() { defer wg.Done(); proxyConn(c, upstream, delay, idle) }()
-		}
-	}()
-	return ln.Addr().String()
+	return serveTCP(tb, func(c net.Conn) { proxyConn(c, upstream, delay, idle) }).Addr().String()
 }
 
 func proxyConn(client net.Conn, upstream string, delay, idle time.Duration) {

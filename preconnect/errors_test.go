@@ -3,6 +3,7 @@ package preconnect_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -10,51 +11,21 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/preconnect"
 )
 
 // silentServer accepts connections on 127.0.0.1 and never sends a byte:
 // a TLS handshake with it waits until its deadline. It returns its port and
-// how many connections it has accepted.
-func silentServer(t *testing.T) (int, *atomic.Int64) {
+// the server (which counts the connections it accepts).
+func silentServer(t *testing.T) (int, *loopback.TCPServer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	accepted := &atomic.Int64{}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			accepted.Add(1)
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return port(t, ln.Addr().String()), accepted
+	s := serveTCP(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	return s.Addr().(*net.TCPAddr).Port, s
 }
 
 // noDNS points the dns phase at a closed port, so a lookup fails rather

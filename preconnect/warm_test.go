@@ -78,7 +78,7 @@ func TestWarmInARetryLoopKeepsPerTarget(t *testing.T) {
 // Close cancels a Warm in flight and returns only once it has returned,
 // with nothing of the pool's left running.
 func TestCloseWaitsForWarm(t *testing.T) {
-	silent, accepted := silentServer(t)
+	silent, server := silentServer(t)
 	ignore := goleak.IgnoreCurrent()
 	pool, err := preconnect.NewPool(noDNS, preconnect.PoolOptions{})
 	if err != nil {
@@ -88,7 +88,7 @@ func TestCloseWaitsForWarm(t *testing.T) {
 	go func() {
 		warmed <- pool.Warm(context.Background(), preconnect.Target{Host: "127.0.0.1", Port: silent, Protocol: "https", Timeout: 30 * time.Second})
 	}()
-	waitFor(t, "the Warm to connect", func() bool { return accepted.Load() == 1 })
+	waitFor(t, "the Warm to connect", func() bool { return server.Accepted() == 1 })
 	if err := pool.Close(); err != nil {
 		t.Fatal(err)
 	}

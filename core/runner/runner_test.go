@@ -222,7 +222,11 @@ func serveTCP(tb testing.TB, handle func(net.Conn)) (port int, srv *loopback.TCP
 		tb.Fatal(err)
 	}
 	srv = loopback.ServeTCP(ln, handle)
-	tb.Cleanup(func() { srv.Close() })
+	tb.Cleanup(func() {
+		if err := srv.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
 	return ln.Addr().(*net.TCPAddr).Port, srv
 }
 

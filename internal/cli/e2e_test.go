@@ -516,7 +516,11 @@ func serveTCP(t *testing.T, handle func(net.Conn)) int {
 		t.Fatal(err)
 	}
 	s := loopback.ServeTCP(ln, handle)
-	t.Cleanup(func() { s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	return ln.Addr().(*net.TCPAddr).Port
 }
 

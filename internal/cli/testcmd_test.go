@@ -127,7 +127,11 @@ func TestTestIPv6Literal(t *testing.T) {
 		t.Skipf("no IPv6 loopback: %v", err)
 	}
 	s := loopback.ServeTCP(ln, func(net.Conn) {}) // accepts and closes
-	defer s.Close()
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
 	port := portOf(t, s.Addr().String())
 	for _, host := range []string{"::1", "[::1]"} {
 		r := runProbe(t, nil, "test", host, port, "tcp", "--timeout=2s")

@@ -2,19 +2,25 @@ package loopback
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
 	"time"
 )
 
+// CloseWait bounds how long TCPServer.Close waits for the handlers once it
+// has closed their connections.
+const CloseWait = 10 * time.Second
+
 // TCPServer accepts connections on a listener and hands each to a handler
 // in its own goroutine. It counts the connections it accepts. Close ends
-// every connection and waits for the handlers.
+// every connection and waits for the handlers (at most CloseWait).
 type TCPServer struct {
-	ln       net.Listener
-	handle   func(net.Conn)
-	accepted atomic.Int64
+	ln        net.Listener
+	handle    func(net.Conn)
+	accepted  atomic.Int64
+	closeWait time.Duration // CloseWait; shorter in this package's tests
 
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // nil once closing
@@ -22,9 +28,11 @@ type TCPServer struct {
 }
 
 // ServeTCP serves ln with handle until Close. Each connection is closed
-// when handle returns; handle need not close it.
+// when handle returns; handle need not close it. A handler should return
+// once its connection is closed (a read or write on it fails): Close waits
+// for that.
 func ServeTCP(ln net.Listener, handle func(net.Conn)) *TCPServer {
-	s := &TCPServer{ln: ln, handle: handle, conns: map[net.Conn]struct{}{}}
+	s := &TCPServer{ln: ln, handle: handle, closeWait: CloseWait, conns: map[net.Conn]struct{}{}}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s
@@ -79,9 +87,10 @@ func (s *TCPServer) untrack(c net.Conn) {
 	delete(s.conns, c)
 }
 
-// Close closes the listener and every connection, then waits for the
-// accept loop and the handlers to return. It returns the listener's Close
-// error.
+// Close closes the listener and every connection, then waits up to
+// CloseWait for the accept loop and the handlers to return. It returns the
+// listener's Close error, joined with an error saying so if a handler was
+// still running after CloseWait (it is left running).
 func (s *TCPServer) Close() error {
 	err := s.ln.Close()
 	s.mu.Lock()
@@ -90,6 +99,15 @@ func (s *TCPServer) Close() error {
 	}
 	s.conns = nil
 	s.mu.Unlock()
-	s.wg.Wait()
-	return err
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return err
+	case <-time.After(s.closeWait):
+		return errors.Join(err, fmt.Errorf("loopback: a handler of the server on %s still runs %v after Close", s.ln.Addr(), s.closeWait))
+	}
 }

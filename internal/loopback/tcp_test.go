@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"testing"
 	"time"
 )
@@ -90,5 +91,33 @@ func TestTCPServerCloseEndsHeldConnections(t *testing.T) {
 	}
 	if _, err := net.DialTimeout("tcp", s.Addr().String(), time.Second); err == nil {
 		t.Error("a connection after Close succeeded")
+	}
+}
+
+// A handler that ignores its closed connection does not hold Close past
+// its bound; Close says so.
+func TestTCPServerCloseIsBounded(t *testing.T) {
+	release, started := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	s := ServeTCP(listen(t), func(net.Conn) {
+		close(started)
+		<-release
+	})
+	s.closeWait = 100 * time.Millisecond
+	dial(t, s)
+	select {
+	case <-started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the handler did not start within 5s")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		if err == nil || !strings.Contains(err.Error(), "still runs 100ms after Close") {
+			t.Errorf("Close = %v, want an error about the running handler", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return within 5s with a 100ms bound")
 	}
 }
