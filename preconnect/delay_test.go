@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/probe-net/probe/internal/loopback"
 )
 
 // Userspace latency injection for benchmarks (tc netem is not available on
@@ -19,7 +21,7 @@ import (
 // balancer's idle timeout does. The kernel completes the client's TCP
 // handshake with the proxy at once, so the connect itself is not delayed.
 func delayTCP(tb testing.TB, upstream string, delay, idle time.Duration) string {
-	return serveTCP(tb, func(c net.Conn) { proxyConn(c, upstream, delay, idle) }).Addr().String()
+	return loopback.ServeTest(tb, func(c net.Conn) { proxyConn(c, upstream, delay, idle) }).Addr().String()
 }
 
 func proxyConn(client net.Conn, upstream string, delay, idle time.Duration) {

@@ -24,8 +24,8 @@ import (
 // the server (which counts the connections it accepts).
 func silentServer(t *testing.T) (int, *loopback.TCPServer) {
 	t.Helper()
-	s := serveTCP(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
-	return s.Addr().(*net.TCPAddr).Port, s
+	s := loopback.ServeTest(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	return s.Port(), s
 }
 
 // noDNS points the dns phase at a closed port, so a lookup fails rather

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/examples/testbed"
-	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/preconnect"
 )
 
@@ -51,24 +50,6 @@ func port(t testing.TB, hostport string) int {
 	var n int
 	fmt.Sscan(p, &n)
 	return n
-}
-
-// serveTCP serves handle on a free port of 127.0.0.1 until the test or
-// benchmark ends; then its connections close and its handlers are waited
-// for (at most loopback.CloseWait).
-func serveTCP(tb testing.TB, handle func(net.Conn)) *loopback.TCPServer {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	s := loopback.ServeTCP(ln, handle)
-	tb.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return s
 }
 
 // closedPort returns a loopback port nothing listens on (it was free a

@@ -18,6 +18,7 @@ import (
 	"github.com/probe-net/probe/core/session"
 	"github.com/probe-net/probe/examples/testbed"
 	"github.com/probe-net/probe/internal/benchsuite"
+	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/plugins"
 	"github.com/probe-net/probe/sdk"
 )
@@ -134,8 +135,7 @@ func BenchmarkProbe(b *testing.B) {
 
 // benchListener accepts and holds connections until the benchmark ends.
 func benchListener(b *testing.B) (int, func()) {
-	port, _ := serveTCP(b, func(c net.Conn) { _, _ = c.Read(make([]byte, 1)) })
-	return port, nil
+	return loopback.ServeTest(b, func(c net.Conn) { _, _ = c.Read(make([]byte, 1)) }).Port(), nil
 }
 
 var netipLoopback = netip.MustParseAddr("127.0.0.1")

@@ -14,6 +14,7 @@ import (
 	"github.com/probe-net/probe/core/plan"
 	"github.com/probe-net/probe/core/runner"
 	"github.com/probe-net/probe/core/sample"
+	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/sdk"
 )
 
@@ -21,8 +22,7 @@ import (
 // server sends for delay before passing it on: injected latency on the
 // response path, in userspace (tc netem is not available here).
 func delayProxy(b *testing.B, upstream string, delay time.Duration) string {
-	_, srv := serveTCP(b, func(c net.Conn) { proxy(c, upstream, delay) })
-	return srv.Addr().String()
+	return loopback.ServeTest(b, func(c net.Conn) { proxy(c, upstream, delay) }).Addr().String()
 }
 
 func proxy(client net.Conn, upstream string, delay time.Duration) {

@@ -212,28 +212,11 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// serveTCP serves handle on a free port of 127.0.0.1 until the test or
-// benchmark ends; then its connections close and its handlers are waited
-// for.
-func serveTCP(tb testing.TB, handle func(net.Conn)) (port int, srv *loopback.TCPServer) {
-	tb.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv = loopback.ServeTCP(ln, handle)
-	tb.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			tb.Error(err)
-		}
-	})
-	return ln.Addr().(*net.TCPAddr).Port, srv
-}
-
 // listener accepts connections and holds them open until the client closes
 // or the test ends.
 func listener(t *testing.T) (port int, srv *loopback.TCPServer) {
-	return serveTCP(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	srv = loopback.ServeTest(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	return srv.Port(), srv
 }
 
 func newPlan(count int, targets ...plan.Target) *plan.Plan {
@@ -408,7 +391,7 @@ func TestPluginsOwnTimeoutErrorReachesTheSample(t *testing.T) {
 // echoServer echoes one byte per read; with closeAfterOne it closes each
 // connection after its first echo, so a kept connection goes stale.
 func echoServer(t *testing.T, closeAfterOne bool) (port int, srv *loopback.TCPServer) {
-	return serveTCP(t, func(c net.Conn) {
+	srv = loopback.ServeTest(t, func(c net.Conn) {
 		buf := make([]byte, 1)
 		for {
 			if _, err := c.Read(buf); err != nil {
@@ -419,6 +402,7 @@ func echoServer(t *testing.T, closeAfterOne bool) (port int, srv *loopback.TCPSe
 			}
 		}
 	})
+	return srv.Port(), srv
 }
 
 func runReusing(t *testing.T, p *plan.Plan, s *session.Session) []sample.Sample {

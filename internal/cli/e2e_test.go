@@ -9,7 +9,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/probe-net/probe/examples/testbed"
-	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/internal/proctest"
 	"github.com/probe-net/probe/internal/schematest"
 )
@@ -504,24 +502,6 @@ func assertGone(t *testing.T, pids []int, tmp string) {
 	for _, pid := range proctest.Alive(pids) {
 		syscall.Kill(pid, syscall.SIGKILL)
 	}
-}
-
-// serveTCP serves handle on a free port of 127.0.0.1 until the test ends
-// (then its connections close and its handlers are waited for) and
-// returns the port.
-func serveTCP(t *testing.T, handle func(net.Conn)) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := loopback.ServeTCP(ln, handle)
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Error(err)
-		}
-	})
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 func runDirs(tmp string) []string {

@@ -18,13 +18,14 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/internal/schematest"
 )
 
 // silentServer accepts TCP connections on loopback and never answers; the
 // connections close when the test ends.
 func silentServer(t *testing.T) int {
-	return serveTCP(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+	return loopback.ServeTest(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) }).Port()
 }
 
 // silentTargets is a file with one http target on a server that never

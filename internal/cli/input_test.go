@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/probe-net/probe/internal/loopback"
 )
 
 // noRawControl fails when out holds a control character other than a
@@ -259,12 +261,12 @@ func TestShellCompletion(t *testing.T) {
 // them, not a bidi override or a C1 CSI) and status text are shown escaped in probe
 // test's details, and kept exact in its JSON.
 func TestHostileServerTextIsEscaped(t *testing.T) {
-	port := strconv.Itoa(serveTCP(t, func(c net.Conn) {
+	port := strconv.Itoa(loopback.ServeTest(t, func(c net.Conn) {
 		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
 		buf := make([]byte, 4096)
 		_, _ = c.Read(buf)
 		_, _ = c.Write([]byte("HTTP/1.1 503 Gone\x1b]0;PWNED\x07\r\nServer: evil\u202e\u009b2J\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"))
-	}))
+	}).Port())
 	r := runProbe(t, nil, "test", "127.0.0.1", port, "http")
 	if r.code != 1 || !strings.Contains(r.stdout, `evil\u202e\u009b2J`) || !strings.Contains(r.stdout, `Gone\u001b]0;PWNED\u0007`) {
 		t.Errorf("exit %d\nstdout %s\nstderr %s", r.code, r.stdout, r.stderr)

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/internal/proctest"
 )
 
@@ -310,7 +311,7 @@ func TestServeLastProbeGaugesFollowTheTarget(t *testing.T) {
 // plugins began to start.
 func slowStart(t *testing.T, wait string) (file, mark string) {
 	t.Helper()
-	port := serveTCP(t, func(net.Conn) {}) // accepts and closes
+	port := loopback.ServeTest(t, func(net.Conn) {}).Port() // accepts and closes
 	dir := t.TempDir()
 	mark = filepath.Join(dir, "started")
 	script := filepath.Join(dir, "slow-tcp")

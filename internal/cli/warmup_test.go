@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/probe-net/probe/internal/loopback"
 )
 
 type warmDoc struct {
@@ -111,7 +113,7 @@ func TestWarmupNamesWhyATargetFailed(t *testing.T) {
 // A server that answers a keep-alive HEAD with a body: no warm probe can
 // reuse the connection, and warmup says why in its summary and JSON.
 func TestWarmupSaysWhyReuseWasDropped(t *testing.T) {
-	port := serveTCP(t, func(c net.Conn) {
+	port := loopback.ServeTest(t, func(c net.Conn) {
 		c.SetDeadline(time.Now().Add(10 * time.Second))
 		br := bufio.NewReader(c)
 		for {
@@ -120,7 +122,7 @@ func TestWarmupSaysWhyReuseWasDropped(t *testing.T) {
 			}
 			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello")
 		}
-	})
+	}).Port()
 	file := filepath.Join(t.TempDir(), "head-body.hcl")
 	src := fmt.Sprintf("target \"rude\" {\n  host     = \"127.0.0.1\"\n  port     = %d\n  protocol = \"http\"\n}\n", port)
 	if err := os.WriteFile(file, []byte(src), 0o600); err != nil {

@@ -25,6 +25,9 @@ type TCPServer struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{} // nil once closing
 	wg    sync.WaitGroup
+
+	closing  sync.Once
+	closeErr error
 }
 
 // ServeTCP serves ln with handle until Close. Each connection is closed
@@ -38,8 +41,43 @@ func ServeTCP(ln net.Listener, handle func(net.Conn)) *TCPServer {
 	return s
 }
 
+// TB is the part of testing.TB that ServeTest uses (this package does not
+// import testing: the testbed's command links it).
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Error(args ...any)
+	Cleanup(func())
+}
+
+// ServeTest is ServeTCP on a free port of 127.0.0.1 for the length of a
+// test or benchmark: it fails tb if it cannot listen, and closes the server
+// when tb ends, reporting Close's error.
+func ServeTest(tb TB, handle func(net.Conn)) *TCPServer {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := ServeTCP(ln, handle)
+	tb.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			tb.Error(err)
+		}
+	})
+	return s
+}
+
 // Addr is the listener's address (a *net.TCPAddr for a TCP listener).
 func (s *TCPServer) Addr() net.Addr { return s.ln.Addr() }
+
+// Port is the listener's port (0 if it is not a TCP listener).
+func (s *TCPServer) Port() int {
+	if a, ok := s.ln.Addr().(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
 
 // Accepted is how many connections the server has accepted.
 func (s *TCPServer) Accepted() int64 { return s.accepted.Load() }
@@ -90,8 +128,14 @@ func (s *TCPServer) untrack(c net.Conn) {
 // Close closes the listener and every connection, then waits up to
 // CloseWait for the accept loop and the handlers to return. It returns the
 // listener's Close error, joined with an error saying so if a handler was
-// still running after CloseWait (it is left running).
+// still running after CloseWait (it is left running). Later calls return
+// the first call's error.
 func (s *TCPServer) Close() error {
+	s.closing.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *TCPServer) close() error {
 	err := s.ln.Close()
 	s.mu.Lock()
 	for c := range s.conns {

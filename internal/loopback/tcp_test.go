@@ -29,9 +29,41 @@ func dial(t *testing.T, s *TCPServer) net.Conn {
 	return c
 }
 
+// await fails the test if ch is not closed within 5 s.
+func await(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s did not happen within 5s", what)
+	}
+}
+
+// closeWithin closes s in the background and returns its error, failing
+// the test if Close does not return within 5 s.
+func closeWithin(t *testing.T, s *TCPServer) error {
+	t.Helper()
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case err := <-closed:
+		return err
+	case <-time.After(5 * time.Second):
+		t.Fatal("Close did not return within 5s")
+		return nil
+	}
+}
+
+// mustEOF fails the test unless the next read on c ends with EOF.
+func mustEOF(t *testing.T, c net.Conn, when string) {
+	t.Helper()
+	if n, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Errorf("%s: read %d bytes, %v; want EOF", when, n, err)
+	}
+}
+
 func TestTCPServerHandsEachConnectionToItsHandler(t *testing.T) {
-	s := ServeTCP(listen(t), func(c net.Conn) { _, _ = io.Copy(c, c) })
-	defer s.Close()
+	s := ServeTest(t, func(c net.Conn) { _, _ = io.Copy(c, c) })
 	for i, msg := range []string{"one", "two"} {
 		c := dial(t, s)
 		if _, err := c.Write([]byte(msg)); err != nil {
@@ -45,19 +77,18 @@ func TestTCPServerHandsEachConnectionToItsHandler(t *testing.T) {
 	if n := s.Accepted(); n != 2 {
 		t.Errorf("Accepted = %d, want 2", n)
 	}
-}
-
-func TestTCPServerClosesTheConnectionWhenTheHandlerReturns(t *testing.T) {
-	s := ServeTCP(listen(t), func(net.Conn) {})
-	defer s.Close()
-	c := dial(t, s)
-	if n, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
-		t.Errorf("read %d bytes, %v; want EOF", n, err)
+	if p := s.Port(); p == 0 || p != s.Addr().(*net.TCPAddr).Port {
+		t.Errorf("Port = %d, Addr = %v", p, s.Addr())
 	}
 }
 
+func TestTCPServerClosesTheConnectionWhenTheHandlerReturns(t *testing.T) {
+	s := ServeTest(t, func(net.Conn) {})
+	mustEOF(t, dial(t, s), "after the handler returned")
+}
+
 // Close ends a connection its handler would hold forever, and waits for
-// that handler.
+// that handler; a second Close returns the first one's result.
 func TestTCPServerCloseEndsHeldConnections(t *testing.T) {
 	started, returned := make(chan struct{}), make(chan struct{})
 	s := ServeTCP(listen(t), func(c net.Conn) {
@@ -66,31 +97,21 @@ func TestTCPServerCloseEndsHeldConnections(t *testing.T) {
 		_, _ = io.Copy(io.Discard, c) // until the connection closes
 	})
 	c := dial(t, s)
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the handler did not start within 5s")
-	}
-	closed := make(chan error, 1)
-	go func() { closed <- s.Close() }()
-	select {
-	case err := <-closed:
-		if err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not return within 5s")
+	await(t, started, "the handler's start")
+	if err := closeWithin(t, s); err != nil {
+		t.Errorf("Close: %v", err)
 	}
 	select {
 	case <-returned:
 	default:
 		t.Error("Close returned before the handler did")
 	}
-	if n, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
-		t.Errorf("client read %d bytes, %v after Close; want EOF", n, err)
-	}
+	mustEOF(t, c, "after Close")
 	if _, err := net.DialTimeout("tcp", s.Addr().String(), time.Second); err == nil {
 		t.Error("a connection after Close succeeded")
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
 	}
 }
 
@@ -105,19 +126,26 @@ func TestTCPServerCloseIsBounded(t *testing.T) {
 	})
 	s.closeWait = 100 * time.Millisecond
 	dial(t, s)
-	select {
-	case <-started:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the handler did not start within 5s")
+	await(t, started, "the handler's start")
+	if err := closeWithin(t, s); err == nil || !strings.Contains(err.Error(), "still runs 100ms after Close") {
+		t.Errorf("Close = %v, want an error about the running handler", err)
 	}
-	closed := make(chan error, 1)
-	go func() { closed <- s.Close() }()
-	select {
-	case err := <-closed:
-		if err == nil || !strings.Contains(err.Error(), "still runs 100ms after Close") {
-			t.Errorf("Close = %v, want an error about the running handler", err)
+}
+
+// ServeTest closes the server when the test ends.
+func TestServeTestClosesWhenTheTestEnds(t *testing.T) {
+	var c net.Conn
+	t.Run("serving", func(t *testing.T) {
+		s := ServeTest(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+		var err error
+		if c, err = net.DialTimeout("tcp", s.Addr().String(), 5*time.Second); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("Close did not return within 5s with a 100ms bound")
+	})
+	if c == nil {
+		t.FailNow()
 	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	mustEOF(t, c, "after the subtest")
 }
