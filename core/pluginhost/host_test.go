@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -44,7 +43,7 @@ func (quick) Run(context.Context, *sdk.Request) (*sdk.Result, error) {
 // variable that selects the test phase is set on the command.
 func options(t *testing.T) pluginhost.Options {
 	return pluginhost.Options{
-		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}}),
+		Logger: hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: t.Output()}),
 		Builtin: func(string) (*exec.Cmd, error) {
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = []string{"PROBE_TEST_PHASE=quick"}
@@ -52,13 +51,6 @@ func options(t *testing.T) pluginhost.Options {
 		},
 		StartTimeout: 10 * time.Second,
 	}
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // newHost creates a host whose Close runs at the end of the test at the

@@ -192,7 +192,7 @@ func (checkPhase) Run(ctx context.Context, req *sdk.Request) (*sdk.Result, error
 func testOptions(t *testing.T, env ...string) pluginhost.Options {
 	logger := hclog.NewNullLogger()
 	if t != nil {
-		logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: testWriter{t}})
+		logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Warn, Output: t.Output()})
 	}
 	return pluginhost.Options{
 		Logger: logger,
@@ -203,13 +203,6 @@ func testOptions(t *testing.T, env ...string) pluginhost.Options {
 		},
 		StartTimeout: 10 * time.Second,
 	}
-}
-
-type testWriter struct{ t *testing.T }
-
-func (w testWriter) Write(p []byte) (int, error) {
-	w.t.Log(strings.TrimRight(string(p), "\n"))
-	return len(p), nil
 }
 
 // listener accepts connections and holds them open until the client closes
