@@ -2,6 +2,8 @@
 // config → plan → run → samples → stats → output, and that the layers that
 // must stay light (plan, stats, output) and portable (the runner's core,
 // used by package preconnect) do not pull in the plugin machinery.
+// It also keeps the test helpers (internal/syncbuf, proctest, loopback) out
+// of everything but tests and the test beds.
 package archtest
 
 import (
@@ -104,6 +106,32 @@ func TestRunnerAPIHasNoWireTypes(t *testing.T) {
 	for _, line := range strings.Split(string(out), "\n") {
 		if strings.Contains(line, "wire.") {
 			t.Errorf("runner's API mentions a wire type: %s", strings.TrimSpace(line))
+		}
+	}
+}
+
+// testOnly are the packages only tests may import, with the packages that
+// are test infrastructure themselves and may import them too.
+var testOnly = map[string][]string{
+	module + "internal/syncbuf":  nil,
+	module + "internal/proctest": nil,
+	module + "internal/loopback": {module + "examples/testbed", module + "internal/soak"},
+}
+
+func TestTestHelpersStayInTests(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("the go command is not on PATH")
+	}
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", module+"...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		for _, imp := range fields[1:] {
+			if allowed, ok := testOnly[imp]; ok && !slices.Contains(allowed, fields[0]) {
+				t.Errorf("%s imports %s, which is for tests only", fields[0], imp)
+			}
 		}
 	}
 }
