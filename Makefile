@@ -102,7 +102,7 @@ soak: build ## probe run, SOAK_PROBES (100000) probes of hostile loopback target
 SOAK     ?= 1h
 SOAK_OUT ?= $(CURDIR)/soak.csv
 
-soak-serve: ## probe serve, 100 targets every 100 ms for $(SOAK), RSS sampled to $(SOAK_OUT) (not in CI)
+soak-serve: ## probe serve, 100 targets every 100 ms for $(SOAK): RSS, heap, goroutines, fds sampled to $(SOAK_OUT), heap profiles beside it; fails on RSS growth over 10% (not in CI)
 	PROBE_SOAK=$(SOAK) PROBE_SOAK_OUT=$(SOAK_OUT) $(GO) test -count=1 -v -run '^TestSoak$$' -timeout 0 ./internal/cli
 
 clean:

@@ -79,8 +79,8 @@ func rssKiB(pid int) int {
 }
 
 // TestSoak runs `probe serve` with 100 targets every 100 ms for
-// PROBE_SOAK (a duration; `make soak-serve` sets 1h), samples its RSS and
-// Go heap every 10 s, kills a random plugin process every tenth of the run,
+// PROBE_SOAK (a duration; `make soak-serve` sets 1h), samples its RSS, Go
+// heap, goroutines and open descriptors every 10 s, kills a random plugin process every tenth of the run,
 // and checks that the killed plugins came back and that serve's RSS at the
 // end is within 10% of its RSS at a sixth of the run (10 minutes of an
 // hour).
@@ -112,7 +112,7 @@ func TestSoak(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer csv.Close()
-	fmt.Fprintln(csv, "elapsed_s,serve_rss_kib,plugins_rss_kib,heap_inuse_kib,next_gc_kib,probes_total,restarts_total")
+	fmt.Fprintln(csv, "elapsed_s,serve_rss_kib,plugins_rss_kib,heap_inuse_kib,next_gc_kib,goroutines,open_fds,probes_total,restarts_total")
 	pid := s.cmd.Process.Pid
 	start := time.Now()
 	checkpoint, killEvery := d/6, d/10
@@ -130,8 +130,9 @@ func TestSoak(t *testing.T) {
 			plugins += rssKiB(c)
 		}
 		rss := rssKiB(pid)
-		fmt.Fprintf(csv, "%.0f,%d,%d,%.0f,%.0f,%.0f,%.0f\n", elapsed.Seconds(), rss, plugins,
-			m["go_memstats_heap_inuse_bytes{}"]/1024, m["go_memstats_next_gc_bytes{}"]/1024, probes(m), restarts(m))
+		fmt.Fprintf(csv, "%.0f,%d,%d,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f\n", elapsed.Seconds(), rss, plugins,
+			m["go_memstats_heap_inuse_bytes{}"]/1024, m["go_memstats_next_gc_bytes{}"]/1024,
+			m["go_goroutines{}"], m["process_open_fds{}"], probes(m), restarts(m))
 		all = append(all, rss)
 		if elapsed >= checkpoint && elapsed < checkpoint+window {
 			if len(early) == 0 {
