@@ -7,8 +7,11 @@
 //     certificates for given names and 127.0.0.1 and ::1, with a validity
 //     window of the caller's choice (an expired one, say).
 //   - TCPServer (tcp.go) accepts TCP connections and hands each to a
-//     handler; Close ends every connection and waits for the handlers.
+//     handler; Close ends every connection and waits (at most CloseWait)
+//     for the handlers. ServeTCP takes a listener the caller opened on
+//     127.0.0.0/8 or ::1; ServeTest listens on 127.0.0.1 for the length of
+//     a test.
 //
-// Nothing here listens on its own: callers pass listeners they opened on
-// 127.0.0.0/8 or ::1. Nothing here belongs on a production path.
+// Nothing here belongs on a production path (internal/archtest checks who
+// imports it).
 package loopback
