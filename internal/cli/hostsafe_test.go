@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +23,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/examples/testbed"
+	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/internal/proctest"
 )
 
@@ -245,6 +248,60 @@ func TestForkingPluginDiesWithProbeOnSIGINT(t *testing.T) {
 	if code := rp.wait(t, 8*time.Second); code != 130 {
 		t.Errorf("exit %d, want 130\nstderr:\n%s", code, rp.stderr)
 	}
+	proctest.WaitGone(t, "the forking plugin's process group", func() []int { return proctest.Group(pgid) })
+	if dirs := runDirs(tmp); len(dirs) != 0 {
+		t.Errorf("run directories left behind: %v", dirs)
+	}
+}
+
+// A process a plugin forked dies with it even when probe itself is
+// SIGKILLed and cannot stop anything: the kernel's SIGTERM to the plugin
+// (Pdeathsig) makes it remove its socket and kill its process group.
+func TestForkedChildrenDieWhenProbeIsKilled(t *testing.T) {
+	dir := t.TempDir()
+	pidFile := filepath.Join(dir, "pid")
+	writeFile(t, filepath.Join(dir, "forks.sh"), fmt.Sprintf("#!/bin/sh\nsleep 45 >/dev/null 2>&1 </dev/null &\necho $$ > %s\nexec %s %s tcp\n",
+		pidFile, filepath.Join(binDir, "probe"), pluginhost.BuiltinArg))
+	if err := os.Chmod(filepath.Join(dir, "forks.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := loopback.ServeTest(t, func(net.Conn) {})
+	file := filepath.Join(dir, "forks.hcl")
+	writeFile(t, file, fmt.Sprintf(`plugin "tcp" {
+  path = "./forks.sh"
+}
+run {
+  count    = 1000
+  interval = "100ms"
+}
+target "x" {
+  host     = "127.0.0.1"
+  port     = %d
+  protocol = "tcp"
+}
+`, srv.Port()))
+	tmp := t.TempDir()
+	cmd, _, stderr := probeCmd(t, nil, tmp, "run", file)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pgid := proctest.GroupLeaderFromFile(t, pidFile)
+	deadline := time.Now().Add(20 * time.Second)
+	for srv.Accepted() == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if srv.Accepted() == 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("no probe reached the target within 20s\nstderr:\n%s", stderr)
+	}
+	if len(proctest.Group(pgid)) < 2 {
+		t.Fatalf("the plugin's group %d should hold the plugin and its sleep: %v", pgid, proctest.Group(pgid))
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
 	proctest.WaitGone(t, "the forking plugin's process group", func() []int { return proctest.Group(pgid) })
 	if dirs := runDirs(tmp); len(dirs) != 0 {
 		t.Errorf("run directories left behind: %v", dirs)

@@ -56,7 +56,9 @@ func Serve(phase sdk.Phase) {
 
 // cleanUpIfOrphaned handles the SIGTERM the kernel sends when the host dies
 // (the host sets Pdeathsig): the host can no longer remove this process's
-// socket file, so the process does it before exiting. Pdeathsig fires when
+// socket file or kill its process group, so the process does both: removes
+// the file, then kills its group, which holds what it forked (the host
+// starts each plugin as the leader of a group of its own). Pdeathsig fires when
 // the host's forking thread exits, which during a SIGKILL can come just
 // before this process is reparented; hence the short wait for a new parent.
 // A SIGTERM from anyone else while the host lives just ends the process.
@@ -68,9 +70,20 @@ func cleanUpIfOrphaned(logger hclog.Logger) {
 		<-sig
 		if reparented(parent, 2*time.Second) {
 			removeRunDir(os.Getenv(pluginproc.EnvRunDir))
+			killOwnGroup()
 		}
 		os.Exit(1)
 	}()
+}
+
+// killOwnGroup SIGKILLs this process's group, this process included, if
+// it leads one: as a plugin's host does when it stops the plugin. A
+// process that does not lead its group (not started by a host) kills
+// nothing else.
+func killOwnGroup() {
+	if pid := os.Getpid(); syscall.Getpgrp() == pid {
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+	}
 }
 
 // reparented waits up to d for this process's parent to stop being parent.
