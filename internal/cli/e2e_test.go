@@ -442,7 +442,14 @@ target "secure" {
 
 // startLong starts a long run and waits until its four plugins are up.
 func startLong(t *testing.T, tb *testbed.Testbed, tmp string) (*exec.Cmd, []int, *bytes.Buffer) {
+	return startLongWith(t, tb, tmp, func(*exec.Cmd) {})
+}
+
+// startLongWith is startLong with the command changed by with before it
+// starts.
+func startLongWith(t *testing.T, tb *testbed.Testbed, tmp string, with func(*exec.Cmd)) (*exec.Cmd, []int, *bytes.Buffer) {
 	cmd, stdout, _ := probeCmd(t, tb, tmp, "run", longRun(t))
+	with(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -476,6 +483,34 @@ func TestSIGTERMLeavesNoPluginOrSocket(t *testing.T) {
 		t.Errorf("output should say the run was interrupted:\n%s", stdout)
 	}
 	assertGone(t, kids, tmp)
+}
+
+// TestPluginsDoNotHoldProbesStdin: go-plugin passes the host's stdin on;
+// the plugins point theirs at /dev/null, so a terminal's or pipe's input
+// stays probe's.
+func TestPluginsDoNotHoldProbesStdin(t *testing.T) {
+	tb := startTestbed(t)
+	tmp := t.TempDir()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cmd, kids, _ := startLongWith(t, tb, tmp, func(c *exec.Cmd) { c.Stdin = r })
+	r.Close()
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	}()
+	for _, pid := range kids {
+		in, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/0", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if in != os.DevNull {
+			t.Errorf("plugin %d has stdin %s, want %s", pid, in, os.DevNull)
+		}
+	}
 }
 
 func TestSIGKILLLeavesNoPluginOrSocket(t *testing.T) {

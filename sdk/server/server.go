@@ -26,6 +26,7 @@ import (
 // Serve serves phase over go-plugin until the host stops it. It never
 // returns normally; run by hand it prints an explanation and exits 1.
 func Serve(phase sdk.Phase) {
+	detachStdin()
 	logger := hclog.New(&hclog.LoggerOptions{
 		Name:       phase.Describe().Name,
 		Level:      hclog.LevelFromString(os.Getenv(pluginproc.EnvLogLevel)),
@@ -52,6 +53,18 @@ func Serve(phase sdk.Phase) {
 	})
 	writeProfile()
 	os.Exit(0)
+}
+
+// detachStdin points standard input at /dev/null. go-plugin hands a plugin
+// its host's stdin (a terminal, a pipe), which a plugin never reads and
+// must not hold open or steal input from.
+func detachStdin() {
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		return
+	}
+	defer null.Close()
+	_ = syscall.Dup3(int(null.Fd()), 0, 0)
 }
 
 // cleanUpIfOrphaned handles the SIGTERM the kernel sends when the host dies
