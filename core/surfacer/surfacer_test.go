@@ -444,11 +444,14 @@ func TestNativeBucketsCapped(t *testing.T) {
 	}
 }
 
-// BenchmarkFullHistogramMemory reports the live heap one (target, mode,
-// phase) series holds with every native bucket in use, in client_golang's
-// hot and cold counts alike (a scrape between two fills): the worst case of
-// the memory bound in the README. Run with -benchtime=1x; BENCHMARKS.md has
-// the figure.
+// BenchmarkFullHistogramMemory reports the worst case of the memory bound
+// in the README, in bytes per histogram series: the live heap of a
+// Surfacer whose targets have one phase (two histogram series each: the
+// phase and the whole probe) with every native bucket in use, in
+// client_golang's hot and cold counts alike (a scrape between two fills),
+// divided by the number of histogram series. The targets' counters, gauges
+// and classic buckets are in the figure too, so it bounds a series from
+// above. Run with -benchtime=1x; BENCHMARKS.md has the figure.
 func BenchmarkFullHistogramMemory(b *testing.B) {
 	const series = 500
 	ds := spread(nativeMaxBuckets)

@@ -285,14 +285,19 @@ target "x" {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	killed := false
+	t.Cleanup(func() { // whatever fails below, probe does not outlive the test
+		if !killed {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
 	pgid := proctest.GroupLeaderFromFile(t, pidFile)
 	deadline := time.Now().Add(20 * time.Second)
 	for srv.Accepted() == 0 && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if srv.Accepted() == 0 {
-		cmd.Process.Kill()
-		cmd.Wait()
 		t.Fatalf("no probe reached the target within 20s\nstderr:\n%s", stderr)
 	}
 	if len(proctest.Group(pgid)) < 2 {
@@ -302,6 +307,7 @@ target "x" {
 		t.Fatal(err)
 	}
 	cmd.Wait()
+	killed = true
 	proctest.WaitGone(t, "the forking plugin's process group", func() []int { return proctest.Group(pgid) })
 	if dirs := runDirs(tmp); len(dirs) != 0 {
 		t.Errorf("run directories left behind: %v", dirs)

@@ -136,11 +136,18 @@ func TestTCPServerCloseIsBounded(t *testing.T) {
 func TestServeTestClosesWhenTheTestEnds(t *testing.T) {
 	var c net.Conn
 	t.Run("serving", func(t *testing.T) {
-		s := ServeTest(t, func(c net.Conn) { _, _ = io.Copy(io.Discard, c) })
+		handling := make(chan struct{})
+		s := ServeTest(t, func(c net.Conn) {
+			close(handling)
+			_, _ = io.Copy(io.Discard, c)
+		})
 		var err error
 		if c, err = net.DialTimeout("tcp", s.Addr().String(), 5*time.Second); err != nil {
 			t.Fatal(err)
 		}
+		// Accepted and handled before the test ends: a connection still
+		// in the listen queue would be reset, not closed, by Close.
+		await(t, handling, "the handler's start")
 	})
 	if c == nil {
 		t.FailNow()

@@ -84,7 +84,12 @@ func GroupLeaderFromFile(t testing.TB, path string) int {
 	for time.Now().Before(deadline) {
 		b, err := os.ReadFile(path)
 		if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil && pid > 0 {
-			t.Cleanup(func() { _ = syscall.Kill(-pid, syscall.SIGKILL) })
+			t.Cleanup(func() {
+				// Only a group still there: its number may be reused.
+				if len(Group(pid)) > 0 {
+					_ = syscall.Kill(-pid, syscall.SIGKILL)
+				}
+			})
 			return pid
 		}
 		time.Sleep(20 * time.Millisecond)

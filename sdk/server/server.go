@@ -81,22 +81,36 @@ func cleanUpIfOrphaned(logger hclog.Logger) {
 	signal.Notify(sig, syscall.SIGTERM)
 	go func() {
 		<-sig
-		if reparented(parent, 2*time.Second) {
-			removeRunDir(os.Getenv(pluginproc.EnvRunDir))
+		dir := os.Getenv(pluginproc.EnvRunDir)
+		switch {
+		case !probeRunDir(dir):
+			// Not started by probe's host: nothing of ours to clean up.
+		case reparented(parent, 2*time.Second):
+			removeRunDir(dir)
 			killOwnGroup()
+		default:
+			logger.Warn("SIGTERM while the host still lives: exiting without killing the process group")
 		}
 		os.Exit(1)
 	}()
 }
 
 // killOwnGroup SIGKILLs this process's group, this process included, if
-// it leads one: as a plugin's host does when it stops the plugin. A
-// process that does not lead its group (not started by a host) kills
-// nothing else.
+// it leads one: as probe's host does when it stops a plugin, which it
+// starts as the leader of a group of its own (Setpgid). Called only when
+// probeRunDir holds, so a plugin run by hand from a shell, which leads a
+// job-control group that may hold a pipeline's other commands, kills
+// nothing.
 func killOwnGroup() {
 	if pid := os.Getpid(); syscall.Getpgrp() == pid {
 		_ = syscall.Kill(-pid, syscall.SIGKILL)
 	}
+}
+
+// probeRunDir reports whether dir (EnvRunDir) is a run directory of
+// probe's host: the mark that this process was started by it.
+func probeRunDir(dir string) bool {
+	return dir != "" && strings.HasPrefix(filepath.Base(dir), "probe-run-")
 }
 
 // reparented waits up to d for this process's parent to stop being parent.
@@ -114,7 +128,7 @@ func reparented(parent int, d time.Duration) bool {
 // removeRunDir removes the socket files in dir and then dir itself, if empty.
 // It touches nothing whose name does not look like go-plugin's.
 func removeRunDir(dir string) {
-	if dir == "" || !strings.HasPrefix(filepath.Base(dir), "probe-run-") {
+	if !probeRunDir(dir) {
 		return
 	}
 	entries, _ := os.ReadDir(dir)
