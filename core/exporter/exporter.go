@@ -43,6 +43,11 @@ import (
 // it will not probe; /probe answers 400 with the message.
 var ErrUnknownTarget = errors.New("unknown target")
 
+// ErrUnavailable is what a Reload or Probe function returns (wrapped) when
+// it cannot act yet (serve is still starting its plugins); the endpoint
+// answers 503 Service Unavailable with the message.
+var ErrUnavailable = errors.New("unavailable")
+
 // ScrapeTimeoutHeader is the header in which Prometheus sends its scrape
 // timeout in seconds.
 const ScrapeTimeoutHeader = "X-Prometheus-Scrape-Timeout-Seconds"
@@ -57,10 +62,12 @@ type Options struct {
 	Registerer prometheus.Registerer
 	// Ready says why the exporter is not ready yet, or "" when it is.
 	Ready func() string
-	// Reload reloads the targets file; the error says why it failed.
+	// Reload reloads the targets file; the error says why it failed
+	// (ErrUnavailable: 503, else 500).
 	Reload func(ctx context.Context) error
 	// Probe probes the named target once within timeout (0: the target's
-	// own timeout) and returns a registry describing that probe.
+	// own timeout) and returns a registry describing that probe. Errors:
+	// ErrUnknownTarget answers 400, ErrUnavailable 503, others 500.
 	Probe func(ctx context.Context, target string, timeout time.Duration) (prometheus.Gatherer, error)
 	// TimeoutOffset is taken off Prometheus' scrape timeout for /probe.
 	TimeoutOffset func() time.Duration
@@ -142,7 +149,7 @@ func reloadHandler(opts Options) http.HandlerFunc {
 		}
 		// A client that hangs up must not cut a reload short half way.
 		if err := opts.Reload(context.WithoutCancel(r.Context())); err != nil {
-			http.Error(w, "failed to reload config: "+err.Error(), http.StatusInternalServerError)
+			http.Error(w, "failed to reload config: "+err.Error(), statusOf(err))
 			return
 		}
 		fmt.Fprintln(w, "Reloaded")
@@ -167,11 +174,20 @@ func probeHandler(opts Options) http.HandlerFunc {
 			return
 		}
 		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
+			http.Error(w, err.Error(), statusOf(err))
 			return
 		}
 		promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 	}
+}
+
+// statusOf is the HTTP status of a Reload or Probe error: 503 for
+// ErrUnavailable, else 500.
+func statusOf(err error) int {
+	if errors.Is(err, ErrUnavailable) {
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 // probeTimeout is Prometheus' scrape timeout minus offset, or 0 (the
@@ -212,7 +228,10 @@ func Serve(ctx context.Context, lns []net.Listener, h http.Handler, webConfig st
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	// net/http's own complaints (a TLS handshake that failed, a bad
+	// request line) go to the log in its format, not to stderr raw.
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 	errc := make(chan error, 1)
 	go func() {
 		errc <- web.ServeMultiple(lns, srv, &web.FlagConfig{WebConfigFile: &webConfig}, logger)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -24,6 +25,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/probe-net/probe/internal/syncbuf"
 )
 
 type fixture struct {
@@ -242,6 +245,49 @@ func TestWebConfigTLSAndBasicAuth(t *testing.T) {
 	auth := http.Header{"Authorization": {"Basic cHJvbTpzM2NyZXQ="}} // prom:s3cret
 	if code, body := f.do(t, "GET", "/metrics", auth); code != 200 || !strings.Contains(body, "probe_test_value 42") {
 		t.Errorf("with credentials over TLS: %d %q", code, body)
+	}
+}
+
+// TestServerErrorsGoToTheLog: net/http's own errors (here a plain-HTTP
+// request on a TLS port) reach the logger in its format, not stderr raw.
+func TestServerErrorsGoToTheLog(t *testing.T) {
+	dir := t.TempDir()
+	writeCert(t, dir)
+	cfg := filepath.Join(dir, "web.yml")
+	body := fmt.Sprintf("tls_server_config:\n  cert_file: %s\n  key_file: %s\n", filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"))
+	if err := os.WriteFile(cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncbuf.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, []net.Listener{ln}, http.NotFoundHandler(), cfg, time.Second, logger) }()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Error("Serve did not return after its context ended")
+		}
+	}()
+	c := &http.Client{Timeout: 5 * time.Second}
+	if resp, err := c.Get("http://" + ln.Addr().String() + "/metrics"); err == nil {
+		resp.Body.Close()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(logs.String(), "TLS handshake error") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no TLS handshake error in the log within 5s; log:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), `"level":"WARN"`) {
+		t.Errorf("the handshake error is not a WARN entry of the JSON log:\n%s", logs.String())
 	}
 }
 

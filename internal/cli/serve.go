@@ -61,18 +61,19 @@ are spread over the first interval; at most run.concurrency probes run at once.
 The serve block of FILE adds a warm mode per target (connection reuse, TLS
 resumption, DNS cache; mode="warm") and shapes the histograms.
 
-Endpoints: / (links), /metrics, /-/healthy, /-/ready (200 once every target
-was probed once), POST /-/reload, /probe?target=NAME (one probe now, as
-blackbox_exporter's multi-target pattern), /debug/pprof/ with
---web.enable-pprof. SIGHUP reloads too (one sent while
-starting is done once started). A reload checks the new file and starts its
+Endpoints, served from the moment serve listens: / (links), /metrics,
+/-/healthy, /-/ready (200 once every target was probed once), POST /-/reload,
+/probe?target=NAME (one probe now, as blackbox_exporter's multi-target
+pattern), /debug/pprof/ with --web.enable-pprof. While the plugins start,
+reload and /probe answer 503. SIGHUP reloads too (one sent while starting is
+done once started). A reload checks the new file and starts its
 plugins first; if anything fails, probing goes on with the old file and
 probe_config_last_reload_successful is 0. Otherwise it waits for the old
 schedule's probes in flight (each within its budget) and swaps the file in.
 
 FILE is required: serve never probes the built-in demo list, and ignores
 PRECONNECT_HOSTS (the targets are the file's, which a reload reads again).
-Every --web.listen-address is bound before any plugin starts.
+Every --web.listen-address is bound, and served, before any plugin starts.
 
 A plugin that crashes is restarted, with backoff, however often it crashes.
 SIGINT or SIGTERM, at any time: in-flight probes finish within their budget,
@@ -181,20 +182,28 @@ func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourc
 	if err != nil {
 		return err
 	}
+	s := &exporterState{g: g, src: src, path: path, flags: f, log: log, web: log.Named("web").(*slogLogger).Slog(),
+		inv: surfacer.NewInventory(Version, pluginProtocol)}
+	// Served while the plugins start: /-/healthy answers 200 and /-/ready
+	// 503 from the first moment, as a supervisor expects.
+	httpCtx, stopHTTP := context.WithCancel(ctx)
+	defer stopHTTP()
+	reg := prometheus.NewRegistry()
+	served := s.listen(httpCtx, lns, reg)
 	gen, err := loadQuietly(ctx, g, src, path)
 	if err != nil {
-		closeAll(lns)
+		stopHTTP()
+		<-served
 		if ctx.Err() != nil {
 			log.Info("stopped while starting")
 			return nil
 		}
 		return err
 	}
-	s := &exporterState{g: g, src: src, path: path, flags: f, log: log, web: log.Named("web").(*slogLogger).Slog(),
-		inv: surfacer.NewInventory(Version, pluginProtocol)}
 	s.surf = surfacer.New(surfacer.Options{Buckets: gen.file.Serve.BucketBounds(), NativeBucketFactor: gen.file.Serve.BucketFactor()})
+	reg.MustRegister(s.surf)
 	s.start(gen)
-	served := s.listen(ctx, lns)
+	log.Info("started", "targets", len(gen.plan.Targets))
 	for {
 		select {
 		case <-hup:
@@ -260,10 +269,10 @@ func closeAll(lns []net.Listener) {
 }
 
 // listen serves the endpoints on lns until ctx ends; the channel gets
-// Serve's result.
-func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(s.surf, s.inv,
+// Serve's result. reg is what /metrics exposes: the surfacer joins it once
+// the file is loaded.
+func (s *exporterState) listen(ctx context.Context, lns []net.Listener, reg *prometheus.Registry) <-chan error {
+	reg.MustRegister(s.inv,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	out := make(chan error, 1)
@@ -272,7 +281,7 @@ func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan e
 		Ready:         s.notReady,
 		Reload:        s.reload,
 		Probe:         s.probeNow,
-		TimeoutOffset: func() time.Duration { return s.current().file.Serve.Offset() },
+		TimeoutOffset: s.timeoutOffset,
 		Pprof:         s.flags.pprof,
 		Version:       Version,
 		Logger:        s.web,
@@ -283,7 +292,7 @@ func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan e
 		return out
 	}
 	for _, ln := range lns {
-		s.log.Info("serving", "address", ln.Addr().String(), "targets", len(s.current().plan.Targets))
+		s.log.Info("serving", "address", ln.Addr().String())
 	}
 	go func() {
 		out <- exporter.Serve(ctx, lns, h, s.flags.webConfig, 5*time.Second, s.web)
@@ -291,6 +300,19 @@ func (s *exporterState) listen(ctx context.Context, lns []net.Listener) <-chan e
 	return out
 }
 
+// errStarting answers /-/reload and /probe until the plugins have started.
+var errStarting = fmt.Errorf("%w: probe serve is still starting its plugins", exporter.ErrUnavailable)
+
+// timeoutOffset is the file's serve.timeout_offset; the default until it
+// is loaded.
+func (s *exporterState) timeoutOffset() time.Duration {
+	if gen := s.current(); gen != nil {
+		return gen.file.Serve.Offset()
+	}
+	return config.DefaultTimeoutOffset
+}
+
+// current is the generation in use, nil until the first has started.
 func (s *exporterState) current() *generation {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -393,7 +415,10 @@ func (s *exporterState) markReady() {
 func (s *exporterState) notReady() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.ready {
+	switch {
+	case s.gen == nil:
+		return "the plugins are starting"
+	case !s.ready:
 		return "not every target has been probed once yet"
 	}
 	return ""
@@ -404,6 +429,9 @@ func (s *exporterState) notReady() string {
 func (s *exporterState) reload(ctx context.Context) error {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
+	if s.current() == nil {
+		return errStarting // SIGHUP's reload waits for the start; POST's is refused
+	}
 	s.log.Info("reloading", "file", s.path)
 	gen, err := loadQuietly(ctx, s.g, s.src, s.path)
 	if err == nil && !gen.file.Serve.SameHistograms(s.current().file.Serve) {
@@ -425,6 +453,10 @@ func (s *exporterState) reload(ctx context.Context) error {
 func (s *exporterState) probeNow(ctx context.Context, name string, timeout time.Duration) (prometheus.Gatherer, error) {
 	s.mu.Lock()
 	gen := s.gen
+	if gen == nil {
+		s.mu.Unlock()
+		return nil, errStarting
+	}
 	gen.users.Add(1)
 	s.mu.Unlock()
 	defer gen.users.Done()

@@ -72,8 +72,22 @@ func launchServeEnv(t *testing.T, tb *testbed.Testbed, env []string, file string
 	return s
 }
 
-// awaitServing waits up to 20 s for the line saying where s listens.
+// awaitServing waits up to 20 s for the line saying where s listens and
+// the one saying its plugins have started.
 func (s *serveInstance) awaitServing(t *testing.T) {
+	t.Helper()
+	s.awaitListening(t)
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(s.stderr.String(), `"msg":"started"`) {
+		if time.Now().After(deadline) {
+			t.Fatalf("probe serve did not start its plugins within 20s:\n%s", s.stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// awaitListening waits up to 20 s for the line saying where s listens.
+func (s *serveInstance) awaitListening(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for s.addr == "" {

@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/internal/proctest"
 )
@@ -468,5 +469,58 @@ func TestServeReloadNamesAMissingPluginByLine(t *testing.T) {
 	s.await(t, 10*time.Second, "still probing", func(m map[string]float64) bool {
 		return m["probe_config_last_reload_successful{}"] == 0 && m[`probe_success{mode="cold",target="raw"}`] == 1
 	})
+	s.stop(t)
+}
+
+// TestServeAnswersWhilePluginsStart: the endpoints answer from the moment
+// serve listens, while a slow plugin starts: healthy 200, ready 503 saying
+// why, reload and /probe 503; then ready once every target was probed.
+func TestServeAnswersWhilePluginsStart(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "slow.sh"), fmt.Sprintf("#!/bin/sh\nsleep 5\nexec %s %s tcp\n",
+		filepath.Join(binDir, "probe"), pluginhost.BuiltinArg))
+	if err := os.Chmod(filepath.Join(dir, "slow.sh"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	srv := loopback.ServeTest(t, func(net.Conn) {})
+	file := filepath.Join(dir, "slow.hcl")
+	writeFile(t, file, fmt.Sprintf(`plugin "tcp" {
+  path = "./slow.sh"
+}
+run {
+  interval = "1s"
+}
+target "x" {
+  host     = "127.0.0.1"
+  port     = %d
+  protocol = "tcp"
+}
+`, srv.Port()))
+	s := launchServe(t, nil, file)
+	s.awaitListening(t)
+	check := func(method, path string, wantCode int, wantBody string) {
+		t.Helper()
+		if code, body := s.get(t, method, path); code != wantCode || !strings.Contains(body, wantBody) {
+			t.Errorf("while the plugin starts, %s %s = %d %q; want %d containing %q", method, path, code, body, wantCode, wantBody)
+		}
+	}
+	check("GET", "/-/healthy", 200, "Healthy")
+	check("GET", "/-/ready", 503, "the plugins are starting")
+	check("POST", "/-/reload", 503, "still starting")
+	check("GET", "/probe?target=x", 503, "still starting")
+	if strings.Contains(s.stderr.String(), `"msg":"started"`) {
+		t.Fatal("the plugin started before the checks ended (it sleeps 5 s): they proved nothing")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		code, _ := s.get(t, "GET", "/-/ready")
+		if code == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not ready 30 s after listening:\n%s", s.stderr)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	s.stop(t)
 }
