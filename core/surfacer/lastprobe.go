@@ -93,7 +93,7 @@ func (g *lastProbe) update(lv []string, smp sample.Sample, chain []string, st *l
 		}
 	}
 	a := attributes(smp)
-	if v, ok := a.certExpiry(); ok {
+	if v, ok := a.certExpiry(); ok && handshakeSucceeded(smp) {
 		g.certExpiry.WithLabelValues(lv...).Set(v)
 	} else if !usedEarlierHandshake(smp) {
 		g.certExpiry.DeleteLabelValues(lv...)
@@ -112,6 +112,16 @@ func (g *lastProbe) delete(labels prometheus.Labels) {
 	for _, v := range []*prometheus.GaugeVec{g.success, g.duration, g.phase, g.failed, g.certExpiry, g.httpStatus} {
 		v.DeletePartialMatch(labels)
 	}
+}
+
+// handshakeSucceeded reports whether the probe's TLS phase completed. A
+// handshake that failed (an expired or untrusted certificate) may still
+// report the certificates' expiry, but blackbox_exporter sets
+// probe_ssl_earliest_cert_expiry only from a connection whose handshake
+// succeeded (prober/http.go: from resp.TLS), and so does this.
+func handshakeSucceeded(smp sample.Sample) bool {
+	p := phaseOf(smp, sdk.PhaseTLS)
+	return p != nil && p.Status == sample.OK
 }
 
 // usedEarlierHandshake reports whether the probe ran on a connection kept

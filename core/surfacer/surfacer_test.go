@@ -484,3 +484,26 @@ func BenchmarkFullHistogramMemory(b *testing.B) {
 		b.ReportMetric(float64(after-before)/(2*series), "B/series")
 	}
 }
+
+// TestCertExpiryOnlyFromASucceededHandshake: a TLS phase that failed
+// (here on an expired certificate) reports the chain's expiry, but
+// probe_ssl_earliest_cert_expiry is set only by a handshake that
+// succeeded, as in blackbox_exporter; the failure clears the value an
+// earlier probe set.
+func TestCertExpiryOnlyFromASucceededHandshake(t *testing.T) {
+	s := New(testOpts)
+	s.Observe(Cold, okSample("web", time.Millisecond, time.Millisecond, time.Millisecond, time.Millisecond))
+	if n := testutil.CollectAndCount(s, "probe_ssl_earliest_cert_expiry"); n != 1 {
+		t.Fatalf("%d expiry series after a good handshake, want 1", n)
+	}
+	s.Observe(Cold, sample.Sample{Target: "web", Wall: 3 * time.Millisecond, Phases: []sample.Phase{
+		{Name: "dns", Status: sample.OK, Duration: time.Millisecond},
+		{Name: "tcp", Status: sample.OK, Duration: time.Millisecond},
+		{Name: "tls", Status: sample.Failed, Duration: time.Millisecond,
+			Error:      &sample.Error{Kind: sdk.KindCertificate, Message: "x509: certificate has expired"},
+			Attributes: sdk.Attributes{"tls.peer.not_after": "2020-01-02T03:04:05Z", "tls.chain.not_after": "2020-01-01T00:00:00Z"}},
+	}})
+	if n := testutil.CollectAndCount(s, "probe_ssl_earliest_cert_expiry"); n != 0 {
+		t.Errorf("%d expiry series after a failed handshake, want 0 (blackbox_exporter sets it only from a verified connection)", n)
+	}
+}
