@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -100,13 +101,16 @@ plugin that cannot start.`,
 }
 
 // serveArgs requires FILE: a daemon probes what a file names, never the
-// built-in demo list the one-shot commands fall back to.
+// built-in demo list the one-shot commands fall back to, nor stdin, which
+// a reload could not read again.
 func serveArgs(_ *cobra.Command, args []string) error {
 	switch {
 	case len(args) == 0:
 		return exit(ExitUsage, "probe serve needs a targets file (probe serve FILE): it never probes the built-in demo list")
 	case len(args) > 1:
 		return exit(ExitUsage, "probe serve takes one targets file, not %d arguments", len(args))
+	case args[0] == "-":
+		return exit(ExitUsage, "probe serve cannot read its targets from stdin (-): a reload reads the file again; name a file")
 	}
 	return nil
 }
@@ -229,7 +233,11 @@ func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourc
 // a privileged port) a runtime error (exit 3).
 func listenAll(addrs []string) ([]net.Listener, error) {
 	var lns []net.Listener
-	for _, addr := range addrs {
+	for i, addr := range addrs {
+		if slices.Contains(addrs[:i], addr) {
+			closeAll(lns)
+			return nil, exit(ExitUsage, "--web.listen-address %s is given twice", safetext.Quote(addr))
+		}
 		ln, err := listenOn(addr)
 		if err != nil {
 			closeAll(lns)
@@ -436,7 +444,12 @@ func (s *exporterState) reload(ctx context.Context) error {
 	gen, err := loadQuietly(ctx, s.g, s.src, s.path)
 	if err == nil && !gen.file.Serve.SameHistograms(s.current().file.Serve) {
 		gen.close()
-		err = errors.New("serve.buckets or serve.native_bucket_factor changed: histograms keep their shape while the process runs; restart probe serve to change them")
+		where := s.path // no serve block: the defaults changed back
+		if r := gen.file.Serve.Range; r.Filename != "" {
+			where = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+		}
+		err = fmt.Errorf("%s: %s changed: histograms keep their shape while the process runs; restart probe serve to change them",
+			where, changedHistograms(gen.file.Serve, s.current().file.Serve))
 	}
 	if err != nil {
 		s.inv.Failed()
@@ -446,6 +459,18 @@ func (s *exporterState) reload(ctx context.Context) error {
 	s.start(gen)
 	s.log.Info("reloaded", "targets", len(gen.plan.Targets))
 	return nil
+}
+
+// changedHistograms names what differs between two serve blocks' histogram
+// settings.
+func changedHistograms(now, was config.Serve) string {
+	switch {
+	case !slices.Equal(now.BucketBounds(), was.BucketBounds()) && now.BucketFactor() != was.BucketFactor():
+		return "serve.buckets and serve.native_bucket_factor"
+	case now.BucketFactor() != was.BucketFactor():
+		return "serve.native_bucket_factor"
+	}
+	return "serve.buckets"
 }
 
 // probeNow serves /probe: one probe of a target of the file (or, with

@@ -20,7 +20,6 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/internal/loopback"
 	"github.com/probe-net/probe/internal/proctest"
 )
@@ -160,6 +159,10 @@ func TestServeRefusesBadFlagsAndFiles(t *testing.T) {
 	r0 := runProbe(t, nil, "serve", "a.hcl", "b.hcl")
 	if r0.code != 2 || !strings.Contains(r0.stderr, "one targets file") {
 		t.Errorf("two files: exit %d, stderr %q", r0.code, r0.stderr)
+	}
+	r0 = runProbe(t, nil, "serve", "-")
+	if r0.code != 2 || !strings.Contains(r0.stderr, "cannot read its targets from stdin (-): a reload reads the file again") {
+		t.Errorf("stdin as FILE: exit %d, stderr %q", r0.code, r0.stderr)
 	}
 	r := runProbe(t, nil, "serve", example(t, "testbed.hcl"), "--log.level", "loud")
 	if r.code != 2 || !strings.Contains(r.stderr, `--log.level must be one of debug, info, warn, error, not "loud"`) {
@@ -388,6 +391,7 @@ func TestServeChecksListenAddressFirst(t *testing.T) {
 		{"127.0.0.1:99999", 2, `99999\" is not a port`},
 		{"127.0.0.1:nope", 2, `nope\" is not a port`},
 		{busy.Addr().String(), 3, "the address is in use"},
+		{"127.0.0.1:0", 2, `127.0.0.1:0\" is given twice`},
 	} {
 		file, mark := slowStart(t, "0")
 		r := runProbe(t, nil, "serve", file, "--web.listen-address", "127.0.0.1:0", "--web.listen-address", c.addr)
@@ -476,26 +480,7 @@ func TestServeReloadNamesAMissingPluginByLine(t *testing.T) {
 // serve listens, while a slow plugin starts: healthy 200, ready 503 saying
 // why, reload and /probe 503; then ready once every target was probed.
 func TestServeAnswersWhilePluginsStart(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "slow.sh"), fmt.Sprintf("#!/bin/sh\nsleep 5\nexec %s %s tcp\n",
-		filepath.Join(binDir, "probe"), pluginhost.BuiltinArg))
-	if err := os.Chmod(filepath.Join(dir, "slow.sh"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	srv := loopback.ServeTest(t, func(net.Conn) {})
-	file := filepath.Join(dir, "slow.hcl")
-	writeFile(t, file, fmt.Sprintf(`plugin "tcp" {
-  path = "./slow.sh"
-}
-run {
-  interval = "1s"
-}
-target "x" {
-  host     = "127.0.0.1"
-  port     = %d
-  protocol = "tcp"
-}
-`, srv.Port()))
+	file, _ := slowStart(t, "5")
 	s := launchServe(t, nil, file)
 	s.awaitListening(t)
 	check := func(method, path string, wantCode int, wantBody string) {
@@ -507,7 +492,7 @@ target "x" {
 	check("GET", "/-/healthy", 200, "Healthy")
 	check("GET", "/-/ready", 503, "the plugins are starting")
 	check("POST", "/-/reload", 503, "still starting")
-	check("GET", "/probe?target=x", 503, "still starting")
+	check("GET", "/probe?target=raw", 503, "still starting")
 	if strings.Contains(s.stderr.String(), `"msg":"started"`) {
 		t.Fatal("the plugin started before the checks ended (it sleeps 5 s): they proved nothing")
 	}
@@ -521,6 +506,31 @@ target "x" {
 			t.Fatalf("not ready 30 s after listening:\n%s", s.stderr)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+	s.stop(t)
+}
+
+// TestServeReloadRefusesNewHistogramShape: a reload that changes
+// serve.buckets fails, saying where and what, and probing goes on.
+func TestServeReloadRefusesNewHistogramShape(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	s := startServe(t, nil, file)
+	f, err := os.OpenFile(file, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.WriteString("\nserve {\n  buckets = [\"100ms\", \"1s\"]\n}\n")
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body := s.get(t, "POST", "/-/reload")
+	want := filepath.Base(file) + ":15:1: serve.buckets changed: histograms keep their shape"
+	if code != 500 || !strings.Contains(body, want) {
+		t.Errorf("reload with new buckets: %d %q; want 500 containing %q", code, body, want)
+	}
+	if m := s.metrics(t); m["probe_config_last_reload_successful{}"] != 0 {
+		t.Errorf("probe_config_last_reload_successful = %v, want 0", m["probe_config_last_reload_successful{}"])
 	}
 	s.stop(t)
 }
