@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"time"
@@ -47,6 +48,16 @@ type Plugin struct {
 	Config    hcl.Body
 	Range     hcl.Range // the block's definition range
 	PathRange hcl.Range // where path is written; the block's range when it is not
+}
+
+// Where is the plugin's path attribute (or, without one, its block) as
+// file:line:col, for messages; "" when it has no position.
+func (p Plugin) Where() string {
+	r := p.PathRange
+	if r.Filename == "" {
+		return ""
+	}
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // Target is one thing to probe.

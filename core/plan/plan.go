@@ -48,6 +48,10 @@ type Plugin struct {
 	// to set, and names of probe's own to pass on (config.Plugin).
 	Env     map[string]string
 	PassEnv []string
+	// Where is the plugin block in the targets file, as file:line:col
+	// (its path attribute's position when it has one), for messages; ""
+	// for a built-in no block names.
+	Where string
 }
 
 // Run says how many rounds to probe and how.
@@ -117,7 +121,7 @@ func plugin(name string, declared map[string]config.Plugin) Plugin {
 		return Plugin{Name: name, Builtin: name}
 	}
 	out := Plugin{Name: name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args,
-		SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv}
+		SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv, Where: pl.Where()}
 	if out.Path == "" && out.Builtin == "" {
 		out.Builtin = name
 	}

@@ -60,6 +60,9 @@ type Spec struct {
 	// has another digest is refused (go-plugin's SecureConfig). Empty: not
 	// pinned.
 	SHA256 string
+	// Where the plugin was declared (file:line:col), for messages; may be
+	// empty.
+	Where string
 }
 
 // Options configure a Host. The zero value is usable.

@@ -76,10 +76,23 @@ func (p *Plugin) Restarts() int {
 	return p.restarts
 }
 
+// startFailed says which plugin failed to start: where it was declared,
+// its name, and its executable when it is not a built-in.
+func (p *Plugin) startFailed(err error) error {
+	what := fmt.Sprintf("plugin %q", p.spec.Name)
+	if p.spec.Path != "" {
+		what += " (" + p.spec.Path + ")"
+	}
+	if p.spec.Where != "" {
+		what = p.spec.Where + ": " + what
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
 func (p *Plugin) start(ctx context.Context) error {
 	proc, desc, err := p.launch(ctx)
 	if err != nil {
-		return fmt.Errorf("plugin %q: %w", p.spec.Name, err)
+		return p.startFailed(err)
 	}
 	p.mu.Lock()
 	closed := p.closed

@@ -196,14 +196,14 @@ func (p *Plugin) connect(ctx context.Context, proc *process, cmd *exec.Cmd, chil
 	case r = <-done:
 	case <-ctx.Done():
 		proc.killGroup() // ends the handshake wait: the plugin's stdout closes
-		return sdk.Description{}, startError(ctx, nil)
+		return sdk.Description{}, startError(ctx, p.host.opts.StartTimeout, nil)
 	}
 	proc.pid = r.pid
 	if r.err != nil {
 		if errors.Is(r.err, plugin.ErrChecksumsDoNotMatch) {
 			return sdk.Description{}, p.pinError()
 		}
-		return sdk.Description{}, startError(ctx, r.err)
+		return sdk.Description{}, startError(ctx, p.host.opts.StartTimeout, r.err)
 	}
 	proc.phase = r.phase
 	privateSocket(proc.client)
@@ -215,11 +215,12 @@ func (p *Plugin) connect(ctx context.Context, proc *process, cmd *exec.Cmd, chil
 	return desc, nil
 }
 
-// startError says why a start failed: err, or ctx's end.
-func startError(ctx context.Context, err error) error {
+// startError says why a start failed: err, or ctx's end (the deadline is
+// timeout).
+func startError(ctx context.Context, timeout time.Duration, err error) error {
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		return errors.New("the plugin did not finish starting in time (it must print go-plugin's handshake line on stdout)")
+		return fmt.Errorf("the plugin did not finish starting within %s (it must print go-plugin's handshake line on stdout)", timeout)
 	case ctx.Err() != nil:
 		return fmt.Errorf("start interrupted: %w", ctx.Err())
 	}
@@ -264,7 +265,9 @@ func (p *Plugin) clientConfig(cmd *exec.Cmd, channel *fdpass.Channel, childEnd *
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
 		Logger:           p.host.opts.Logger.Named(p.spec.Name),
-		StartTimeout:     p.host.opts.StartTimeout,
+		// A backstop only: the start's context (StartTimeout) ends first
+		// and says so with the bound, which go-plugin's message does not.
+		StartTimeout: p.host.opts.StartTimeout + time.Second,
 	}
 	if p.spec.SHA256 != "" {
 		sum, err := hex.DecodeString(p.spec.SHA256)

@@ -56,7 +56,7 @@ func Start(ctx context.Context, plugins []plan.Plugin, opts StartOptions) (*Sess
 	specs := make([]pluginhost.Spec, len(plugins))
 	for i, pl := range plugins {
 		specs[i] = pluginhost.Spec{Name: pl.Name, Builtin: pl.Builtin, Path: pl.Path, Args: pl.Args,
-			SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv}
+			SHA256: pl.SHA256, Env: pl.Env, PassEnv: pl.PassEnv, Where: pl.Where}
 	}
 	started, err := host.Start(ctx, specs)
 	if err != nil {

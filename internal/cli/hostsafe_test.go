@@ -231,6 +231,11 @@ func TestForkingPluginStartIsBounded(t *testing.T) {
 	if code := rp.wait(t, 30*time.Second); code != 3 {
 		t.Errorf("exit %d, want 3 (the plugin did not start)\nstderr:\n%s", code, rp.stderr)
 	}
+	// Where, which and why: the block's path, the executable, the bound.
+	want := `forks.hcl:2:10: plugin "forks" (` + filepath.Join(filepath.Dir(file), "forks.sh") + `): the plugin did not finish starting within 10s`
+	if !strings.Contains(rp.stderr.String(), want) {
+		t.Errorf("stderr does not say %q:\n%s", want, rp.stderr)
+	}
 	proctest.WaitGone(t, "the forking plugin's process group", func() []int { return proctest.Group(pgid) })
 }
 
