@@ -124,11 +124,13 @@ func Handler(opts Options) (http.Handler, error) {
 }
 
 func landingConfig(version string, pprof bool) web.LandingConfig {
-	return web.LandingConfig{
+	c := web.LandingConfig{
 		Name:        "probe serve",
 		Description: "Per-phase connection latency (DNS, TCP, TLS, HTTP) of every target, probed continuously",
 		Version:     version,
-		Profiling:   strconv.FormatBool(pprof), // the toolkit's link to /debug/pprof
+		// The toolkit's own profiling section also points to a third-party
+		// upload site; a plain link to the index is all this page gives.
+		Profiling: "false",
 		Form: web.LandingForm{Action: "/probe", Inputs: []web.LandingFormInput{
 			{Label: "Target", Type: "text", Name: "target", Placeholder: "a target name from the file"},
 		}},
@@ -138,6 +140,11 @@ func landingConfig(version string, pprof bool) web.LandingConfig {
 			{Address: "/-/ready", Text: "Readiness", Description: "200 once every target was probed once"},
 		},
 	}
+	if pprof {
+		c.Links = append(c.Links, web.LandingLinks{Address: "/debug/pprof/", Text: "Profiles",
+			Description: "Go runtime profiles (pprof): heap, goroutines, CPU"})
+	}
+	return c
 }
 
 func reloadHandler(opts Options) http.HandlerFunc {

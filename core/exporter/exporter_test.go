@@ -161,7 +161,7 @@ func TestEndpoints(t *testing.T) {
 
 // TestPprofOnlyWhenAsked: /debug/pprof/ is absent by default, and with
 // Options.Pprof serves a heap profile (gzipped protobuf, as `go tool pprof`
-// reads) and the landing page links it.
+// reads) and the landing page links the index.
 func TestPprofOnlyWhenAsked(t *testing.T) {
 	off := start(t, "", nil)
 	if code, _ := off.do(t, "GET", "/debug/pprof/heap", nil); code != 404 {
@@ -175,8 +175,8 @@ func TestPprofOnlyWhenAsked(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(body, "\x1f\x8b") {
 		t.Errorf("with Pprof, /debug/pprof/heap = %d, %d bytes; want 200 and a gzipped profile", code, len(body))
 	}
-	if _, body := on.do(t, "GET", "/", nil); !strings.Contains(body, "debug/pprof/heap") {
-		t.Error("with Pprof, the landing page does not link /debug/pprof/heap")
+	if _, body := on.do(t, "GET", "/", nil); !strings.Contains(body, `href="/debug/pprof/"`) || strings.Contains(body, "pprof.me") {
+		t.Error("with Pprof, the landing page does not link /debug/pprof/, or links a third-party upload site")
 	}
 }
 

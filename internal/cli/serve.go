@@ -176,6 +176,9 @@ func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourc
 		log.Warn(targets.EnvHosts + " is ignored by probe serve: list the targets in the file, which a reload reads again")
 	}
 	src.ignoreEnvHosts = true
+	if g.verbose > 0 || os.Getenv(envLog) != "" {
+		log.Warn("-v and PROBE_LOG are ignored by probe serve: use --log.level (debug for the most)")
+	}
 	if f.webConfig != "" {
 		if err := exporter.ValidateWebConfig(f.webConfig); err != nil {
 			return exit(ExitUsage, "--web.config.file %s: %v", f.webConfig, err)

@@ -534,3 +534,15 @@ func TestServeReloadRefusesNewHistogramShape(t *testing.T) {
 	}
 	s.stop(t)
 }
+
+// TestServeSaysVerboseIsIgnored: -v, which every command's help lists,
+// does not change serve's log; serve says so instead of ignoring it
+// silently.
+func TestServeSaysVerboseIsIgnored(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	s := startServe(t, nil, file, "-v")
+	if want := "-v and PROBE_LOG are ignored by probe serve: use --log.level"; !strings.Contains(s.stderr.String(), want) {
+		t.Errorf("serve -v does not warn %q:\n%s", want, s.stderr)
+	}
+	s.stop(t)
+}
