@@ -113,8 +113,10 @@ func (inv *Inventory) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(inv.plugin, prometheus.GaugeValue, 1, p.Mode, p.Phase, p.Name, p.Version, p.Source)
 		ch <- prometheus.MustNewConstMetric(inv.restarts, prometheus.CounterValue, float64(p.Restarts), p.Mode, p.Phase)
 	}
-	ch <- prometheus.MustNewConstMetric(inv.reloadOK, prometheus.GaugeValue, boolValue(ok))
+	// Nothing about loads until the first is done: serve is scraped while
+	// its plugins start, and a 0 then would read as a failed reload.
 	if !lastGood.IsZero() {
+		ch <- prometheus.MustNewConstMetric(inv.reloadOK, prometheus.GaugeValue, boolValue(ok))
 		ch <- prometheus.MustNewConstMetric(inv.reloadTime, prometheus.GaugeValue, float64(lastGood.UnixNano())/1e9)
 	}
 }

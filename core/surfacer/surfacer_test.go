@@ -244,6 +244,9 @@ func families(t *testing.T, c prometheus.Collector) map[string]*dto.MetricFamily
 
 func TestInventory(t *testing.T) {
 	inv := NewInventory("1.2.3", 1)
+	if n := testutil.CollectAndCount(inv, "probe_config_last_reload_successful", "probe_config_last_reload_success_timestamp_seconds"); n != 0 {
+		t.Errorf("%d reload series before the first load, want 0 (a 0 would read as a failed reload)", n)
+	}
 	restarts := 0
 	inv.Loaded([]Target{{Name: "web", Host: "www.probe.test", Port: 80, Protocol: "http", Phases: []string{"dns", "tcp", "http"}, Modes: []string{Cold}}},
 		func() []Plugin {
