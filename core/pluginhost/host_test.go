@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/probe-net/probe/core/pluginhost"
 	"github.com/probe-net/probe/internal/proctest"
+	"github.com/probe-net/probe/internal/syncbuf"
 	"github.com/probe-net/probe/internal/wire"
 	"github.com/probe-net/probe/sdk"
 	"github.com/probe-net/probe/sdk/server"
@@ -248,5 +250,31 @@ func TestPluginSocketsArePrivate(t *testing.T) {
 	}
 	if len(sockets) != 1 {
 		t.Errorf("found sockets %v under %s, want one", sockets, h.Dir())
+	}
+}
+
+// TestCleanExitIsNotNews: a plugin the host stops exits cleanly, and
+// go-plugin's "plugin process exited" for it is a debug entry, not info
+// (probe serve stops every plugin at each reload).
+func TestCleanExitIsNotNews(t *testing.T) {
+	var logs syncbuf.Buffer
+	opts := options(t)
+	opts.Logger = hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: &logs})
+	h, err := pluginhost.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	startOne(t, h, pluginhost.Spec{Name: "quick"})
+	if !closeWithin(t, h, 10*time.Second) {
+		return
+	}
+	var exited []string
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "plugin process exited") {
+			exited = append(exited, line)
+		}
+	}
+	if len(exited) != 1 || !strings.Contains(exited[0], "[DEBUG]") {
+		t.Errorf("want one DEBUG entry for the clean exit, got %q", exited)
 	}
 }

@@ -264,7 +264,7 @@ func (p *Plugin) clientConfig(cmd *exec.Cmd, channel *fdpass.Channel, childEnd *
 		Cmd:              cmd,
 		SkipHostEnv:      true,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           p.host.opts.Logger.Named(p.spec.Name),
+		Logger:           quietExits{p.host.opts.Logger.Named(p.spec.Name)},
 		// A backstop only: the start's context (StartTimeout) ends first
 		// and says so with the bound, which go-plugin's message does not.
 		StartTimeout: p.host.opts.StartTimeout + time.Second,
@@ -447,4 +447,18 @@ func (c *relayedConn) RelayError() error {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// quietExits is go-plugin's logger with one change: a plugin process that
+// exited cleanly (status 0: the host stopped it, as at every reload of
+// probe serve) is logged at debug, not info; one that failed stays an
+// error. go-plugin logs both as "plugin process exited" (client.go).
+type quietExits struct{ hclog.Logger }
+
+func (q quietExits) Info(msg string, args ...any) {
+	if msg == "plugin process exited" {
+		q.Logger.Debug(msg, args...)
+		return
+	}
+	q.Logger.Info(msg, args...)
 }
