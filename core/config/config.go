@@ -52,8 +52,11 @@ type Plugin struct {
 
 // Where is the plugin's path attribute (or, without one, its block) as
 // file:line:col, for messages; "" when it has no position.
-func (p Plugin) Where() string {
-	r := p.PathRange
+func (p Plugin) Where() string { return startOf(p.PathRange) }
+
+// startOf is r's start as file:line:col, as messages name places; "" for
+// an empty range.
+func startOf(r hcl.Range) string {
 	if r.Filename == "" {
 		return ""
 	}

@@ -85,6 +85,10 @@ func (s Serve) Offset() time.Duration {
 	return *s.TimeoutOffset
 }
 
+// Where is the serve block as file:line:col, for messages; "" when the
+// file has none.
+func (s Serve) Where() string { return startOf(s.Range) }
+
 // SameHistograms reports whether s and o shape histograms alike (bounds
 // and factor), so that a reload can keep the histograms it has.
 func (s Serve) SameHistograms(o Serve) bool {

@@ -9,9 +9,11 @@
 //	           probed once, else 503
 //	/-/reload  POST: reload the targets file; 200 once the new file is in
 //	           use (serve waits for the old schedule's probes in flight, each
-//	           within its budget), or 500 with the reason
+//	           within its budget), 503 when it cannot reload yet
+//	           (ErrUnavailable), or 500 with the reason
 //	/probe     ?target=NAME: one probe now, its own registry of gauges
-//	           (blackbox's multi-target pattern)
+//	           (blackbox's multi-target pattern); 400 for an unknown target,
+//	           503 when it cannot probe yet
 //	/debug/pprof/
 //	           Go's runtime profiles (net/http/pprof), only with
 //	           Options.Pprof: they show the process' internals, so they are

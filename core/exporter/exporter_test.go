@@ -35,6 +35,7 @@ type fixture struct {
 	ready    atomic.Value // string
 	reloads  atomic.Int32
 	failNext atomic.Bool
+	starting atomic.Bool // Reload and Probe return ErrUnavailable
 	lastTO   atomic.Int64
 }
 
@@ -54,6 +55,9 @@ func start(t *testing.T, webConfig string, client *http.Client, with ...func(*Op
 		Registerer: reg,
 		Ready:      func() string { return f.ready.Load().(string) },
 		Reload: func(context.Context) error {
+			if f.starting.Load() {
+				return fmt.Errorf("%w: still starting", ErrUnavailable)
+			}
 			f.reloads.Add(1)
 			if f.failNext.Load() {
 				return errors.New("examples/x.hcl:3:1: Unknown phase")
@@ -61,6 +65,9 @@ func start(t *testing.T, webConfig string, client *http.Client, with ...func(*Op
 			return nil
 		},
 		Probe: func(_ context.Context, target string, timeout time.Duration) (prometheus.Gatherer, error) {
+			if f.starting.Load() {
+				return nil, fmt.Errorf("%w: still starting", ErrUnavailable)
+			}
 			if target != "web" {
 				return nil, fmt.Errorf("%w %q", ErrUnknownTarget, target)
 			}
@@ -154,6 +161,10 @@ func TestEndpoints(t *testing.T) {
 	check("GET", "/probe", 400, "the target parameter is missing")
 	check("GET", "/probe?target=nope", 400, `unknown target "nope"`)
 	check("GET", "/probe?target=web", 200, "probe_success 1")
+	f.starting.Store(true)
+	check("POST", "/-/reload", 503, "failed to reload config: unavailable: still starting")
+	check("GET", "/probe?target=web", 503, "unavailable: still starting")
+	f.starting.Store(false)
 	if to := time.Duration(f.lastTO.Load()); to != 0 {
 		t.Errorf("without the scrape-timeout header the timeout is %v, want 0 (the target's own)", to)
 	}

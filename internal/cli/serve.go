@@ -196,20 +196,33 @@ func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourc
 	httpCtx, stopHTTP := context.WithCancel(ctx)
 	defer stopHTTP()
 	reg := prometheus.NewRegistry()
-	served := s.listen(httpCtx, lns, reg)
-	gen, err := loadQuietly(ctx, g, src, path)
+	// If the HTTP server fails while the plugins start, the start is cut
+	// short: there would be nobody to export to.
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	served := make(chan error, 1)
+	go func() {
+		served <- <-s.listen(httpCtx, lns, reg)
+		stopLoad()
+	}()
+	gen, err := loadQuietly(loadCtx, g, src, path)
 	if err != nil {
 		stopHTTP()
-		<-served
-		if ctx.Err() != nil {
+		httpErr := <-served
+		switch {
+		case ctx.Err() != nil:
 			log.Info("stopped while starting")
 			return nil
+		case httpErr != nil:
+			return exit(ExitRuntime, "serving HTTP: %v", httpErr)
 		}
 		return err
 	}
 	s.surf = surfacer.New(surfacer.Options{Buckets: gen.file.Serve.BucketBounds(), NativeBucketFactor: gen.file.Serve.BucketFactor()})
 	reg.MustRegister(s.surf)
+	s.reloadMu.Lock() // a POST /-/reload waits until the first start is whole
 	s.start(gen)
+	s.reloadMu.Unlock()
 	log.Info("started", "targets", len(gen.plan.Targets))
 	for {
 		select {
@@ -447,9 +460,9 @@ func (s *exporterState) reload(ctx context.Context) error {
 	gen, err := loadQuietly(ctx, s.g, s.src, s.path)
 	if err == nil && !gen.file.Serve.SameHistograms(s.current().file.Serve) {
 		gen.close()
-		where := s.path // no serve block: the defaults changed back
-		if r := gen.file.Serve.Range; r.Filename != "" {
-			where = fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
+		where := gen.file.Serve.Where()
+		if where == "" {
+			where = s.path // no serve block: the defaults changed back
 		}
 		err = fmt.Errorf("%s: %s changed: histograms keep their shape while the process runs; restart probe serve to change them",
 			where, changedHistograms(gen.file.Serve, s.current().file.Serve))

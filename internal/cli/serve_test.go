@@ -341,6 +341,16 @@ target "raw" {
 	return file, mark
 }
 
+// gatedStart is slowStart whose plugin waits for the test to create gate
+// (at most 30 s) instead of a fixed time, so that what a test checks during
+// the start does not race a clock.
+func gatedStart(t *testing.T) (file, mark, gate string) {
+	t.Helper()
+	gate = filepath.Join(t.TempDir(), "gate")
+	file, mark = slowStart(t, fmt.Sprintf("0; i=0; while [ ! -e %q ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done", gate))
+	return file, mark, gate
+}
+
 // awaitFile waits up to 20 s for path to exist.
 func awaitFile(t *testing.T, path string) {
 	t.Helper()
@@ -480,9 +490,10 @@ func TestServeReloadNamesAMissingPluginByLine(t *testing.T) {
 // serve listens, while a slow plugin starts: healthy 200, ready 503 saying
 // why, reload and /probe 503; then ready once every target was probed.
 func TestServeAnswersWhilePluginsStart(t *testing.T) {
-	file, _ := slowStart(t, "5")
+	file, mark, gate := gatedStart(t)
 	s := launchServe(t, nil, file)
 	s.awaitListening(t)
+	awaitFile(t, mark) // the plugin is starting, and waits for gate
 	check := func(method, path string, wantCode int, wantBody string) {
 		t.Helper()
 		if code, body := s.get(t, method, path); code != wantCode || !strings.Contains(body, wantBody) {
@@ -493,9 +504,18 @@ func TestServeAnswersWhilePluginsStart(t *testing.T) {
 	check("GET", "/-/ready", 503, "the plugins are starting")
 	check("POST", "/-/reload", 503, "still starting")
 	check("GET", "/probe?target=raw", 503, "still starting")
-	if strings.Contains(s.stderr.String(), `"msg":"started"`) {
-		t.Fatal("the plugin started before the checks ended (it sleeps 5 s): they proved nothing")
+	m := s.metrics(t)
+	if _, ok := m["probe_config_last_reload_successful{}"]; ok {
+		t.Error("/metrics has probe_config_last_reload_successful before the first load")
 	}
+	build := false
+	for k := range m {
+		build = build || strings.HasPrefix(k, "probe_build_info{")
+	}
+	if !build {
+		t.Errorf("/metrics lacks probe_build_info while the plugin starts: %v", m)
+	}
+	writeFile(t, gate, "")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		code, _ := s.get(t, "GET", "/-/ready")
@@ -503,11 +523,38 @@ func TestServeAnswersWhilePluginsStart(t *testing.T) {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("not ready 30 s after listening:\n%s", s.stderr)
+			t.Fatalf("not ready 30 s after the plugin was let go:\n%s", s.stderr)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	s.stop(t)
+}
+
+// TestServeStopsWhilePluginsStart: SIGTERM while a plugin starts ends
+// serve at once with 0, its endpoints and the plugin with it.
+func TestServeStopsWhilePluginsStart(t *testing.T) {
+	file, mark, _ := gatedStart(t)
+	s := launchServe(t, nil, file)
+	s.awaitListening(t)
+	awaitFile(t, mark)
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve stopped while starting: %v, want exit 0\n%s", err, s.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not stop within 15 s of SIGTERM while starting\n%s", s.stderr)
+	}
+	if !strings.Contains(s.stderr.String(), `"msg":"stopped while starting"`) {
+		t.Errorf("no 'stopped while starting' entry:\n%s", s.stderr)
+	}
+	if c, err := net.DialTimeout("tcp", s.addr, time.Second); err == nil {
+		c.Close()
+		t.Errorf("%s still accepts connections after serve exited", s.addr)
+	}
 }
 
 // TestServeReloadRefusesNewHistogramShape: a reload that changes
@@ -540,9 +587,18 @@ func TestServeReloadRefusesNewHistogramShape(t *testing.T) {
 // silently.
 func TestServeSaysVerboseIsIgnored(t *testing.T) {
 	file, _ := slowStart(t, "0")
-	s := startServe(t, nil, file, "-v")
-	if want := "-v and PROBE_LOG are ignored by probe serve: use --log.level"; !strings.Contains(s.stderr.String(), want) {
-		t.Errorf("serve -v does not warn %q:\n%s", want, s.stderr)
+	for _, c := range []struct {
+		env  []string
+		args []string
+	}{
+		{nil, []string{"-v"}},
+		{[]string{"PROBE_LOG=debug"}, nil},
+	} {
+		s := launchServeEnv(t, nil, c.env, file, c.args...)
+		s.awaitServing(t)
+		if want := "-v and PROBE_LOG are ignored by probe serve: use --log.level"; !strings.Contains(s.stderr.String(), want) {
+			t.Errorf("serve %v with %v does not warn %q:\n%s", c.args, c.env, want, s.stderr)
+		}
+		s.stop(t)
 	}
-	s.stop(t)
 }
