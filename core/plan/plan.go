@@ -128,6 +128,15 @@ func plugin(name string, declared map[string]config.Plugin) Plugin {
 	return out
 }
 
+// Runs returns the phases a probe of t calls: its chain without the
+// resolve phase when the host is an IP literal (that step is skipped).
+func (t Target) Runs() []string {
+	if !t.Literal.IsValid() {
+		return t.Phases
+	}
+	return slices.DeleteFunc(slices.Clone(t.Phases), func(p string) bool { return p == ResolvePhase })
+}
+
 // Needed returns the plugins some target will call: all of p.Plugins but
 // the resolve phase's when every target that names it has an IP literal
 // host, whose resolve step is skipped. A run starts only these: a plugin
@@ -136,7 +145,7 @@ func plugin(name string, declared map[string]config.Plugin) Plugin {
 func (p *Plan) Needed() []Plugin {
 	resolves := false
 	for _, t := range p.Targets {
-		if !t.Literal.IsValid() && slices.Contains(t.Phases, ResolvePhase) {
+		if slices.Contains(t.Runs(), ResolvePhase) {
 			resolves = true
 			break
 		}

@@ -16,6 +16,20 @@ func names(ps []Plugin) []string {
 	return out
 }
 
+func TestRunsSkipsTheResolvePhaseOfALiteral(t *testing.T) {
+	literal := Target{Phases: []string{"dns", "tcp", "tls", "http"}, Literal: netip.MustParseAddr("::1")}
+	if got := literal.Runs(); !slices.Equal(got, []string{"tcp", "tls", "http"}) {
+		t.Errorf("literal: Runs() = %v", got)
+	}
+	if len(literal.Phases) != 4 {
+		t.Error("Runs changed the target's own chain")
+	}
+	named := Target{Phases: []string{"dns", "tcp"}}
+	if got := named.Runs(); !slices.Equal(got, []string{"dns", "tcp"}) {
+		t.Errorf("named: Runs() = %v", got)
+	}
+}
+
 func TestNeededSkipsAResolvePhaseNoTargetRuns(t *testing.T) {
 	literal := Target{Phases: []string{"dns", "tcp", "tls", "http"}, Literal: netip.MustParseAddr("127.0.0.1")}
 	named := Target{Phases: []string{"dns", "tcp"}}

@@ -629,3 +629,28 @@ func TestServeReloadsLeakNothing(t *testing.T) {
 		before["go_goroutines{}"], after["go_goroutines{}"], before["process_open_fds{}"], after["process_open_fds{}"])
 	s.stop(t)
 }
+
+// TestServeSeriesOfALiteral: a target whose host is an IP literal never
+// runs its resolve phase, so it has no dns failure counters and its
+// probe_target_info lists only the phases it runs.
+func TestServeSeriesOfALiteral(t *testing.T) {
+	tb := startTestbed(t)
+	s := startServe(t, tb, example(t, "prometheus/probe.hcl"), "--var", "interval=1s")
+	m := s.await(t, 20*time.Second, "healthy", healthy)
+	info := 0
+	for k := range m {
+		switch {
+		case strings.HasPrefix(k, "probe_target_info{") && strings.Contains(k, `target="raw"`):
+			info++
+			if !strings.Contains(k, `phases="tcp"`) {
+				t.Errorf("%s: want phases=\"tcp\" (127.0.0.1 skips dns)", k)
+			}
+		case strings.HasPrefix(k, "probe_failures_total{") && strings.Contains(k, `target="raw"`) && strings.Contains(k, `phase="dns"`):
+			t.Errorf("%s: a dns failure counter for a target that never resolves", k)
+		}
+	}
+	if info == 0 {
+		t.Error("no probe_target_info for raw")
+	}
+	s.stop(t)
+}

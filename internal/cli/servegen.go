@@ -138,7 +138,7 @@ func (gen *generation) keys() []surfacer.Key {
 func (gen *generation) scheduled() []surfacer.Scheduled {
 	out := make([]surfacer.Scheduled, len(gen.jobs))
 	for i, j := range gen.jobs {
-		out[i] = surfacer.Scheduled{Key: surfacer.Key{Target: j.Target.Name, Mode: j.Mode}, Phases: j.Target.Phases}
+		out[i] = surfacer.Scheduled{Key: surfacer.Key{Target: j.Target.Name, Mode: j.Mode}, Phases: j.Target.Runs()}
 	}
 	return out
 }
@@ -148,7 +148,7 @@ func (gen *generation) inventoryTargets() []surfacer.Target {
 	out := make([]surfacer.Target, 0, len(gen.plan.Targets))
 	for _, t := range gen.plan.Targets {
 		out = append(out, surfacer.Target{Name: t.Name, Host: t.Host, Port: t.Port, Protocol: t.Protocol,
-			Phases: t.Phases, Modes: gen.modes(t.Name)})
+			Phases: t.Runs(), Modes: gen.modes(t.Name)})
 	}
 	return out
 }
