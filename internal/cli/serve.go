@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/common/promslog"
 	"github.com/spf13/cobra"
+	"golang.org/x/net/netutil"
 
 	"github.com/probe-net/probe/core/config"
 	"github.com/probe-net/probe/core/exporter"
@@ -45,6 +46,7 @@ type serveFlags struct {
 	logFormat string
 	adhoc     bool
 	pprof     bool
+	maxConns  int
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -95,6 +97,7 @@ plugin that cannot start.`,
 	fl.StringVar(&f.webConfig, "web.config.file", "", "exporter-toolkit web config file: TLS and basic auth (see https://github.com/prometheus/exporter-toolkit/blob/master/docs/web-configuration.md)")
 	fl.StringVar(&f.logLevel, "log.level", "info", "only log entries at this level or above: "+strings.Join(promslog.LevelFlagOptions, ", "))
 	fl.StringVar(&f.logFormat, "log.format", "logfmt", "log format: "+strings.Join(promslog.FormatFlagOptions, " or ")+" (keys time, level, msg, as Prometheus logs)")
+	fl.IntVar(&f.maxConns, "web.max-connections", 512, "most connections served at once on each listen address, as Prometheus' flag of that name (a /probe request holds one while it probes); more wait to be accepted; 0: no limit")
 	fl.BoolVar(&f.pprof, "web.enable-pprof", false, "serve Go's runtime profiles at /debug/pprof/ (heap, goroutines, CPU) to diagnose a long-running serve; off: they show the process' internals")
 	fl.BoolVar(&f.adhoc, "probe.allow-adhoc", false, `let /probe?target=host:port:proto probe targets the file does not name (off: an open prober is an SSRF tool)`)
 	return cmd
@@ -185,7 +188,10 @@ func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourc
 		}
 	}
 	// Bound before any plugin starts: a bad or busy address fails at once.
-	lns, err := listenAll(f.listen)
+	if f.maxConns < 0 {
+		return exit(ExitUsage, "--web.max-connections %d: want 0 (no limit) or more", f.maxConns)
+	}
+	lns, err := listenAll(f.listen, f.maxConns)
 	if err != nil {
 		return err
 	}
@@ -243,11 +249,13 @@ func serveWith(ctx context.Context, hup <-chan os.Signal, g *globals, src *sourc
 	return nil
 }
 
-// listenAll binds every --web.listen-address. A malformed address (no
+// listenAll binds every --web.listen-address, each to serve at most
+// maxConns connections at once (0: no limit; x/net's LimitListener, as
+// Prometheus does for its own --web.max-connections). A malformed address (no
 // port, a port out of range, a host that does not resolve) is a usage
 // error (exit 2); one that cannot be bound (in use, not this machine's,
 // a privileged port) a runtime error (exit 3).
-func listenAll(addrs []string) ([]net.Listener, error) {
+func listenAll(addrs []string, maxConns int) ([]net.Listener, error) {
 	var lns []net.Listener
 	for i, addr := range addrs {
 		if slices.Contains(addrs[:i], addr) {
@@ -258,6 +266,9 @@ func listenAll(addrs []string) ([]net.Listener, error) {
 		if err != nil {
 			closeAll(lns)
 			return nil, err
+		}
+		if maxConns > 0 {
+			ln = netutil.LimitListener(ln, maxConns)
 		}
 		lns = append(lns, ln)
 	}

@@ -160,6 +160,10 @@ func TestServeRefusesBadFlagsAndFiles(t *testing.T) {
 	if r0.code != 2 || !strings.Contains(r0.stderr, "one targets file") {
 		t.Errorf("two files: exit %d, stderr %q", r0.code, r0.stderr)
 	}
+	r0 = runProbe(t, nil, "serve", example(t, "testbed.hcl"), "--web.max-connections", "-1")
+	if r0.code != 2 || !strings.Contains(r0.stderr, "--web.max-connections -1: want 0 (no limit) or more") {
+		t.Errorf("negative --web.max-connections: exit %d, stderr %q", r0.code, r0.stderr)
+	}
 	r0 = runProbe(t, nil, "serve", "-")
 	if r0.code != 2 || !strings.Contains(r0.stderr, "cannot read its targets from stdin (-): a reload reads the file again") {
 		t.Errorf("stdin as FILE: exit %d, stderr %q", r0.code, r0.stderr)
@@ -652,5 +656,37 @@ func TestServeSeriesOfALiteral(t *testing.T) {
 	if info == 0 {
 		t.Error("no probe_target_info for raw")
 	}
+	s.stop(t)
+}
+
+// TestServeLimitsConnections: with --web.max-connections 1, a second
+// connection is not served while the first is open, and is once it
+// closes.
+func TestServeLimitsConnections(t *testing.T) {
+	file, _ := slowStart(t, "0")
+	s := startServe(t, nil, file, "--web.max-connections", "1")
+	held, err := net.DialTimeout("tcp", s.addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The held connection is accepted before the next one is tried: it
+	// sends a request and gets its answer (keep-alive keeps it open).
+	fmt.Fprintf(held, "GET /-/healthy HTTP/1.1\r\nHost: x\r\n\r\n")
+	_ = held.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := held.Read(make([]byte, 512)); err != nil {
+		t.Fatalf("the first connection got no answer: %v", err)
+	}
+	c := &http.Client{Timeout: 500 * time.Millisecond}
+	if resp, err := c.Get("http://" + s.addr + "/-/healthy"); err == nil {
+		resp.Body.Close()
+		t.Error("a second connection was served while the first was open")
+	}
+	held.Close()
+	c.Timeout = 10 * time.Second
+	resp, err := c.Get("http://" + s.addr + "/-/healthy")
+	if err != nil {
+		t.Fatalf("once the first closed, the second connection: %v", err)
+	}
+	resp.Body.Close()
 	s.stop(t)
 }
