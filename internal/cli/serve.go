@@ -69,8 +69,8 @@ Endpoints, served from the moment serve listens: / (links), /metrics,
 /probe?target=NAME (one probe now, as blackbox_exporter's multi-target
 pattern), /debug/pprof/ with --web.enable-pprof. While the plugins start,
 reload and /probe answer 503. SIGHUP reloads too (one sent while starting is
-done once started). A reload checks the new file and starts its
-plugins first; if anything fails, probing goes on with the old file and
+done once started). A reload checks the new file and starts its plugins
+first; if anything fails, probing goes on with the old file and
 probe_config_last_reload_successful is 0. Otherwise it waits for the old
 schedule's probes in flight (each within its budget) and swaps the file in.
 
