@@ -81,9 +81,9 @@ func rssKiB(pid int) int {
 // TestSoak runs `probe serve` with 100 targets every 100 ms for
 // PROBE_SOAK (a duration; `make soak-serve` sets 1h), samples its RSS, Go
 // heap, goroutines and open descriptors every 10 s, kills a random plugin process every tenth of the run,
-// and checks that the killed plugins came back and that serve's RSS at the
+// and checks that the killed plugins came back, that serve's RSS at the
 // end is within 10% of its RSS at a sixth of the run (10 minutes of an
-// hour).
+// hour), and that its goroutines and open descriptors did not grow.
 //
 // "RSS at" a time is the median of the samples in the soakWindow from it
 // (the first), or the last soakWindow of the run: a single 10-s sample
@@ -117,7 +117,8 @@ func TestSoak(t *testing.T) {
 	start := time.Now()
 	checkpoint, killEvery := d/6, d/10
 	window := min(soakWindow, d/6)
-	var early, late, all []int
+	var early, late windowSamples
+	var all []int
 	killed, profiled := 0, false
 	nextKill := killEvery
 	profile := strings.TrimSuffix(out, filepath.Ext(out))
@@ -136,7 +137,7 @@ func TestSoak(t *testing.T) {
 		all = append(all, rss)
 		switch {
 		case elapsed >= checkpoint && elapsed < checkpoint+window:
-			early = append(early, rss)
+			early.add(rss, m)
 		case elapsed >= checkpoint+window && !profiled:
 			// After the window, as the late profile: its forced GC must
 			// not touch the samples compared.
@@ -144,7 +145,7 @@ func TestSoak(t *testing.T) {
 			profiled = true
 		}
 		if elapsed >= d-window {
-			late = append(late, rss)
+			late.add(rss, m)
 		}
 		if elapsed >= nextKill && elapsed < d-30*time.Second {
 			kids := proctest.Children(pid)
@@ -157,16 +158,31 @@ func TestSoak(t *testing.T) {
 	}
 	s.heapProfile(t, profile+"-heap-late.pb.gz")
 	m := s.metrics(t)
-	if len(early) == 0 || len(late) == 0 {
-		t.Fatalf("no samples in a window (%d early, %d late): the run is too short", len(early), len(late))
+	if len(early.rss) == 0 || len(late.rss) == 0 {
+		t.Fatalf("no samples in a window (%d early, %d late): the run is too short", len(early.rss), len(late.rss))
 	}
-	e, l := median(early), median(late)
+	e, l := median(early.rss), median(late.rss)
 	t.Logf("soak %v: serve RSS median %d KiB over %v from %v, %d KiB over the last %v (%+.1f%%); single samples %d and %d KiB, max %d KiB; %.0f probes (%.0f/s); %d plugins killed, %.0f restarts; samples in %s, heap profiles in %s-heap-{early,late}.pb.gz",
 		d, e, window, checkpoint, l, window, 100*(float64(l)/float64(e)-1),
-		early[0], all[len(all)-1], slices.Max(all),
+		early.rss[0], all[len(all)-1], slices.Max(all),
 		probes(m), probes(m)/d.Seconds(), killed, restarts(m), out, profile)
 	if float64(l) > 1.1*float64(e) {
 		t.Errorf("RSS grew from %d KiB to %d KiB (medians): more than 10%%", e, l)
+	}
+	// Goroutines and descriptors swing with the probes in flight; a leak
+	// of one per probe, or per second, exceeds these margins within the hour.
+	for _, c := range []struct {
+		what        string
+		early, late []int
+		margin      int
+	}{
+		{"goroutines", early.goroutines, late.goroutines, 50},
+		{"open descriptors", early.fds, late.fds, 20},
+	} {
+		t.Logf("serve %s: median %d early, %d late", c.what, median(c.early), median(c.late))
+		if median(c.late) > median(c.early)+c.margin {
+			t.Errorf("serve's %s grew from %d to %d (medians): more than %d", c.what, median(c.early), median(c.late), c.margin)
+		}
 	}
 	if restarts(m) < float64(killed) {
 		t.Errorf("%d plugins killed, %.0f restarts", killed, restarts(m))
@@ -177,6 +193,16 @@ func TestSoak(t *testing.T) {
 // soakWindow is how long a window of RSS samples is: 11 or 12 samples (a
 // sample every 10 s plus the scrape's time).
 const soakWindow = 2 * time.Minute
+
+// windowSamples are the samples of one window: serve's RSS (KiB),
+// goroutines and open descriptors.
+type windowSamples struct{ rss, goroutines, fds []int }
+
+func (w *windowSamples) add(rss int, m map[string]float64) {
+	w.rss = append(w.rss, rss)
+	w.goroutines = append(w.goroutines, int(m["go_goroutines{}"]))
+	w.fds = append(w.fds, int(m["process_open_fds{}"]))
+}
 
 // median returns the median of xs (the upper one of an even count).
 func median(xs []int) int {
