@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -278,5 +279,27 @@ func TestCleanExitIsNotNews(t *testing.T) {
 	// killed: an ERROR then, rightly. What must never be is INFO.
 	if len(exited) != 1 || strings.Contains(exited[0], "[INFO]") {
 		t.Errorf("want one DEBUG (or, if it was killed, ERROR) entry for the exit, got %q", exited)
+	}
+}
+
+// TestUnlimitedReplacesADeadPluginUncalled: with Options.Unlimited (probe
+// serve), a plugin whose process dies is replaced without waiting for a
+// call, which a plugin behind a cache may not get for minutes.
+func TestUnlimitedReplacesADeadPluginUncalled(t *testing.T) {
+	opts := options(t)
+	opts.Unlimited = true
+	h := newHost(t, opts)
+	p := startOne(t, h, pluginhost.Spec{Name: "quick"})
+	first := p.PID()
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * pluginhost.WatchEvery)
+	for p.Restarts() == 0 || p.PID() == first {
+		if time.Now().After(deadline) {
+			t.Fatalf("the killed plugin (pid %d) was not replaced within %v without a call: pid %d, restarts %d",
+				first, 10*pluginhost.WatchEvery, p.PID(), p.Restarts())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }

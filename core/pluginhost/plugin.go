@@ -104,7 +104,34 @@ func (p *Plugin) start(ctx context.Context) error {
 		proc.stop(true)
 		return fmt.Errorf("plugin %q: host closed while starting", p.spec.Name)
 	}
+	if p.host.opts.Unlimited {
+		p.host.background(p.watch)
+	}
 	return nil
+}
+
+// WatchEvery is how often, with Options.Unlimited, a plugin's process is
+// checked: one that died is replaced then (with the backoff), not at its
+// next call, which a plugin behind a cache may not get for minutes.
+const WatchEvery = time.Second
+
+// watch replaces p's process when it dies, until the host closes.
+func (p *Plugin) watch() {
+	t := time.NewTicker(WatchEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-p.host.ctx.Done():
+			return
+		case <-t.C:
+		}
+		p.mu.Lock()
+		dead := !p.closed && p.broken == nil && p.replacing == nil && p.proc != nil && p.proc.dead()
+		p.mu.Unlock()
+		if dead {
+			_, _, _ = p.current() // starts the replacement, or waits out the backoff
+		}
+	}
 }
 
 // callError says plainly that a plugin did not answer in time.
